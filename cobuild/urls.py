@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from organizations import views as org_views
+
+admin.site.site_header = "党群共建工作平台 · 数据管理"
+admin.site.site_title = "党群共建工作平台"
+admin.site.index_title = "数据维护"
+
+urlpatterns = [
+    path("healthz", org_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", org_views.home, name="home"),
+    path("org/", include("organizations.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organizations"
+
+urlpatterns = [
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/coverage/", views.coverage, name="coverage"),
+    path("import/", views.unit_list, name="import"),  # replaced by the import views below
+]

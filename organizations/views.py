@@ -1,0 +1,99 @@
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .exports import coverage_workbook, xlsx_response
+from .models import COVERAGE_LABELS, Organization, Unit, UnitKind
+from .scoping import user_grants
+from .services import can_edit_unit_records, can_manage_unit
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    roots = list(selectors.root_units(request.user).order_by("path"))
+    if len(roots) == 1 and not request.user.is_superuser:
+        return redirect("organizations:unit_detail", pk=roots[0].pk)
+    return render(request, "organizations/home.html", {"roots": roots, "grants": user_grants(request.user)})
+
+
+def _scoped_unit(request, pk):
+    return get_object_or_404(Unit.objects.for_user(request.user), pk=pk)
+
+
+def unit_detail(request, pk):
+    unit = _scoped_unit(request, pk)
+    children = selectors.children_with_counts(unit, request.user)
+    kind = request.GET.get("kind", "")
+    if kind in UnitKind.values:
+        children = children.filter(kind=kind)
+    q = request.GET.get("q", "").strip()
+    if q:
+        children = children.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    page = Paginator(children, 50).get_page(request.GET.get("page"))
+    organizations = (
+        Organization.objects.for_user(request.user).filter(unit=unit)
+        .select_related("led_by").order_by("kind", "name")
+    )
+    leaders = unit.leaders.select_related("organization").order_by("position", "name")
+    coverage = selectors.unit_coverage(unit)
+    return render(request, "organizations/unit_detail.html", {
+        "unit": unit,
+        "breadcrumbs": selectors.ancestors(unit, request.user),
+        "totals": selectors.subtree_totals(unit) if unit.is_area else None,
+        "page": page,
+        "kind": kind,
+        "q": q,
+        "child_kinds": UnitKind.choices,
+        "organizations": organizations,
+        "leaders": leaders,
+        "coverage": [(key, COVERAGE_LABELS[key], present) for key, present in coverage.items()],
+        "can_manage": can_manage_unit(request.user, unit),
+        "can_edit": can_edit_unit_records(request.user, unit),
+    })
+
+
+def unit_list(request):
+    units = Unit.objects.for_user(request.user).select_related("parent")
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    if q:
+        units = units.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    if kind in UnitKind.values:
+        units = units.filter(kind=kind)
+    page = Paginator(units.order_by("path"), 50).get_page(request.GET.get("page"))
+    return render(request, "organizations/unit_list.html", {
+        "page": page, "q": q, "kind": kind, "kinds": UnitKind.choices,
+    })
+
+
+def coverage(request, pk):
+    unit = _scoped_unit(request, pk)
+    rows, total = selectors.coverage_rows(unit, request.user)
+    spots = selectors.blank_spots(unit, request.user)
+    if request.GET.get("export") == "xlsx":
+        wb = coverage_workbook(unit, rows, total, spots)
+        return xlsx_response(wb, f"党群组织覆盖情况-{unit.name}.xlsx")
+    page = Paginator(spots, 50).get_page(request.GET.get("page"))
+    return render(request, "organizations/coverage.html", {
+        "unit": unit,
+        "breadcrumbs": selectors.ancestors(unit, request.user),
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "labels": COVERAGE_LABELS,
+    })
