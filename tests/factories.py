@@ -1,0 +1,108 @@
+"""Factories that build data through the services, so paths and history are right."""
+
+import itertools
+
+import factory
+
+from organizations import services
+from organizations.models import Leader, Organization, OrgKind, Position, Unit, UnitKind
+
+_seq = itertools.count(1)
+
+
+def make_unit(kind=UnitKind.VILLAGE, parent=None, name=None, code=None) -> Unit:
+    n = next(_seq)
+    unit, _ = services.unit_save(
+        actor=None, code=code or f"U{n:05d}", name=name or f"{kind}-{n}", kind=kind, parent=parent,
+    )
+    return unit
+
+
+def make_org(unit, kind=OrgKind.PARTY_BRANCH, members=10, led_by=None, name=None, women=0) -> Organization:
+    n = next(_seq)
+    org, _ = services.organization_save(
+        actor=None, code=f"O{n:05d}", name=name or f"{unit.name}{kind}", kind=kind, unit=unit,
+        led_by=led_by, members=members, women_members=women,
+    )
+    return org
+
+
+def make_full_orgs(unit, members=20):
+    """All four of 党·工·青·妇 for a unit, the mass organisations led by the Party branch."""
+    party = make_org(unit, OrgKind.PARTY_BRANCH, members=members, women=members // 3)
+    for kind in (OrgKind.UNION, OrgKind.YOUTH_LEAGUE, OrgKind.WOMEN_FEDERATION):
+        make_org(unit, kind, members=5, led_by=party)
+    return party
+
+
+def make_leader(unit, name="张书记", position=Position.SECRETARY, phone="13800000000") -> Leader:
+    return services.leader_save(actor=None, name=name, position=position, unit=unit, phone=phone)
+
+
+def make_user(username, role=None, unit=None, **extra):
+    if role:
+        user, _, _ = services.role_grant(actor=None, username=username, role=role, unit=unit)
+    else:
+        from organizations.models import User
+
+        user = User.objects.create(username=username, **extra)
+    for k, v in extra.items():
+        setattr(user, k, v)
+    if extra:
+        user.save()
+    return user
+
+
+class County:
+    """A small county: 2 townships with villages, a bureau and an enterprise."""
+
+    def __init__(self, villages_per_township=2, townships=2, full=True):
+        self.province = make_unit(UnitKind.PROVINCE, name="测试省")
+        self.city = make_unit(UnitKind.CITY, self.province, name="测试市")
+        self.county = make_unit(UnitKind.COUNTY, self.city, name="测试县")
+        self.townships = [make_unit(UnitKind.TOWNSHIP, self.county, name=f"第{i + 1}镇")
+                          for i in range(townships)]
+        self.villages = []
+        for t in self.townships:
+            for j in range(villages_per_township):
+                v = make_unit(UnitKind.VILLAGE, t, name=f"{t.name}{j + 1}村")
+                if full:
+                    make_full_orgs(v)
+                    make_leader(v)
+                self.villages.append(v)
+        self.bureau = make_unit(UnitKind.BUREAU, self.county, name="县农业局")
+        make_org(self.bureau, OrgKind.PARTY_BRANCH, members=30)
+        self.enterprise = make_unit(UnitKind.ENTERPRISE, self.county, name="某某公司")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+
+
+def bulk_villages(township, n, with_orgs=True, missing_youth_every=0):
+    """Many villages at once (for query-count tests): bulk inserts with correct paths."""
+    start = next(_seq) * 10000
+    units = Unit.objects.bulk_create([
+        Unit(code=f"BV{start + i}", name=f"批量村{start + i}", kind=UnitKind.VILLAGE, parent=township,
+             path="/", depth=township.depth + 1)
+        for i in range(n)
+    ])
+    if units and units[0].pk is None:  # backends without RETURNING
+        units = list(Unit.objects.filter(code__startswith="BV", path="/", parent=township))
+    for u in units:
+        u.path = f"{township.path}{u.pk}/"
+    Unit.objects.bulk_update(units, ["path"], batch_size=500)
+    if with_orgs:
+        orgs = []
+        for i, u in enumerate(units):
+            kinds = [OrgKind.PARTY_BRANCH, OrgKind.UNION, OrgKind.WOMEN_FEDERATION]
+            if not (missing_youth_every and i % missing_youth_every == 0):
+                kinds.append(OrgKind.YOUTH_LEAGUE)
+            orgs += [Organization(code=f"BO{u.pk}-{k}", name=f"{u.name}{k}", kind=k, unit=u, members=12)
+                     for k in kinds]
+        Organization.objects.bulk_create(orgs, batch_size=500)
+    return units
