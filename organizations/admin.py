@@ -3,8 +3,11 @@
 Saves go through the services so that tree paths, validation and history stay right.
 """
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -31,6 +34,18 @@ class ScopedAdmin(SimpleHistoryAdmin):
             kwargs["queryset"] = qs if q is None else qs.filter(q)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def _check_in_scope(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def get_search_results(self, request, queryset, search_term):
         # Autocomplete requests come through here too: keep them scoped.
         queryset, dup = super().get_search_results(request, queryset, search_term)
@@ -38,8 +53,35 @@ class ScopedAdmin(SimpleHistoryAdmin):
         return (queryset if q is None else queryset.filter(q)), dup
 
 
+class UnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ("code", "name", "kind", "parent", "sort_order", "address", "position_shared")
+
+    def clean(self):
+        data = super().clean()
+        if "kind" in data and "parent" in data:
+            services.validate_unit_placement(
+                unit=self.instance if self.instance.pk else None, kind=data["kind"], parent=data["parent"])
+        return data
+
+
+class OrganizationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ("code", "name", "kind", "unit", "led_by", "members", "women_members", "established")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unit"):
+            services.validate_led_by(org=self.instance if self.instance.pk else None,
+                                     unit=data["unit"], led_by=data.get("led_by"))
+        return data
+
+
 @admin.register(Unit)
 class UnitAdmin(ScopedAdmin):
+    form = UnitAdminForm
     scope_field = "path"
     list_display = ("name", "code", "kind", "parent", "depth", "sort_order")
     list_filter = ("kind", "depth")
@@ -67,6 +109,7 @@ class UnitAdmin(ScopedAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdmin):
+    form = OrganizationAdminForm
     list_display = ("name", "code", "kind", "unit", "led_by", "members", "women_members", "established")
     list_filter = ("kind", "unit__kind")
     search_fields = ("name", "code", "unit__name")

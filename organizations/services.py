@@ -53,6 +53,25 @@ def _validate_parent(kind: str, parent: Unit | None) -> None:
         )
 
 
+def validate_unit_placement(*, unit: Unit | None, kind: str, parent: Unit | None) -> None:
+    """Kind allowed under the parent, and no unit moved under itself."""
+    if unit is not None and unit.pk and parent is not None and parent.path.startswith(unit.path):
+        raise ValidationError({"parent": "不能把单位移到它自己或其下级单位之下。"})
+    _validate_parent(kind, parent)
+
+
+def validate_led_by(*, org: Organization | None, unit: Unit, led_by: Organization | None) -> None:
+    """A mass organisation is led by a Party organisation of its own unit or one above it."""
+    if led_by is None:
+        return
+    if led_by.kind not in PARTY_KINDS:
+        raise ValidationError({"led_by": "领导组织必须是党组织(党委、党总支或党支部)。"})
+    if org is not None and led_by.pk == org.pk:
+        raise ValidationError({"led_by": "组织不能领导它自己。"})
+    if not unit.path.startswith(led_by.unit.path):
+        raise ValidationError({"led_by": "领导党组织必须属于本单位或其上级单位。"})
+
+
 def _reason(obj, reason: str | None) -> None:
     if reason:
         update_change_reason(obj, reason)
@@ -70,9 +89,7 @@ def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Un
         raise PermissionDenied("只有系统管理员可以建立顶级单位。")
     if not created:
         _check(actor, unit, MANAGER_ROLES)
-        if parent is not None and parent.path.startswith(unit.path):
-            raise ValidationError({"parent": "不能把单位移到它自己或其下级单位之下。"})
-    _validate_parent(kind, parent)
+    validate_unit_placement(unit=unit, kind=kind, parent=parent)
     if created:
         unit = Unit(code=code)
     old_path = unit.path
@@ -142,16 +159,7 @@ def organization_save(*, actor: User | None, code: str, name: str, kind: str, un
     _check(actor, unit, EDITOR_ROLES)
     if created:
         org = Organization(code=code)
-    errors = {}
-    if led_by is not None:
-        if led_by.kind not in PARTY_KINDS:
-            errors["led_by"] = "领导组织必须是党组织(党委、党总支或党支部)。"
-        elif not unit.path.startswith(led_by.unit.path):
-            errors["led_by"] = "领导党组织必须属于本单位或其上级单位。"
-        elif not created and led_by.pk == org.pk:
-            errors["led_by"] = "组织不能领导它自己。"
-    if errors:
-        raise ValidationError(errors)
+    validate_led_by(org=None if created else org, unit=unit, led_by=led_by)
     org.name, org.kind, org.unit, org.led_by = name, kind, unit, led_by
     org.members = members or 0
     if women_members is not None:
