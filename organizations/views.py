@@ -1,4 +1,6 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
@@ -7,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import selectors, services
 from .exports import coverage_workbook, xlsx_response
-from .models import COVERAGE_LABELS, Organization, Unit, UnitKind
+from .forms import LeaderForm
+from .models import COVERAGE_LABELS, Leader, Organization, Unit, UnitKind
 from .scoping import user_grants
 from .services import can_edit_unit_records, can_manage_unit
 
@@ -97,3 +100,56 @@ def coverage(request, pk):
         "page": page,
         "labels": COVERAGE_LABELS,
     })
+
+
+def _editable_unit(request, pk):
+    unit = _scoped_unit(request, pk)
+    if not can_edit_unit_records(request.user, unit):
+        raise PermissionDenied
+    return unit
+
+
+def leader_create(request, pk):
+    unit = _editable_unit(request, pk)
+    form = LeaderForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leader_save(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"已添加负责人“{form.cleaned_data['name']}”。")
+            return redirect("organizations:unit_detail", pk=unit.pk)
+    return render(request, "organizations/leader_form.html", {"form": form, "unit": unit, "leader": None})
+
+
+def _editable_leader(request, pk):
+    leader = get_object_or_404(Leader.objects.for_user(request.user).select_related("unit"), pk=pk)
+    if not can_edit_unit_records(request.user, leader.unit):
+        raise PermissionDenied
+    return leader
+
+
+def leader_edit(request, pk):
+    leader = _editable_leader(request, pk)
+    form = LeaderForm(request.POST or None, unit=leader.unit, instance=leader)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.leader_save(actor=request.user, leader=leader, unit=leader.unit, **form.cleaned_data)
+        except ValidationError as e:
+            form.add_error(None, e)
+        else:
+            messages.success(request, f"已保存负责人“{leader.name}”。")
+            return redirect("organizations:unit_detail", pk=leader.unit_id)
+    return render(request, "organizations/leader_form.html",
+                  {"form": form, "unit": leader.unit, "leader": leader})
+
+
+def leader_delete(request, pk):
+    leader = _editable_leader(request, pk)
+    if request.method == "POST":
+        unit_id, name = leader.unit_id, leader.name
+        services.leader_delete(actor=request.user, leader=leader)
+        messages.success(request, f"已删除负责人“{name}”。")
+        return redirect("organizations:unit_detail", pk=unit_id)
+    return render(request, "organizations/leader_confirm_delete.html", {"leader": leader, "unit": leader.unit})
