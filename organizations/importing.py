@@ -748,10 +748,8 @@ def run_import(kind: str | ImportKind, data: bytes, filename: str, *, actor=None
             if result.errors:
                 return result
             _write(kind, ctx, result)
-    except _Rollback:
-        for row in result.rows:
-            row.action = ""
-        result._count_actions()
+    except _Rollback:  # a service refused a row: nothing is written
+        result.created = result.updated = result.unchanged = 0
         return result
     result._count_actions()
     result.written = True

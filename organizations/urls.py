@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "organizations"
 
@@ -11,5 +11,9 @@ urlpatterns = [
     path("units/<int:pk>/leaders/new/", views.leader_create, name="leader_create"),
     path("leaders/<int:pk>/edit/", views.leader_edit, name="leader_edit"),
     path("leaders/<int:pk>/delete/", views.leader_delete, name="leader_delete"),
-    path("import/", views.unit_list, name="import"),  # replaced by the import views below
+    path("import/", import_views.import_start, name="import"),
+    path("import/jobs/<int:pk>/", import_views.import_preview, name="import_preview"),
+    path("import/jobs/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/<slug:kind>/", import_views.import_upload, name="import_upload"),
+    path("import/<slug:kind>/template.xlsx", import_views.import_template, name="import_template"),
 ]
