@@ -464,6 +464,7 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
             raise ImportFileError("无法读取该Excel文件,可能已损坏,请重新保存为.xlsx后再试。") from None
         try:
             ws = wb.worksheets[0]
+            ws.reset_dimensions()  # some writers store a wrong sheet size; read every row
             rows = [[_cell_text(c) for c in r] for r in ws.iter_rows(values_only=True)]
         finally:
             wb.close()
@@ -571,7 +572,8 @@ class Context:
                 qs = model._default_manager.filter(**{f"{fld}__in": codes[start:start + LOOKUP_CHUNK]})
                 if related:
                     qs = qs.select_related(*sorted(related))
-                if self.restricted:
+                if self.restricted and hasattr(model._default_manager, "for_user"):
+                    # Models without ``objects.for_user`` are not scoped: every row is visible.
                     scoped = model._default_manager.for_user(self.actor).filter(pk=OuterRef("pk"))
                     qs = qs.annotate(_import_in_scope=Exists(scoped))
                 for obj in qs:
@@ -644,7 +646,7 @@ def _validate(kind: ImportKind, table, actor, result: ImportResult) -> Context:
     header_number, header = table[0]
     header_errors: list[RowError] = []
     mapping = _header_map(kind, header, header_number, header_errors)
-    rows = _parse_rows(kind, table[1:], mapping) if not header_errors else []
+    rows = _parse_rows(kind, table[1:], mapping)  # checked even if the header is incomplete
     ctx = Context(kind, actor, rows)
     result.rows = rows
     code_key = kind.code_column
@@ -794,6 +796,7 @@ def template_workbook(kind: str | ImportKind) -> Workbook:
         kind.description,
         "第一行是表头,可用中文列名,也可用列键;从第二行起每行一条记录,空行会被忽略。",
         "编码是记录的唯一标识:再次导入相同编码会更新原记录,不会重复新增。",
+        "更新已有记录时:文件里没有的选填列保留原值;有这一列但单元格留空,表示清空(数字按0计)。",
         "导入是“全部成功或全部不导入”:只要有一行有错,就一行也不写入,并列出所有错误(第几行、哪一列)。",
         "日期格式为YYYY-MM-DD,如2024-03-01。也可以保存为UTF-8编码的CSV文件导入。",
     ]:
