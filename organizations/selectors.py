@@ -63,7 +63,7 @@ def ancestors(unit, user):
 
 def children_with_counts(unit, user):
     """Direct children of ``unit`` with subtree counts, in one query."""
-    sub = Unit.objects.filter(path__startswith=OuterRef("path"))
+    sub = Unit.objects.filter(path__startswith=OuterRef("path")).exclude(pk=OuterRef("pk"))
     orgs = Organization.objects.filter(unit__path__startswith=OuterRef("path"))
     return (
         Unit.objects.for_user(user)

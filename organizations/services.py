@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from simple_history.utils import update_change_reason
 
 from .models import (
     ALLOWED_PARENT_KINDS,
@@ -72,11 +71,6 @@ def validate_led_by(*, org: Organization | None, unit: Unit, led_by: Organizatio
         raise ValidationError({"led_by": "领导党组织必须属于本单位或其上级单位。"})
 
 
-def _reason(obj, reason: str | None) -> None:
-    if reason:
-        update_change_reason(obj, reason)
-
-
 @transaction.atomic
 def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Unit | None,
               sort_order: int | None = None, address: str | None = None,
@@ -99,27 +93,31 @@ def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Un
         unit.sort_order = sort_order
     if address is not None:
         unit.address = address
+    unit._change_reason = reason or ("新建单位" if created else "修改单位")
+    unit.full_clean(exclude=["path"])
     if created:
         unit.path = "/"  # placeholder until the id is known
-        unit.full_clean(exclude=["path"])
         unit.save()
-    else:
-        unit.full_clean(exclude=["path"])
-    new_path = f"{parent.path if parent else '/'}{unit.pk}/"
-    if created or moved:
-        unit.path = new_path
-        unit.depth = new_path.count("/") - 2
+        unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+        unit.depth = unit.path.count("/") - 2
+        # Fill in the path on the row and on its (single) creation history record.
+        Unit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+        Unit.history.filter(id=unit.pk).update(path=unit.path, depth=unit.depth)
+        return unit, created
+    if moved:
+        unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+        unit.depth = unit.path.count("/") - 2
     unit.save()
     if moved:
+        new_path = unit.path
         depth_change = unit.depth - (old_path.count("/") - 2)
         descendants = Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk)
         for d in descendants.only("pk", "path", "depth"):
             # Kept per row (not one UPDATE) so that each moved unit leaves a history record.
             d.path = new_path + d.path[len(old_path):]
             d.depth = d.depth + depth_change
+            d._change_reason = f"随上级单位“{unit.name}”迁移"
             d.save(update_fields=["path", "depth", "updated_at"])
-        assert not Unit.objects.filter(path__startswith=old_path).exists()
-    _reason(unit, reason or ("新建单位" if created else "修改单位"))
     return unit, created
 
 
@@ -166,8 +164,8 @@ def organization_save(*, actor: User | None, code: str, name: str, kind: str, un
         org.women_members = women_members
     org.established = established
     org.full_clean()
+    org._change_reason = reason or ("新建组织" if created else "修改组织")
     org.save()
-    _reason(org, reason or ("新建组织" if created else "修改组织"))
     return org, created
 
 
@@ -186,8 +184,8 @@ def leader_save(*, actor: User | None, leader: Leader | None = None, name: str, 
     leader.name, leader.position, leader.unit, leader.organization = name, position, unit, organization
     leader.gender, leader.phone, leader.is_party_member, leader.notes = gender, phone, is_party_member, notes
     leader.full_clean()
+    leader._change_reason = reason or ("新增负责人" if created else "修改负责人")
     leader.save()
-    _reason(leader, reason or ("新增负责人" if created else "修改负责人"))
     return leader
 
 

@@ -219,7 +219,6 @@ class Command(BaseCommand):
             ["负责人", Leader.objects.filter(unit__path__startswith=county.path).count()],
             ["农村党员(行政村)", village_party["members"] or 0],
             ["  其中女党员", village_party["women"] or 0],
-            ["结对共建对子(待载入)", len(demo_data.PAIRINGS)],
         ]))
         out.write("")
         labels = dict(Role.choices)
