@@ -6,18 +6,18 @@ Each selector issues a fixed number of queries whatever the size or depth of the
 from __future__ import annotations
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, StrIndex, Substr
 
 from .models import (
     AREA_KINDS,
@@ -29,23 +29,6 @@ from .models import (
     UnitKind,
 )
 from .scoping import scope_paths
-
-
-def _count(qs):
-    """A correlated COUNT(*) subquery (no GROUP BY) usable in annotate()."""
-    return Coalesce(
-        Subquery(qs.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")[:1],
-                 output_field=IntegerField()),
-        Value(0),
-    )
-
-
-def _sum(qs, field):
-    return Coalesce(
-        Subquery(qs.order_by().annotate(_s=Func(F(field), function="SUM")).values("_s")[:1],
-                 output_field=IntegerField()),
-        Value(0),
-    )
 
 
 def root_units(user):
@@ -61,24 +44,56 @@ def ancestors(unit, user):
     return list(Unit.objects.for_user(user).filter(pk__in=unit.ancestor_ids).order_by("depth"))
 
 
+def child_key(unit):
+    """For rows under ``unit``: the path of the child of ``unit`` whose subtree holds the row.
+
+    ``/1/2/`` under ``/1/`` → ``/1/2/``; ``/1/2/7/9/`` → ``/1/2/``. Computed in SQL (SUBSTR and
+    INSTR/STRPOS), so rows can be grouped by child in one indexed prefix scan.
+    """
+    n = len(unit.path)
+
+    def key(path_field):
+        return Substr(path_field, 1, Value(n) + StrIndex(Substr(path_field, n + 1), Value("/")))
+
+    return key
+
+
+CHILD_COUNTS = ("n_townships", "n_villages", "n_bureaus", "n_enterprises", "n_party_orgs",
+                "n_party_members")
+
+
 def children_with_counts(unit, user):
-    """Direct children of ``unit`` with subtree counts, in one query."""
-    sub = Unit.objects.filter(path__startswith=OuterRef("path")).exclude(pk=OuterRef("pk"))
-    orgs = Organization.objects.filter(unit__path__startswith=OuterRef("path"))
-    return (
-        Unit.objects.for_user(user)
-        .filter(parent=unit)
-        .annotate(
-            n_townships=_count(sub.filter(kind=UnitKind.TOWNSHIP)),
-            n_villages=_count(sub.filter(kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY])),
-            n_bureaus=_count(sub.filter(kind=UnitKind.BUREAU)),
-            n_enterprises=_count(sub.filter(kind__in=[UnitKind.ENTERPRISE, UnitKind.SCHOOL,
-                                                      UnitKind.SOCIAL_ORG])),
-            n_party_orgs=_count(orgs.filter(kind__in=PARTY_KINDS)),
-            n_party_members=_sum(orgs.filter(kind__in=PARTY_KINDS, led_by__isnull=True), "members"),
-        )
-        .order_by("sort_order", "kind", "name")
-    )
+    """Direct children of ``unit`` (scoped); ``attach_child_counts`` adds their subtree counts."""
+    return Unit.objects.for_user(user).filter(parent=unit).order_by("sort_order", "kind", "name")
+
+
+def attach_child_counts(unit, children) -> list:
+    """Give each child of ``unit`` the counts of its subtree: two grouped queries, whatever the
+    number of children or the size of the subtree."""
+    children = list(children)
+    key = child_key(unit)
+    below = Unit.objects.filter(path__startswith=unit.path, depth__gt=unit.depth + 1)
+    unit_counts = {
+        row["k"]: row for row in below.annotate(k=key(F("path"))).values("k").annotate(
+            n_townships=Count("pk", filter=Q(kind=UnitKind.TOWNSHIP)),
+            n_villages=Count("pk", filter=Q(kind__in=[UnitKind.VILLAGE, UnitKind.COMMUNITY])),
+            n_bureaus=Count("pk", filter=Q(kind=UnitKind.BUREAU)),
+            n_enterprises=Count("pk", filter=Q(kind__in=[UnitKind.ENTERPRISE, UnitKind.SCHOOL,
+                                                         UnitKind.SOCIAL_ORG])),
+        ).order_by()
+    }
+    orgs = Organization.objects.filter(unit__path__startswith=unit.path, unit__depth__gt=unit.depth)
+    org_counts = {
+        row["k"]: row for row in orgs.annotate(k=key(F("unit__path"))).values("k").annotate(
+            n_party_orgs=Count("pk", filter=Q(kind__in=PARTY_KINDS)),
+            n_party_members=Sum("members", filter=Q(kind__in=PARTY_KINDS, led_by__isnull=True)),
+        ).order_by()
+    }
+    for c in children:
+        row = {**unit_counts.get(c.path, {}), **org_counts.get(c.path, {})}
+        for name in CHILD_COUNTS:
+            setattr(c, name, row.get(name) or 0)
+    return children
 
 
 def subtree_totals(unit):
@@ -114,42 +129,34 @@ def unit_coverage(unit) -> dict[str, bool]:
     return {key: bool(kinds & set(ks)) for key, ks in COVERAGE_AREAS.items()}
 
 
-def grassroots_with_coverage(unit, user):
-    """Villages, communities and enterprises under ``unit`` with their coverage flags."""
-    flags = _coverage_flags()
+def _complete_unit_ids(unit):
+    """Ids of units under ``unit`` that have all four of 党·工·青·妇 (a grouped subquery)."""
+    area = Case(*[When(kind__in=kinds, then=Value(key)) for key, kinds in COVERAGE_AREAS.items()],
+                output_field=CharField())
     return (
-        Unit.objects.for_user(user)
-        .filter(path__startswith=unit.path, kind__in=GRASSROOTS_KINDS)
-        .select_related("parent")
-        .annotate(**flags)
+        Organization.objects.filter(unit__path__startswith=unit.path, unit__kind__in=GRASSROOTS_KINDS)
+        .values("unit_id").annotate(n=Count(area, distinct=True)).filter(n=len(COVERAGE_AREAS))
+        .values("unit_id")
     )
 
 
 def blank_spots(unit, user):
-    """Grassroots units missing at least one of the four, ordered by place."""
-    qs = grassroots_with_coverage(unit, user)
-    missing = Q()
-    for key in COVERAGE_AREAS:
-        missing |= Q(**{f"has_{key}": False})
-    return qs.filter(missing).order_by("path")
+    """Grassroots units missing at least one of the four, in tree order, with the flags of what
+    they have. The complete units are excluded first, so the flags are worked out only for the
+    rows shown."""
+    return (
+        Unit.objects.for_user(user)
+        .filter(path__startswith=unit.path, kind__in=GRASSROOTS_KINDS)
+        .exclude(pk__in=_complete_unit_ids(unit))
+        .select_related("parent")
+        .annotate(**_coverage_flags())
+        .order_by("parent__sort_order", "parent__name", "sort_order", "name")
+    )
 
 
 COVERAGE_KEYS = tuple(COVERAGE_AREAS)
 VILLAGE_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY)
 ENTERPRISE_KINDS = (UnitKind.ENTERPRISE,)
-
-
-def _coverage_counts(base, prefix: str) -> dict:
-    """Annotations/aggregates counting ``base`` units and those having each of the four."""
-    flags = _coverage_flags()
-    out = {f"{prefix}total": base}
-    for key in COVERAGE_KEYS:
-        out[f"{prefix}{key}"] = base.filter(flags[f"has_{key}"])
-    complete = base
-    for key in COVERAGE_KEYS:
-        complete = complete.filter(flags[f"has_{key}"])
-    out[f"{prefix}complete"] = complete
-    return out
 
 
 class CoverageRow:
@@ -177,25 +184,42 @@ class CoverageRow:
 def coverage_rows(unit, user) -> tuple[list[CoverageRow], CoverageRow]:
     """Per area directly below ``unit`` (townships of a county...), how many villages/communities
     and enterprises there are and how many have each of 党·工·青·妇; plus a row for the units
-    directly under ``unit`` itself and a total row. Two queries, whatever the tree's size.
-    """
-    def counters(path_ref):
-        sub = Unit.objects.for_user(user).filter(path__startswith=path_ref)
-        return {
-            **_coverage_counts(sub.filter(kind__in=VILLAGE_KINDS), "v_"),
-            **_coverage_counts(sub.filter(kind__in=ENTERPRISE_KINDS), "e_"),
-        }
+    directly under ``unit`` itself and a total row.
 
-    per_child = {name: _count(qs) for name, qs in counters(OuterRef("path")).items()}
+    Four grouped queries (children, units, organisations, complete units), each one prefix scan
+    grouped by child: no correlated subquery per unit, whatever the tree's size.
+    """
+    key = child_key(unit)
+    groups = (("v_", VILLAGE_KINDS), ("e_", ENTERPRISE_KINDS))
+    units = Unit.objects.for_user(user).filter(path__startswith=unit.path, kind__in=GRASSROOTS_KINDS)
+    grouped: dict[str, dict] = {}
+
+    def add(rows):
+        for row in rows:
+            grouped.setdefault(row.pop("k"), {}).update({n: v for n, v in row.items() if v})
+
+    add(units.annotate(k=key(F("path"))).values("k").annotate(**{
+        f"{prefix}total": Count("pk", filter=Q(kind__in=kinds)) for prefix, kinds in groups
+    }).order_by())
+    orgs = Organization.objects.for_user(user).filter(
+        unit__path__startswith=unit.path, unit__kind__in=GRASSROOTS_KINDS)
+    add(orgs.annotate(k=key(F("unit__path"))).values("k").annotate(**{
+        f"{prefix}{area}": Count("unit_id", distinct=True,
+                                 filter=Q(unit__kind__in=kinds, kind__in=org_kinds))
+        for prefix, kinds in groups for area, org_kinds in COVERAGE_AREAS.items()
+    }).order_by())
+    add(units.filter(pk__in=_complete_unit_ids(unit)).annotate(k=key(F("path"))).values("k").annotate(**{
+        f"{prefix}complete": Count("pk", filter=Q(kind__in=kinds)) for prefix, kinds in groups
+    }).order_by())
+
+    names = [f"{prefix}{n}" for prefix, _ in groups for n in ("total", *COVERAGE_KEYS, "complete")]
     children = list(
-        Unit.objects.for_user(user).filter(parent=unit, kind__in=AREA_KINDS)
-        .annotate(**per_child).order_by("sort_order", "name")
+        Unit.objects.for_user(user).filter(parent=unit, kind__in=AREA_KINDS).order_by("sort_order", "name")
     )
-    totals = Unit.objects.filter(pk=unit.pk).annotate(
-        **{name: _count(qs) for name, qs in counters(OuterRef("path")).items()}
-    ).values(*per_child).first() or {}
-    rows = [CoverageRow(c, {k: getattr(c, k) for k in per_child}) for c in children]
-    direct = {k: totals.get(k, 0) - sum(r.values[k] for r in rows) for k in per_child}
-    if direct.get("v_total") or direct.get("e_total") or not rows:
+    rows = [CoverageRow(c, grouped.pop(c.path, {})) for c in children]
+    # What is left: grassroots units directly under ``unit`` or under a non-area child.
+    direct = {name: sum(g.get(name, 0) for g in grouped.values()) for name in names}
+    if direct["v_total"] or direct["e_total"] or not rows:
         rows.append(CoverageRow(unit, direct, is_direct=True))
-    return rows, CoverageRow(unit, totals)
+    total = {name: sum(r.values.get(name, 0) for r in rows) for name in names}
+    return rows, CoverageRow(unit, total)

@@ -48,6 +48,7 @@ def unit_detail(request, pk):
     if q:
         children = children.filter(Q(name__icontains=q) | Q(code__icontains=q))
     page = Paginator(children, 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.attach_child_counts(unit, page.object_list)
     organizations = (
         Organization.objects.for_user(request.user).filter(unit=unit)
         .select_related("led_by").order_by("kind", "name")

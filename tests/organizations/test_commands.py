@@ -223,7 +223,7 @@ def test_bench_tree_runs_at_a_tiny_scale_and_leaves_nothing_behind(county):
     before = snapshot()
     output = run("bench_tree", "--townships", "2", "--villages-per-township", "3", "--bureaus", "2",
                  "--runs", "1")
-    for label in ("children_with_counts", "subtree_totals", "coverage_rows", "blank_spots", "for_user"):
+    for label in ("children+counts", "subtree_totals", "coverage_rows", "blank_spots", "for_user"):
         assert label in output
     assert "SQL条数" in output and "村 6" in output
     assert "已回滚" in output

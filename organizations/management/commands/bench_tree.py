@@ -155,15 +155,15 @@ class Command(BaseCommand):
 
         def township_children():
             forget_grants(staff)
-            return list(selectors.children_with_counts(township, staff))
+            return selectors.attach_child_counts(township, selectors.children_with_counts(township, staff))
 
         cases = [
-            ("children_with_counts(县, 超级管理员)", lambda: list(selectors.children_with_counts(county, su))),
+            ("children+counts(县, 超级管理员)", lambda: selectors.attach_child_counts(county, selectors.children_with_counts(county, su))),
             ("subtree_totals(县)", lambda: selectors.subtree_totals(county)),
             ("coverage_rows(县, 超级管理员)", lambda: selectors.coverage_rows(county, su)),
             ("blank_spots(县, 超级管理员)[:50]", lambda: list(selectors.blank_spots(county, su)[:50])),
             ("Unit.for_user(乡镇用户).filter(村).count()", scoped_count),
-            ("children_with_counts(乡镇, 乡镇用户)", township_children),
+            ("children+counts(乡镇, 乡镇用户)", township_children),
         ]
         results = []
         for label, fn in cases:
