@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class CampaignsConfig(AppConfig):
     name = "campaigns"
-    verbose_name = "创建活动"
+    verbose_name = "活动管理"

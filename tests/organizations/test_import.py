@@ -122,7 +122,11 @@ def test_one_bad_row_writes_nothing_and_names_row_and_column(tmp_path):
     assert Unit.objects.count() == 0
 
 
-def test_exit_code_is_1_and_every_error_is_printed(tmp_path, capsys):
+def test_exit_code_is_1_and_every_error_is_printed(tmp_path, capsys, monkeypatch):
+    from django.db import connections
+
+    # run_from_argv closes the connections when it ends; keep the test's transaction open.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     bad = UNITS.replace("C,测试市,city,P", "C,测试市,town,P").replace("V2,二村,village,T1", "V2,二村,village,NOPE")
     with pytest.raises(SystemExit) as exc:
         ManagementUtility(["manage.py", "import_data", "units", write(tmp_path, "bad.csv", bad)]).execute()

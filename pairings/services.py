@@ -1,0 +1,273 @@
+"""Every write to pairings and their records goes through these services.
+
+Each checks the actor's role over the units involved (``actor=None`` is the system), validates,
+saves in a transaction with a history reason, and keeps the pairing's ``last_logged_on`` (the
+matrix's silence mark) in step with its ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.models import EDITOR_ROLES, Role, Unit, User
+from organizations.scoping import has_role_at
+
+from . import ledger
+from .models import (
+    PAIRING_BUREAU_KINDS,
+    PAIRING_VILLAGE_KINDS,
+    ContactPoint,
+    HelpPair,
+    Inspection,
+    Pairing,
+    PairingStatus,
+    RectificationItem,
+    RectificationStatus,
+)
+
+SUPERVISOR_ROLES = (Role.COUNTY_ADMIN, Role.INSPECTOR)
+REVIEW_ROLES = (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.INSPECTOR)
+
+
+def _allowed(actor, unit, roles) -> bool:
+    return actor is None or actor.is_superuser or has_role_at(actor, unit, roles)
+
+
+def _require(actor, unit, roles, message="您没有权限进行此操作。"):
+    if not _allowed(actor, unit, roles):
+        raise PermissionDenied(message)
+
+
+def new_code(prefix: str, day: dt.date | None = None) -> str:
+    """A code for a record entered on the web (imports bring their own)."""
+    day = day or timezone.localdate()
+    return f"{prefix}-{day:%Y%m%d}-{uuid.uuid4().hex[:8]}"
+
+
+# --- pairings ------------------------------------------------------------------------------------
+
+def can_manage_pairing(user, pairing: Pairing) -> bool:
+    return _allowed(user, pairing.village, (Role.COUNTY_ADMIN,)) and _allowed(
+        user, pairing.bureau, (Role.COUNTY_ADMIN,))
+
+
+def can_log_for_pairing(user, pairing: Pairing) -> bool:
+    """Village editors, the bureau's liaison and county/township staff may add records."""
+    return _allowed(user, pairing.village, EDITOR_ROLES) or _allowed(
+        user, pairing.bureau, (Role.BUREAU_LIAISON, Role.COUNTY_ADMIN))
+
+
+def refresh_last_logged(pairing_id) -> None:
+    """Recompute ``last_logged_on`` from the ledger (after any write of a linked record)."""
+    if pairing_id:
+        Pairing.objects.filter(pk=pairing_id).update(last_logged_on=ledger.last_logged(pairing_id))
+
+
+@transaction.atomic
+def pairing_save(*, actor: User | None, code: str, campaign, bureau: Unit, village: Unit, start_date,
+                 end_date=None, bureau_contact: str | None = None, bureau_phone: str | None = None,
+                 village_contact: str | None = None, village_phone: str | None = None,
+                 agreement: str | None = None, agreement_signed_on=None, goals: str | None = None,
+                 reason: str | None = None) -> tuple[Pairing, bool]:
+    """Create the pairing with ``code`` or update it (county admins over both sides)."""
+    pairing = Pairing.objects.select_for_update().select_related("village", "bureau").filter(code=code).first()
+    created = pairing is None
+    if not created and not can_manage_pairing(actor, pairing):
+        raise PermissionDenied("您没有权限修改该结对。")
+    for unit in (bureau, village):
+        _require(actor, unit, (Role.COUNTY_ADMIN,), "只有县级组织部管理员可以建立或调整结对。")
+    errors = {}
+    if bureau.kind not in PAIRING_BUREAU_KINDS:
+        errors["bureau"] = "帮建单位必须是机关事业单位、企业、学校或社会组织。"
+    if village.kind not in PAIRING_VILLAGE_KINDS:
+        errors["village"] = "结对对象必须是行政村或社区。"
+    if errors:
+        raise ValidationError(errors)
+    pairing = pairing or Pairing(code=code)
+    pairing.campaign, pairing.bureau, pairing.village = campaign, bureau, village
+    pairing.start_date, pairing.end_date = start_date, end_date
+    pairing.status = PairingStatus.ENDED if end_date and end_date <= timezone.localdate() else PairingStatus.ACTIVE
+    for name, value in (("bureau_contact", bureau_contact), ("bureau_phone", bureau_phone),
+                        ("village_contact", village_contact), ("village_phone", village_phone),
+                        ("agreement", agreement), ("goals", goals)):
+        if value is not None:
+            setattr(pairing, name, value)
+    if agreement_signed_on is not None:
+        pairing.agreement_signed_on = agreement_signed_on
+    pairing.full_clean()
+    pairing._change_reason = reason or ("建立结对" if created else "修改结对")
+    pairing.save()
+    return pairing, created
+
+
+@transaction.atomic
+def pairing_end(*, actor: User | None, pairing: Pairing, end_date, reason: str = "结束结对") -> Pairing:
+    if not can_manage_pairing(actor, pairing):
+        raise PermissionDenied("您没有权限结束该结对。")
+    if end_date < pairing.start_date:
+        raise ValidationError({"end_date": "结束日期不能早于开始日期。"})
+    pairing.end_date, pairing.status = end_date, PairingStatus.ENDED
+    pairing._change_reason = reason
+    pairing.save()
+    return pairing
+
+
+# --- contact points and inspections --------------------------------------------------------------
+
+@transaction.atomic
+def contact_point_save(*, actor: User | None, contact_point: ContactPoint | None = None, leader_name: str,
+                       unit: Unit, leader_title: str = "", user: User | None = None, campaign=None,
+                       since=None, notes: str = "") -> ContactPoint:
+    _require(actor, unit, (Role.COUNTY_ADMIN,), "只有县级组织部管理员可以设置领导联系点。")
+    created = contact_point is None
+    cp = contact_point or ContactPoint.objects.filter(leader_name=leader_name, unit=unit).first() or ContactPoint()
+    cp.leader_name, cp.leader_title, cp.user, cp.unit = leader_name, leader_title, user, unit
+    cp.campaign, cp.since, cp.notes = campaign, since, notes
+    cp.full_clean()
+    cp._change_reason = "设置联系点" if created else "修改联系点"
+    cp.save()
+    return cp
+
+
+def can_record_inspection(user, unit: Unit) -> bool:
+    return _allowed(user, unit, SUPERVISOR_ROLES)
+
+
+@transaction.atomic
+def inspection_save(*, actor: User | None, inspection: Inspection | None = None, code: str | None = None,
+                    campaign, unit: Unit, held_on, kind: str, pairing: Pairing | None = None,
+                    contact_point: ContactPoint | None = None, method: str = "", visitors: int = 1,
+                    inspector: str = "", findings: str = "", reason: str | None = None
+                    ) -> tuple[Inspection, bool]:
+    """Record a leader's visit or an inspection (create, or update by ``code``/instance)."""
+    if inspection is None and code:
+        inspection = Inspection.objects.select_for_update().filter(code=code).select_related("unit").first()
+    created = inspection is None
+    if not created:
+        _require(actor, inspection.unit, SUPERVISOR_ROLES, "您没有权限修改该督查记录。")
+    _require(actor, unit, SUPERVISOR_ROLES, "只有督查人员或县级组织部管理员可以登记督查走访。")
+    if pairing is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
+        raise ValidationError({"pairing": "走访地点必须是该结对的村或帮建单位。"})
+    if contact_point is not None and contact_point.unit_id != unit.pk:
+        raise ValidationError({"contact_point": "联系点与走访地点不一致。"})
+    old_pairing_id = None if created else inspection.pairing_id
+    inspection = inspection or Inspection(code=code or new_code("INS", held_on), created_by=actor)
+    inspection.campaign, inspection.unit, inspection.pairing = campaign, unit, pairing
+    inspection.contact_point, inspection.held_on, inspection.kind = contact_point, held_on, kind
+    inspection.method, inspection.visitors = method, visitors
+    inspection.inspector, inspection.findings = inspector, findings
+    inspection.full_clean()
+    inspection._change_reason = reason or ("登记督查走访" if created else "修改督查走访")
+    inspection.save()
+    for pid in {old_pairing_id, inspection.pairing_id}:
+        refresh_last_logged(pid)
+    return inspection, created
+
+
+# --- rectification -------------------------------------------------------------------------------
+
+def can_follow_up(user, item: RectificationItem) -> bool:
+    """The responsible unit's editors and the supervisors of either side may update an item."""
+    return (_allowed(user, item.responsible_unit, (*EDITOR_ROLES, *SUPERVISOR_ROLES))
+            or _allowed(user, item.inspection.unit, SUPERVISOR_ROLES))
+
+
+@transaction.atomic
+def rectification_create(*, actor: User | None, inspection: Inspection, description: str,
+                         responsible_unit: Unit, deadline) -> RectificationItem:
+    _require(actor, inspection.unit, SUPERVISOR_ROLES, "只有督查人员或县级组织部管理员可以提出整改事项。")
+    _require(actor, responsible_unit, SUPERVISOR_ROLES + (Role.TOWNSHIP_STAFF,),
+             "责任单位不在您的督查范围内。")
+    if deadline < inspection.held_on:
+        raise ValidationError({"deadline": "整改时限不能早于督查日期。"})
+    item = RectificationItem(inspection=inspection, description=description,
+                             responsible_unit=responsible_unit, deadline=deadline, created_by=actor)
+    item.full_clean()
+    item._change_reason = "提出整改事项"
+    item.save()
+    refresh_last_logged(inspection.pairing_id)
+    return item
+
+
+@transaction.atomic
+def rectification_update(*, actor: User | None, item: RectificationItem, progress: str,
+                         status: str = RectificationStatus.IN_PROGRESS,
+                         deadline=None) -> RectificationItem:
+    """Report progress (and, for supervisors, move the deadline)."""
+    if not can_follow_up(actor, item):
+        raise PermissionDenied("您没有权限更新该整改事项。")
+    if item.status == RectificationStatus.CLOSED:
+        raise ValidationError("该整改事项已销号,不能再修改。")
+    if status == RectificationStatus.CLOSED:
+        raise ValidationError("销号请使用“整改销号”,并填写佐证材料。")
+    if deadline is not None and deadline != item.deadline:
+        _require(actor, item.inspection.unit, SUPERVISOR_ROLES, "只有督查人员可以调整整改时限。")
+        item.deadline = deadline
+    item.progress, item.status = progress, status
+    item.full_clean()
+    item._change_reason = "更新整改进展"
+    item.save()
+    return item
+
+
+@transaction.atomic
+def rectification_close(*, actor: User | None, item: RectificationItem, closed_on, evidence: str
+                        ) -> RectificationItem:
+    """Close (销号) an item with evidence of what was done."""
+    if not can_follow_up(actor, item):
+        raise PermissionDenied("您没有权限为该整改事项销号。")
+    if item.status == RectificationStatus.CLOSED:
+        raise ValidationError("该整改事项已经销号。")
+    if not (evidence or "").strip():
+        raise ValidationError({"evidence": "销号必须填写整改佐证(做了什么、结果如何)。"})
+    if closed_on > timezone.localdate():
+        raise ValidationError({"closed_on": "销号日期不能晚于今天。"})
+    item.status, item.closed_on, item.evidence, item.closed_by = (
+        RectificationStatus.CLOSED, closed_on, evidence.strip(), actor)
+    item.full_clean()
+    item._change_reason = "整改销号"
+    item.save()
+    refresh_last_logged(item.inspection.pairing_id)
+    return item
+
+
+# --- help pairs ----------------------------------------------------------------------------------
+
+def can_edit_help_pair(user, village: Unit, pairing: Pairing | None) -> bool:
+    return _allowed(user, village, EDITOR_ROLES) or (
+        pairing is not None and _allowed(user, pairing.bureau, (Role.BUREAU_LIAISON,)))
+
+
+@transaction.atomic
+def help_pair_save(*, actor: User | None, help_pair: HelpPair | None = None, code: str | None = None,
+                   village: Unit, member_name: str, household_name: str, household_kind: str,
+                   started_on, pairing: Pairing | None = None, member_unit: Unit | None = None,
+                   measures: str = "", status: str | None = None) -> tuple[HelpPair, bool]:
+    if help_pair is None and code:
+        help_pair = HelpPair.objects.select_for_update().filter(code=code).select_related(
+            "village", "pairing__bureau").first()
+    created = help_pair is None
+    if not created and not can_edit_help_pair(actor, help_pair.village, help_pair.pairing):
+        raise PermissionDenied("您没有权限修改该帮扶对子。")
+    if not can_edit_help_pair(actor, village, pairing):
+        raise PermissionDenied("您没有权限为该村登记帮扶对子。")
+    if pairing is not None and pairing.village_id != village.pk:
+        raise ValidationError({"pairing": "所选结对不属于该村。"})
+    old_pairing_id = None if created else help_pair.pairing_id
+    hp = help_pair or HelpPair(code=code or new_code("HP", started_on))
+    hp.village, hp.pairing, hp.member_name, hp.member_unit = village, pairing, member_name, member_unit
+    hp.household_name, hp.household_kind, hp.started_on, hp.measures = (
+        household_name, household_kind, started_on, measures)
+    if status is not None:
+        hp.status = status
+    hp.full_clean()
+    hp._change_reason = "登记帮扶对子" if created else "修改帮扶对子"
+    hp.save()
+    for pid in {old_pairing_id, hp.pairing_id}:
+        refresh_last_logged(pid)
+    return hp, created
