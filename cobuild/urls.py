@@ -14,5 +14,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", org_views.home, name="home"),
     path("org/", include("organizations.urls")),
+    path("pairings/", include("pairings.urls")),
     path("admin/", admin.site.urls),
 ]
