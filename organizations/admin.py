@@ -99,11 +99,9 @@ class UnitAdmin(ScopedAdmin):
             Unit.objects.filter(pk=obj.pk).update(code=obj.code)
         unit, _ = services.unit_save(
             actor=request.user, code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent,
-            sort_order=obj.sort_order, address=obj.address, reason="管理后台修改",
+            sort_order=obj.sort_order, address=obj.address, position_shared=obj.position_shared,
+            reason="管理后台修改",
         )
-        if unit.position_shared != obj.position_shared:
-            unit.position_shared = obj.position_shared
-            unit.save(update_fields=["position_shared"])
         obj.pk, obj.path, obj.depth = unit.pk, unit.path, unit.depth
 
 

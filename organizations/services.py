@@ -74,7 +74,7 @@ def validate_led_by(*, org: Organization | None, unit: Unit, led_by: Organizatio
 @transaction.atomic
 def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Unit | None,
               sort_order: int | None = None, address: str | None = None,
-              reason: str | None = None) -> tuple[Unit, bool]:
+              position_shared: bool | None = None, reason: str | None = None) -> tuple[Unit, bool]:
     """Create the unit with ``code`` or update it; returns (unit, created). Moves keep the subtree."""
     unit = Unit.objects.select_for_update().filter(code=code).first()
     created = unit is None
@@ -93,6 +93,8 @@ def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Un
         unit.sort_order = sort_order
     if address is not None:
         unit.address = address
+    if position_shared is not None:
+        unit.position_shared = position_shared
     unit._change_reason = reason or ("新建单位" if created else "修改单位")
     unit.full_clean(exclude=["path"])
     if created:
