@@ -1,7 +1,10 @@
 """Campaigns (创先争优 / 党群共建 / 百局联百村): the frame every pairing and record belongs to."""
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -59,3 +62,359 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- the indicator catalogue (CONTRACT.md §4) ------------------------------------------------------
+# It lives here, beside the records it is computed from, so that campaigns never imports metrics:
+# metrics reads this catalogue and adds targets, roll-ups and dashboards on top of it.
+
+class IndicatorKind(models.TextChoices):
+    COUNT = "count", _("记录计数")
+    OUTCOME = "outcome", _("活动成效填报")
+    RATE = "rate", _("比率")
+
+
+class Indicator(models.Model):
+    code = models.SlugField(_("指标代码"), max_length=64, unique=True)
+    name = models.CharField(_("指标名称"), max_length=100)
+    unit = models.CharField(_("计量单位"), max_length=16)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    kind = models.CharField(_("口径"), max_length=12, choices=IndicatorKind.choices)
+    definition = models.CharField(_("口径说明"), max_length=200, blank=True)
+    max_per_activity = models.DecimalField(
+        _("单次活动上限"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("填报成效时的合理上限,超过则提示核对;留空不限"),
+    )
+    is_money = models.BooleanField(_("金额(元)"), default=False)
+    active = models.BooleanField(_("启用"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标目录")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return f"{self.name}({self.unit})"
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+class Category(models.TextChoices):
+    ORG_LIFE = "org_life", _("组织生活/党组织活动")
+    DEMOCRATIC_LIFE_MEETING = "democratic_life_meeting", _("民主生活会")
+    JOINT_MEETING = "joint_meeting", _("联席会议")
+    PARTY_LECTURE = "party_lecture", _("党课/专题讲座")
+    TRAINING = "training", _("培训")
+    TECH_TO_COUNTRYSIDE = "tech_to_countryside", _("送科技/技术下乡")
+    CULTURE_TO_COUNTRYSIDE = "culture_to_countryside", _("送文化")
+    HEALTH_TO_COUNTRYSIDE = "health_to_countryside", _("送卫生")
+    POLICY_LAW_TO_COUNTRYSIDE = "policy_law_to_countryside", _("送政策/送法律")
+    VISIT_CONDOLENCE = "visit_condolence", _("走访慰问")
+    VOLUNTEER_SERVICE = "volunteer_service", _("志愿服务")
+    PROJECT_SUPPORT = "project_support", _("项目帮扶")
+    OTHER = "other", _("其他")
+
+
+class LinkArea(models.TextChoices):
+    """The six 联 of 百局联百村 (DOMAIN.md): a second classification of activities."""
+
+    ORG_LIFE = "org_life", _("组织生活联过")
+    MEMBERS = "members", _("党员队伍联建")
+    CARRIERS = "carriers", _("活动载体联创")
+    SERVICE = "service", _("服务群众联做")
+    RESOURCES = "resources", _("党建资源联享")
+    DEVELOPMENT = "development", _("城乡发展联促")
+
+
+class ReviewStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待审核")
+    VERIFIED = "verified", _("已审核")
+    RETURNED = "returned", _("已退回")
+
+
+def _linked_q(user, unit_field):
+    from pairings.models import _paths_q
+
+    return _paths_q(user, f"{unit_field}__path", "pairing__village__path", "pairing__bureau__path")
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_user(self, user):
+        q = _linked_q(user, "unit")
+        return self if q is None else self.filter(q)
+
+
+class Activity(models.Model):
+    code = models.CharField(_("编码"), max_length=64, unique=True)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), on_delete=models.PROTECT,
+                                 related_name="activities")
+    date = models.DateField(_("日期"))
+    unit = models.ForeignKey(Unit, verbose_name=_("开展地点/单位"), on_delete=models.PROTECT,
+                             related_name="activities")
+    pairing = models.ForeignKey("pairings.Pairing", verbose_name=_("结对共建"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="activities")
+    category = models.CharField(_("类别"), max_length=32, choices=Category.choices)
+    link_area = models.CharField(_("六联"), max_length=16, choices=LinkArea.choices, blank=True)
+    title = models.CharField(_("活动名称"), max_length=120)
+    description = models.TextField(_("活动内容"), blank=True)
+    participants = models.PositiveIntegerField(_("参加人数"), default=0)
+    status = models.CharField(_("审核状态"), max_length=12, choices=ReviewStatus.choices,
+                              default=ReviewStatus.SUBMITTED)
+    review_comment = models.CharField(_("审核意见"), max_length=300, blank=True)
+    reviewed_by = models.ForeignKey("organizations.User", verbose_name=_("审核人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    author = models.ForeignKey("organizations.User", verbose_name=_("填报人"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="activities_authored")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("共建活动")
+        verbose_name_plural = _("共建活动")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["pairing", "date"], name="activity_pairing_date"),
+            models.Index(fields=["unit", "date"], name="activity_unit_date"),
+            models.Index(fields=["campaign", "category", "date"], name="activity_campaign_cat"),
+            models.Index(fields=["status", "date"], name="activity_status_date"),
+            models.Index(fields=["author", "date"], name="activity_author_date"),
+        ]
+        constraints = [models.CheckConstraint(condition=~Q(code=""), name="activity_code_not_empty")]
+
+    def __str__(self):
+        return f"{self.date} {self.title}"
+
+
+class OrganizerRole(models.TextChoices):
+    LEADS = "leads", _("牵头")
+    CO_ORGANISES = "co_organises", _("协办")
+    SUPPORTS = "supports", _("支持")
+
+
+class ActivityOrganizer(models.Model):
+    activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.CASCADE,
+                                 related_name="organizers")
+    unit = models.ForeignKey(Unit, verbose_name=_("组织单位"), on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey("organizations.Organization", verbose_name=_("组织"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("作用"), max_length=16, choices=OrganizerRole.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("活动组织方")
+        verbose_name_plural = _("活动组织方")
+        ordering = ["activity", "role", "pk"]
+
+    def __str__(self):
+        return f"{self.get_role_display()}:{self.organization or self.unit}"
+
+
+def photo_path(instance, filename):
+    # Never the uploaded name: a random one, under the month, always re-encoded as JPEG.
+    return f"activity-photos/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class ActivityPhoto(models.Model):
+    activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.CASCADE,
+                                 related_name="photos")
+    image = models.ImageField(_("照片"), upload_to=photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(_("宽"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("高"), default=0, editable=False)
+    caption = models.CharField(_("说明"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey("organizations.User", verbose_name=_("上传人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("活动照片")
+        verbose_name_plural = _("活动照片")
+        ordering = ["activity", "pk"]
+
+    def __str__(self):
+        return self.caption or f"照片 {self.pk}"
+
+
+class ActivityOutcome(models.Model):
+    activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.CASCADE,
+                                 related_name="outcomes")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.PROTECT,
+                                  related_name="outcomes", limit_choices_to={"kind": IndicatorKind.OUTCOME})
+    value = models.DecimalField(_("数值"), max_digits=14, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("活动成效")
+        verbose_name_plural = _("活动成效")
+        ordering = ["activity", "indicator__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "indicator"], name="outcome_unique"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="outcome_non_negative"),
+        ]
+        indexes = [models.Index(fields=["indicator", "activity"], name="outcome_indicator")]
+
+    def __str__(self):
+        return f"{self.indicator.code}={self.value}"
+
+
+# --- commitments ---------------------------------------------------------------------------------
+
+class CommitmentStatus(models.TextChoices):
+    PENDING = "pending", _("未开始")
+    IN_PROGRESS = "in_progress", _("推进中")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        q = _linked_q(user, "unit")
+        return self if q is None else self.filter(q)
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(status__in=[CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS],
+                           due_date__lt=today)
+
+
+class Commitment(models.Model):
+    """公开承诺: made by a unit or organisation, optionally for a pairing."""
+
+    code = models.CharField(_("编码"), max_length=64, unique=True)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), on_delete=models.PROTECT,
+                                 related_name="commitments")
+    unit = models.ForeignKey(Unit, verbose_name=_("承诺单位"), on_delete=models.PROTECT,
+                             related_name="commitments")
+    organization = models.ForeignKey("organizations.Organization", verbose_name=_("承诺组织"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="commitments")
+    pairing = models.ForeignKey("pairings.Pairing", verbose_name=_("结对共建"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="commitments")
+    content = models.TextField(_("承诺内容"))
+    made_on = models.DateField(_("承诺日期"))
+    due_date = models.DateField(_("承诺时限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=CommitmentStatus.choices,
+                              default=CommitmentStatus.PENDING)
+    progress = models.TextField(_("进展情况"), blank=True)
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    evidence = models.TextField(_("完成佐证"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公开承诺")
+        verbose_name_plural = _("公开承诺")
+        ordering = ["-made_on", "code"]
+        indexes = [
+            models.Index(fields=["pairing", "made_on"], name="commitment_pairing_date"),
+            models.Index(fields=["unit", "status"], name="commitment_unit_status"),
+            models.Index(fields=["campaign", "status", "due_date"], name="commitment_campaign_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(code=""), name="commitment_code_not_empty"),
+            models.CheckConstraint(condition=~Q(status="done") | Q(completed_on__isnull=False),
+                                   name="commitment_done_has_date"),
+        ]
+
+    def __str__(self):
+        return self.content[:40]
+
+    @property
+    def is_overdue(self):
+        return (self.status in (CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS)
+                and self.due_date is not None and self.due_date < timezone.localdate())
+
+
+# --- joint meetings (党工青妇联席会议) --------------------------------------------------------------
+
+class MeetingQuerySet(models.QuerySet):
+    def for_user(self, user):
+        q = _linked_q(user, "host_unit")
+        return self if q is None else self.filter(q)
+
+
+class JointMeeting(models.Model):
+    code = models.CharField(_("编码"), max_length=64, unique=True)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), on_delete=models.PROTECT,
+                                 related_name="meetings")
+    held_on = models.DateField(_("会议日期"))
+    host_unit = models.ForeignKey(Unit, verbose_name=_("召集单位"), on_delete=models.PROTECT,
+                                  related_name="meetings_hosted")
+    pairing = models.ForeignKey("pairings.Pairing", verbose_name=_("结对共建"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="meetings")
+    member_units = models.ManyToManyField(Unit, verbose_name=_("参会单位"), related_name="meetings_attended",
+                                          blank=True)
+    member_organizations = models.ManyToManyField("organizations.Organization", verbose_name=_("参会组织"),
+                                                  related_name="meetings_attended", blank=True)
+    title = models.CharField(_("会议名称"), max_length=120)
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    created_by = models.ForeignKey("organizations.User", verbose_name=_("登记人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[member_units, member_organizations])
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联席会议")
+        verbose_name_plural = _("联席会议")
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["host_unit", "held_on"], name="meeting_host_date")]
+
+    def __str__(self):
+        return f"{self.held_on} {self.title}"
+
+
+class DecisionStatus(models.TextChoices):
+    OPEN = "open", _("待落实")
+    IN_PROGRESS = "in_progress", _("落实中")
+    DONE = "done", _("已落实")
+
+
+class DecisionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from pairings.models import _paths_q
+
+        q = _paths_q(user, "assigned_unit__path", "meeting__host_unit__path")
+        return self if q is None else self.filter(q)
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.exclude(status=DecisionStatus.DONE).filter(deadline__lt=today)
+
+
+class MeetingDecision(models.Model):
+    """议定事项: a decision of a joint meeting that becomes a follow-up item."""
+
+    meeting = models.ForeignKey(JointMeeting, verbose_name=_("会议"), on_delete=models.CASCADE,
+                                related_name="decisions")
+    content = models.TextField(_("议定事项"))
+    assigned_unit = models.ForeignKey(Unit, verbose_name=_("责任单位"), on_delete=models.PROTECT,
+                                      related_name="meeting_decisions")
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=DecisionStatus.choices,
+                              default=DecisionStatus.OPEN)
+    result = models.TextField(_("落实情况"), blank=True)
+    done_on = models.DateField(_("落实日期"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("议定事项")
+        verbose_name_plural = _("议定事项")
+        ordering = ["deadline", "pk"]
+        indexes = [models.Index(fields=["assigned_unit", "status"], name="decision_unit_status")]
+
+    def __str__(self):
+        return self.content[:40]

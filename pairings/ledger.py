@@ -44,8 +44,11 @@ class LedgerSource:
     condition: Q | None = None                 # only these rows (e.g. kind="inspection")
     detail: Callable[[Any], str] = lambda obj: ""
     totals: dict[str, Any] = field(default_factory=dict)   # label -> aggregate expression
+    # More totals computed from the period's queryset (e.g. outcome values by indicator):
+    extra_totals: Callable[[Any], list[tuple[str, Any]]] | None = None
     columns: list[tuple[str, Callable[[Any], Any]]] = field(default_factory=list)
     select_related: tuple[str, ...] = ()
+    prefetch_related: tuple[str, ...] = ()
     url: Callable[[Any], str] | None = None
     order: int = 100
 
@@ -58,6 +61,12 @@ class LedgerSource:
     def for_pairing(self, pairing_id, date_from=None, date_to=None):
         qs = self.queryset().filter(**{self.pairing_field: pairing_id})
         return _in_period(qs, self.date_field, date_from, date_to)
+
+    def rows(self, pairing_id, date_from=None, date_to=None):
+        """The records to show (ledger page, workbook sheet), with what their columns need."""
+        return (self.for_pairing(pairing_id, date_from, date_to)
+                .select_related(*self.select_related).prefetch_related(*self.prefetch_related)
+                .order_by(f"-{self.date_field}", "-pk"))
 
 
 def _in_period(qs, date_field, date_from, date_to):
@@ -108,8 +117,7 @@ def entries(pairing, date_from=None, date_to=None) -> list[Entry]:
     """Every record of the pairing in the period, newest first (one query per source)."""
     out: list[Entry] = []
     for s in sources():
-        qs = s.for_pairing(pairing.pk, date_from, date_to).select_related(*s.select_related)
-        for obj in qs:
+        for obj in s.rows(pairing.pk, date_from, date_to):
             value = obj
             for part in s.date_field.split("__"):
                 value = getattr(value, part)
@@ -124,9 +132,10 @@ def totals(pairing, date_from=None, date_to=None) -> list[dict]:
     for s in sources():
         agg = s.for_pairing(pairing.pk, date_from, date_to).aggregate(
             _count=Count("pk"), **{f"t{i}": expr for i, expr in enumerate(s.totals.values())})
+        extra = s.extra_totals(s.for_pairing(pairing.pk, date_from, date_to)) if s.extra_totals else []
         rows.append({
             "source": s, "count": agg["_count"],
-            "totals": [(label, agg[f"t{i}"] or 0) for i, label in enumerate(s.totals)],
+            "totals": [(label, agg[f"t{i}"] or 0) for i, label in enumerate(s.totals)] + list(extra),
         })
     return rows
 
