@@ -418,3 +418,51 @@ class MeetingDecision(models.Model):
 
     def __str__(self):
         return self.content[:40]
+
+
+# --- democratic appraisal tallies (民主测评) --------------------------------------------------------
+
+class SurveySubject(models.TextChoices):
+    PARTY_ORG = "party_org", _("对基层党组织")
+    COBUILD = "cobuild", _("对共建单位")
+
+
+class SurveyQuerySet(models.QuerySet):
+    def for_user(self, user):
+        from pairings.models import _paths_q
+
+        q = _paths_q(user, "unit__path")
+        return self if q is None else self.filter(q)
+
+
+class Survey(models.Model):
+    """Ballot tallies of one appraisal: satisfied / basically satisfied / dissatisfied."""
+
+    code = models.CharField(_("编码"), max_length=64, unique=True)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), on_delete=models.PROTECT,
+                                 related_name="surveys")
+    unit = models.ForeignKey(Unit, verbose_name=_("测评单位"), on_delete=models.PROTECT, related_name="surveys")
+    subject = models.CharField(_("测评对象"), max_length=12, choices=SurveySubject.choices)
+    held_on = models.DateField(_("测评日期"))
+    satisfied = models.PositiveIntegerField(_("满意"))
+    basically_satisfied = models.PositiveIntegerField(_("基本满意"))
+    dissatisfied = models.PositiveIntegerField(_("不满意"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("民主测评")
+        verbose_name_plural = _("民主测评")
+        ordering = ["-held_on", "code"]
+        indexes = [models.Index(fields=["unit", "subject", "held_on"], name="survey_unit_subject")]
+        constraints = [models.CheckConstraint(condition=~Q(code=""), name="survey_code_not_empty")]
+
+    def __str__(self):
+        return f"{self.unit.name if self.unit_id else ''} {self.get_subject_display()} {self.held_on}"
+
+    @property
+    def ballots(self):
+        return self.satisfied + self.basically_satisfied + self.dissatisfied

@@ -29,6 +29,7 @@ from .models import (
     MeetingDecision,
     OrganizerRole,
     ReviewStatus,
+    Survey,
 )
 
 
@@ -37,7 +38,7 @@ def campaign_save(*, actor: User | None, slug: str, name: str, owner_unit: Unit,
                   end_date=None, theme: str | None = None, phase: str | None = None,
                   description: str | None = None, reason: str | None = None) -> tuple[Campaign, bool]:
     """Create the campaign with ``slug`` or update it; only the owner unit's county admins."""
-    campaign = Campaign.objects.select_for_update().select_related("owner_unit").filter(slug=slug).first()
+    campaign = Campaign.objects.select_for_update(of=("self",)).select_related("owner_unit").filter(slug=slug).first()
     created = campaign is None
     for unit in (owner_unit, None if created else campaign.owner_unit):
         if unit is not None and actor is not None and not has_role_at(actor, unit, (Role.COUNTY_ADMIN,)):
@@ -153,7 +154,7 @@ def activity_submit(*, actor: User | None, campaign: Campaign, date, unit: Unit,
     reviewed figures) needs a reviewer's role over the unit.
     """
     if activity is None and code:
-        activity = Activity.objects.select_for_update().select_related("unit", "pairing").filter(code=code).first()
+        activity = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing").filter(code=code).first()
     created = activity is None
     if not created:
         if activity.status == ReviewStatus.VERIFIED and not verified:
@@ -212,7 +213,7 @@ def _write_organizers(activity: Activity, organizers: list[tuple]) -> None:
 @transaction.atomic
 def activity_review(*, actor: User, activity: Activity, approve: bool, comment: str = "") -> Activity:
     """Verify (locks the record) or return to its author with a comment."""
-    activity = Activity.objects.select_for_update().select_related("unit", "pairing__village").get(pk=activity.pk)
+    activity = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing__village").get(pk=activity.pk)
     if not can_review(actor, activity):
         raise PermissionDenied("您没有权限审核该活动(不能审核自己填报的记录)。")
     if activity.status != ReviewStatus.SUBMITTED:
@@ -328,9 +329,9 @@ def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, conte
     """Create or update a public commitment. ``expected_version`` (from the edit form) refuses a
     save when someone else saved in between, so nobody silently overwrites anyone."""
     if commitment is None and code:
-        commitment = Commitment.objects.select_for_update().filter(code=code).select_related("unit", "pairing").first()
+        commitment = Commitment.objects.select_for_update(of=("self",)).filter(code=code).select_related("unit", "pairing").first()
     elif commitment is not None:
-        commitment = Commitment.objects.select_for_update().select_related("unit", "pairing").get(pk=commitment.pk)
+        commitment = Commitment.objects.select_for_update(of=("self",)).select_related("unit", "pairing").get(pk=commitment.pk)
     created = commitment is None
     if not created:
         if not can_edit_commitment(actor, commitment):
@@ -427,3 +428,29 @@ def decision_update(*, actor: User | None, decision: MeetingDecision, status: st
     decision._change_reason = "更新议定事项"
     decision.save()
     return decision
+
+
+# --- democratic appraisal tallies ----------------------------------------------------------------
+
+@transaction.atomic
+def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: str, held_on,
+                satisfied: int, basically_satisfied: int, dissatisfied: int, survey: Survey | None = None,
+                code: str | None = None) -> tuple[Survey, bool]:
+    """Record the ballot counts of an appraisal (county and township staff)."""
+    if survey is None and code:
+        survey = Survey.objects.select_for_update(of=("self",)).filter(code=code).select_related("unit").first()
+    created = survey is None
+    for u in (unit, None if created else survey.unit):
+        if u is not None and not _allowed(actor, u, REVIEWER_ROLES):
+            raise PermissionDenied("只有县、乡工作人员可以登记民主测评票数。")
+    if satisfied + basically_satisfied + dissatisfied == 0:
+        raise ValidationError({"satisfied": "票数合计不能为0。"})
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "测评日期不能晚于今天。"})
+    s = survey or Survey(code=code or new_code("SRV", held_on))
+    s.campaign, s.unit, s.subject, s.held_on = campaign, unit, subject, held_on
+    s.satisfied, s.basically_satisfied, s.dissatisfied = satisfied, basically_satisfied, dissatisfied
+    s.full_clean()
+    s._change_reason = "登记测评" if created else "修改测评"
+    s.save()
+    return s, created

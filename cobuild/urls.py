@@ -15,5 +15,6 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("org/", include("organizations.urls")),
     path("pairings/", include("pairings.urls")),
+    path("metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]

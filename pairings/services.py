@@ -75,7 +75,7 @@ def pairing_save(*, actor: User | None, code: str, campaign, bureau: Unit, villa
                  agreement: str | None = None, agreement_signed_on=None, goals: str | None = None,
                  reason: str | None = None) -> tuple[Pairing, bool]:
     """Create the pairing with ``code`` or update it (county admins over both sides)."""
-    pairing = Pairing.objects.select_for_update().select_related("village", "bureau").filter(code=code).first()
+    pairing = Pairing.objects.select_for_update(of=("self",)).select_related("village", "bureau").filter(code=code).first()
     created = pairing is None
     if not created and not can_manage_pairing(actor, pairing):
         raise PermissionDenied("您没有权限修改该结对。")
@@ -146,7 +146,7 @@ def inspection_save(*, actor: User | None, inspection: Inspection | None = None,
                     ) -> tuple[Inspection, bool]:
     """Record a leader's visit or an inspection (create, or update by ``code``/instance)."""
     if inspection is None and code:
-        inspection = Inspection.objects.select_for_update().filter(code=code).select_related("unit").first()
+        inspection = Inspection.objects.select_for_update(of=("self",)).filter(code=code).select_related("unit").first()
     created = inspection is None
     if not created:
         _require(actor, inspection.unit, SUPERVISOR_ROLES, "您没有权限修改该督查记录。")
@@ -249,7 +249,7 @@ def help_pair_save(*, actor: User | None, help_pair: HelpPair | None = None, cod
                    started_on, pairing: Pairing | None = None, member_unit: Unit | None = None,
                    measures: str = "", status: str | None = None) -> tuple[HelpPair, bool]:
     if help_pair is None and code:
-        help_pair = HelpPair.objects.select_for_update().filter(code=code).select_related(
+        help_pair = HelpPair.objects.select_for_update(of=("self",)).filter(code=code).select_related(
             "village", "pairing__bureau").first()
     created = help_pair is None
     if not created and not can_edit_help_pair(actor, help_pair.village, help_pair.pairing):

@@ -1,0 +1,49 @@
+"""The indicator summary in CSV, JSON and XLSX (CONTRACT.md §2 export_metrics, §5 summary.csv)."""
+
+import csv
+import io
+import json
+
+from openpyxl import Workbook
+
+from organizations.exports import write_sheet
+
+COLUMNS = ["indicator", "name", "unit", "value"]
+
+
+def rows(figures):
+    return [[f.indicator.code, f.indicator.name, f.indicator.unit, f.text] for f in figures]
+
+
+def to_csv(figures) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows(figures))
+    return buf.getvalue()
+
+
+def to_json(figures, unit, campaign=None, date_from=None, date_to=None) -> str:
+    return json.dumps({
+        "unit": unit.code, "unit_name": unit.name,
+        "campaign": campaign.slug if campaign else None,
+        "from": date_from.isoformat() if date_from else None,
+        "to": date_to.isoformat() if date_to else None,
+        "indicators": [dict(zip(COLUMNS, r, strict=True)) for r in rows(figures)],
+    }, ensure_ascii=False, indent=2)
+
+
+def to_xlsx(figures, unit) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标汇总"
+    body = []
+    for f in figures:
+        value = f.text
+        if value != "":
+            value = float(value) if "." in value else int(value)
+        body.append([f.indicator.code, f.indicator.name, f.indicator.unit, value])
+    write_sheet(ws, ["指标代码", "指标名称", "单位", f"{unit.name}"], body, {1: 26, 2: 28})
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
