@@ -14,6 +14,9 @@ mass organisations they lead):
 - ``ACCOUNTS``: the demo log-ins of CONTRACT.md §1
 - ``PAIRINGS``: ``(bureau_code, village_code)``, the 76 one-to-one co-building pairs (for the
   pairings app; 市农业局 ↔ 铁力镇满天红村 as in the seed)
+- ``pairing_demo(today)``: the 百局联百村 campaign and everything recorded under it (pairings,
+  contact points, leaders' visits, inspections, rectification items, help pairs), dated relative
+  to ``today`` (see the section at the end)
 
 Village and bureau names beyond those in the seed are invented but plausible; member counts are
 invented so that the county's totals look like a real 县级市 (seed 000 quotes 4,738 rural
@@ -361,10 +364,408 @@ ACCOUNTS = [
      "groups": ()},
 ]
 
-# Permissions of the staff group (app label "organizations"): view/add/change on the tree models,
-# view on import jobs.
+# Permissions of the staff group, "app_label.codename": view/add/change on the tree models and on
+# the campaign and pairing records (the services still decide what each role may write), view on
+# import jobs. No delete: records are corrected, never silently removed.
 STAFF_GROUP_PERMISSIONS = (
-    *(f"{verb}_{model}" for model in ("unit", "organization", "leader", "rolegrant")
+    *(f"organizations.{verb}_{model}" for model in ("unit", "organization", "leader", "rolegrant")
       for verb in ("view", "add", "change")),
-    "view_importjob",
+    "organizations.view_importjob",
+    *(f"campaigns.{verb}_campaign" for verb in ("view", "add", "change")),
+    *(f"pairings.{verb}_{model}"
+      for model in ("pairing", "contactpoint", "inspection", "rectificationitem", "helppair")
+      for verb in ("view", "add", "change")),
 )
+
+
+# --- 百局联百村: the campaign and its records (pairings app) ---------------------------------------
+#
+# Seed 004 reports one year of the campaign: 76 pairs, standing-committee members' contact points
+# visited 38 times (人次), 16 inspections (巡回检查、跟踪督办、定期通报……), 144 help pairs. The
+# demo puts "today" a year into the campaign, so that the portal, used now, shows a live campaign:
+# every date below is counted back from ``today``. The matrix then shows green pairs (something
+# logged in the last 30 days), amber (31–60) and red (more than 60, or never) in the proportions
+# of a real county: about 60 % green, 25 % amber, 15 % red.
+
+CAMPAIGN_SLUG = "bjlbc-2011"
+CAMPAIGN_DAYS_BEFORE = 365      # the campaign started a year before the demo's "today"
+CAMPAIGN_DAYS_AFTER = 364       # and runs a second year
+PAIRINGS_DAYS_BEFORE = 344      # pairs formed at the mobilisation meeting three weeks in
+RECORDS_MAX_DAYS = 330          # the oldest record, two weeks after the pairs were formed
+LEADER_VISITS = 38              # 市委常委共计深入联系点38人次
+INSPECTIONS = 16                # 深入基层调研、检查、指导工作16次
+HELP_PAIRS = 144                # 结成帮扶对子144个
+SILENCE_SPLIT = {"green": 44, "amber": 19, "red_old": 7, "never": 4}   # + the 2 pairs named in the seed
+
+CAMPAIGN = {
+    "slug": CAMPAIGN_SLUG,
+    "name": "百局联百村",
+    "theme": "以城带乡、资源共享、优势互补、协调发展",
+    "owner_unit_code": COUNTY_CODE,
+    "phase": "implement",
+    "description": (
+        "依据《关于在全市开展“百局联百村”活动实施方案》,精选76个市直机关企事业单位和窗口单位,"
+        "与全市76个行政村结成共建对子。采取“四抓四确保”措施:抓谋划研究部署,确保活动开局良好;"
+        "抓督查宣传考核,确保活动扎实推进;抓联建共建内容,确保出实招办实事;抓助推和谐发展,"
+        "确保活动成效明显。重点抓好组织生活联过、党员队伍联建、活动载体联创、服务群众联做、"
+        "党建资源联享、城乡发展联促六个环节。建立市委常委联系点制度,组织部门牵头抓总,"
+        "活动推进组巡回检查、跟踪督办、定期通报;活动情况纳入市直单位党建考核和乡镇、村班子实绩考核。"
+    ),
+}
+
+# The standing-committee members with a contact point (names invented), the first at 满天红村.
+STANDING_COMMITTEE = (
+    "市委书记", "市委副书记、市长", "市委副书记", "市委常委、组织部部长", "市委常委、纪委书记、监委主任",
+    "市委常委、宣传部部长", "市委常委、政法委书记", "市委常委、常务副市长", "市委常委、统战部部长",
+    "市委常委、市委办公室主任",
+)
+_VISITS_PER_CONTACT_POINT = (4, 3, 3, 3, 3, 2, 2, 2, 2, 2)
+
+_BUREAU_GOALS = {
+    "TL-B01": ("冬季农闲组织机关支部全体党员到村过组织生活,作“发展现代农业,促进农民增收”专题辅导",
+               "组织农业技术专家开展科技培训6次,提供农业技术8项、用工信息26条",
+               "帮助村里建立水稻、大豆高产示范田和农民专业合作社"),
+    "TL-B02": ("成立党员带头的水利工程技术维护队,帮助结对村打井、修建临时引水设施",
+               "春耕前检查维护涵闸、机井等水利设施,清除河道、沟渠积雪淤泥,疏通桥涵",
+               "保障春耕生产灌溉用水"),
+}
+_GOALS = (
+    "每季度到村开展一次共建活动,与村党组织联过一次组织生活",
+    "帮助村党组织培养入党积极分子,发展致富能手入党",
+    "协调争取项目资金,改善村级活动场所和村屯道路",
+    "结对帮扶困难党员和贫困户,每户明确一名帮扶党员",
+    "开展送科技、送文化、送卫生、送政策、送法律下乡活动",
+    "帮助村里制定产业发展规划,发展蓝莓、北药、食用菌等特色产业",
+    "发布致富信息,组织农村劳动力转移就业",
+    "为群众代办证照、社保、医保等事项,帮助解决群众关心的问题",
+    "联合召开民主生活会,建立结对双方联席会议制度",
+    "协调农业贷款,扶持专业合作经济组织",
+)
+_VISIT_NOTES = (
+    "听取村党组织和帮建单位共建情况汇报,查阅共建工作台帐,要求把共建活动记实记全。",
+    "走访帮扶对子困难户,了解帮扶措施落实情况,现场协调解决实际困难。",
+    "参加结对双方联合组织生活会,为党员群众讲党课。",
+    "调研村集体经济和特色产业发展,协调解决春耕生产资金和用水问题。",
+    "召开村“两委”班子和党员代表座谈会,听取群众对帮建单位的意见建议。",
+    "检查结对协议和公开承诺事项落实情况,督促按期兑现。",
+    "慰问困难党员和老党员,送去米面油等慰问品。",
+    "调研村级活动场所一室多用和党群服务情况。",
+)
+_HELP_MEASURES = (
+    "协调小额贷款3万元,扶持发展黑木耳种植",
+    "帮助联系外出务工岗位,实现一人就业",
+    "送去米面油和冬季取暖煤",
+    "帮助子女申请助学金",
+    "指导种植蓝莓2亩,提供种苗",
+    "代办医保报销和大病救助申请",
+    "协调危房改造补助,帮助修缮住房",
+    "赠送仔猪5头,定期上门指导饲养",
+    "帮助申请低保和临时救助",
+    "每月上门走访一次,帮助解决生产生活困难",
+    "联系农技人员上门指导大豆种植",
+    "帮助销售山野菜、蜂蜜等农副产品",
+)
+
+
+def pairing_code(index: int) -> str:
+    return f"BJLBC-{index:02d}"
+
+
+_UNIT_BY_CODE = {u["code"]: u for u in UNITS}
+
+
+def _spread(key: str, n: int, lo: int, hi: int) -> list[int]:
+    """``n`` day offsets between ``lo`` and ``hi`` (days ago), evenly spread with a stable jitter."""
+    if hi <= lo:
+        return [lo] * n
+    out = []
+    for j in range(n):
+        centre = lo + (hi - lo) * (2 * j + 1) // (2 * n)
+        jitter = _h(f"{key}:{j}") % 21 - 10
+        out.append(min(hi, max(lo, centre + jitter)))
+    return out
+
+
+def silence_plan() -> dict[str, tuple[str, int | None]]:
+    """Pairing code -> (mark, days since its newest record, None = nothing ever logged).
+
+    The two pairs the seed names (市农业局↔满天红村, 市水务局↔东兴村) are lively; the rest are
+    ordered by a stable hash and cut into green, amber, red (old records) and never-logged.
+    """
+    codes = [pairing_code(i) for i in range(1, len(PAIRINGS) + 1)]
+    plan: dict[str, tuple[str, int | None]] = {codes[0]: ("green", 3), codes[1]: ("green", 9)}
+    rest = sorted(codes[2:], key=lambda c: _h("silence:" + c))
+    cut = SILENCE_SPLIT
+    assert sum(cut.values()) == len(rest)
+    a, b, c = cut["green"], cut["green"] + cut["amber"], cut["green"] + cut["amber"] + cut["red_old"]
+    for code in rest[:a]:
+        plan[code] = ("green", 1 + _h("last:" + code) % 28)
+    for code in rest[a:b]:
+        plan[code] = ("amber", 33 + _h("last:" + code) % 25)
+    for code in rest[b:c]:
+        plan[code] = ("red", 70 + _h("last:" + code) % 110)
+    for code in rest[c:]:
+        plan[code] = ("red", None)
+    return plan
+
+
+def pairing_demo(today):
+    """The campaign and its records, every date counted back from ``today``.
+
+    Returns a dict of lists of plain dicts (unit references are unit codes, pairing references
+    pairing codes, dates are ``datetime.date``): ``campaign``, ``pairings``, ``contact_points``,
+    ``visits`` (leader_visit inspections), ``inspections`` (kind inspection),
+    ``rectifications``, ``help_pairs``.
+    """
+    import datetime as dt
+
+    def ago(days: int) -> dt.date:
+        return today - dt.timedelta(days=days)
+
+    plan = silence_plan()
+    by_village = {v: (pairing_code(i), b) for i, (b, v) in enumerate(PAIRINGS, start=1)}
+    pair_of = {pairing_code(i): (b, v) for i, (b, v) in enumerate(PAIRINGS, start=1)}
+
+    def name(code):
+        return _UNIT_BY_CODE[code]["name"]
+
+    def township_of(village_code):
+        return _UNIT_BY_CODE[village_code]["parent_code"]
+
+    campaign = {**CAMPAIGN, "start_date": ago(CAMPAIGN_DAYS_BEFORE), "end_date": today + dt.timedelta(
+        days=CAMPAIGN_DAYS_AFTER)}
+
+    # --- pairings -------------------------------------------------------------------------------
+    pairings = []
+    for code, (b, v) in pair_of.items():
+        liaison, secretary = _leader_of(b, "liaison"), _leader_of(v, "secretary")
+        t_name, v_name, b_name = name(township_of(v)), name(v), name(b)
+        goals = _BUREAU_GOALS.get(b) or tuple(
+            sorted({_GOALS[_h(f"goal:{code}:{k}") % len(_GOALS)] for k in range(3)}, key=_GOALS.index))
+        pairings.append({
+            "code": code, "bureau_code": b, "village_code": v, "start_date": ago(PAIRINGS_DAYS_BEFORE),
+            "end_date": None, "agreement_signed_on": ago(PAIRINGS_DAYS_BEFORE),
+            "bureau_contact": liaison["name"], "bureau_phone": liaison["phone"],
+            "village_contact": secretary["name"], "village_phone": secretary["phone"],
+            "agreement": (
+                f"{b_name}(帮建单位)与{t_name}{v_name}党组织(结对村)结对共建协议。"
+                "双方围绕组织生活联过、党员队伍联建、活动载体联创、服务群众联做、党建资源联享、"
+                f"城乡发展联促“六联”开展共建:{b_name}每季度到村开展一次共建活动,每年与村党组织"
+                "联合召开一次民主生活会,建立联席会议制度;双方党员结成帮扶对子,公开承诺事项并接受"
+                f"群众监督;{v_name}党组织提出发展需求和群众困难,配合落实帮扶项目。双方建立规范的"
+                "共建工作台帐,记实记全。"
+            ),
+            "goals": "\n".join(f"{k}. {g}" for k, g in enumerate(goals, start=1)),
+        })
+
+    # Records below carry "days" (days ago); the pairing's newest record is fixed at the end.
+    records: list[dict] = []
+
+    # --- contact points and leaders' visits -----------------------------------------------------
+    lively = {c for c, (mark, _d) in plan.items() if mark in ("green", "amber")}
+    villages_in_order = [v for _b, v in PAIRINGS]
+    cp_villages = [PAIRINGS[0][1]]
+    for t_code, _t_name, _villages in TOWNSHIPS:
+        candidates = [v for v in villages_in_order if township_of(v) == t_code and v not in cp_villages
+                      and by_village[v][0] in lively]
+        cp_villages.append(candidates[0])
+    cp_villages.append(next(v for v in villages_in_order if township_of(v) == "TL-02"
+                            and v not in cp_villages and by_village[v][0] in lively))
+    assert len(cp_villages) == len(STANDING_COMMITTEE)
+
+    contact_points, visits = [], []
+    leader_names = []
+    for title, v in zip(STANDING_COMMITTEE, cp_villages, strict=True):
+        leader = person_name("常委:" + title, female=title.endswith("统战部部长"))
+        assert leader not in leader_names, leader
+        leader_names.append(leader)
+        contact_points.append({"leader_name": leader, "leader_title": title, "unit_code": v,
+                               "since": ago(PAIRINGS_DAYS_BEFORE - 10),
+                               "notes": f"市委常委联系点:{name(township_of(v))}{name(v)}"})
+    n = 0
+    for k, cp in enumerate(contact_points):
+        v = cp["unit_code"]
+        p_code = by_village[v][0]
+        last = plan[p_code][1]
+        count = _VISITS_PER_CONTACT_POINT[k]
+        for j, days in enumerate(_spread(f"visit:{k}", count, last, RECORDS_MAX_DAYS - 20)):
+            n += 1
+            joint = j == 0 or (j == 1 and k < 2)
+            companion = leader_names[(k + 3) % len(leader_names)]
+            record = {
+                "code": f"BJLBC-LV-{n:02d}", "kind": "leader_visit", "method": "", "unit_code": v,
+                "pairing_code": p_code, "contact_point": (cp["leader_name"], v), "days": days,
+                "visitors": 2 if joint else 1,
+                "inspector": f"{cp['leader_name']}、{companion}" if joint else cp["leader_name"],
+                "findings": _VISIT_NOTES[_h(f"visit-note:{n}") % len(_VISIT_NOTES)],
+            }
+            visits.append(record)
+            records.append(record)
+    assert sum(x["visitors"] for x in visits) == LEADER_VISITS
+
+    # --- inspections (督查指导) and their rectification items -------------------------------------
+    buckets: dict[str, list[str]] = {"green": [], "amber": [], "red": []}
+    for code in sorted(plan, key=lambda c: _h("inspect:" + c)):   # spread over the townships
+        mark, last = plan[code]
+        if code in (pairing_code(1), pairing_code(2)) or last is None:
+            continue
+        buckets[mark].append(code)
+    green, amber, red = buckets["green"], buckets["amber"], buckets["red"]
+    p1, p2 = pairing_code(1), pairing_code(2)
+
+    def at(p_code, side="village"):
+        b, v = pair_of[p_code]
+        return {"unit_code": v if side == "village" else b, "pairing_code": p_code}
+
+    def last_of(p_code):
+        return plan[p_code][1]
+
+    group = person_name("推进组:组长")
+
+    def insp(method, where, days, visitors, findings, rects=()):
+        return {"method": method, **where, "days": days, "visitors": visitors, "findings": findings,
+                "rects": list(rects)}
+
+    # rects: (responsible: "village" | "bureau" | unit code, description, deadline after held_on,
+    #         outcome: ("closed", days after held_on, evidence) | ("in_progress", progress) | ("open",))
+    specs = [
+        insp("tour", {"unit_code": "TL-02", "pairing_code": None}, 300, 3,
+             "巡回检查双丰镇12个结对村活动启动情况:各村均已签订共建协议、建立共建工作台帐;个别村台帐记录过于简单。",
+             [("TL-02", "督促辖区各结对村按统一格式规范共建工作台帐", 30,
+               ("closed", 24, "镇党委组织委员逐村检查,12个结对村台帐均已按统一格式补充完善。"))]),
+        insp("tour", {"unit_code": "TL-05", "pairing_code": None}, 255, 3,
+             "巡回检查神树镇结对共建情况:帮建单位到村开展组织生活、送技术下乡等活动正常,群众反映较好。"),
+        insp("regular_visit", {"unit_code": "TL-07", "pairing_code": None}, 190, 2,
+             "定期走访王杨乡,听取乡党委关于结对共建和帮扶对子工作的汇报。"),
+        insp("tour", {"unit_code": "TL-08", "pairing_code": None}, 130, 3,
+             "巡回检查工农乡:部分结对单位到村开展活动次数偏少,个别承诺事项进度滞后。",
+             [("TL-08", "对到村活动偏少的结对单位逐一约谈联络员,制定补课计划", 30,
+               ("closed", 20, "乡党委约谈4个结对单位联络员,各单位已制定下半年到村活动计划并报组织部备案。"))]),
+        insp("follow_up", at(p1), 50, 2,
+             "跟踪督办市农业局与满天红村共建:冬季农闲到村过组织生活、科技培训6次已落实;"
+             "台帐中3次培训缺少照片和成效数据,2户帮扶对子走访记录不全。",
+             [("bureau", "补齐冬季科技培训的活动照片、参训人数和成效数据,录入共建工作台帐", 21,
+               ("in_progress", "已补录1次培训的照片和参训人数,其余2次正在整理。")),
+              ("village", "建立帮扶对子月度走访记录,每月至少走访一次", 30,
+               ("closed", 14, "村党支部建立走访登记本,帮扶对子已按月登记走访情况并拍照存档。"))]),
+        insp("spot_check", at(red[0]), last_of(red[0]), 2,
+             "随机抽查:共建工作台帐近两个月没有新记录,结对双方未按协议召开联席会议。",
+             [("bureau", "结对双方召开联席会议,研究制定下阶段共建计划并录入台帐", 20, ("open",))]),
+        insp("spot_check", at(red[1]), last_of(red[1]), 2,
+             "随机抽查:村级共建工作台帐不完整,部分共建活动只有通知没有记录。",
+             [("village", "完善村级共建工作台帐,补录已开展的共建活动", 30,
+               ("in_progress", "已补录2次活动,其余待帮建单位提供材料。"))]),
+        insp("follow_up", at(amber[0], "bureau"), last_of(amber[0]), 2,
+             "跟踪督办结对协议中承诺的村屯道路维修项目:资金已落实,施工尚未开始。",
+             [("bureau", "落实协议承诺的村屯道路维修项目,每月报送进度", 120,
+               ("in_progress", "已完成勘测设计,待上冻前完成路基施工。"))]),
+        insp("regular_visit", at(green[0]), last_of(green[0]) + 20, 2,
+             "定期走访:共建活动开展正常,台帐记录及时,群众对帮建单位评价较好。"),
+        insp("spot_check", at(green[1]), max(last_of(green[1]), 100 + _h("g1") % 40), 2,
+             "随机抽查:台帐规范,帮扶对子措施具体,未发现问题。"),
+        insp("tour", at(p2, "bureau"), 200, 3,
+             "巡回检查市水务局:党员带头的工程技术维护队帮助结对村打井、检修机井和涵闸,"
+             "清除沟渠积雪淤泥1000方、疏通桥涵1500米;尚有3眼机井未检修。",
+             [("bureau", "对结对村剩余3眼机井完成检修并建立机井维护台帐", 40,
+               ("closed", 35, "3眼机井已全部检修完毕,建立机井维护台帐,春灌用水有保障。"))]),
+        insp("follow_up", at(amber[1]), last_of(amber[1]), 2,
+             "跟踪督办上次检查发现的问题:公开承诺事项的办理进度未向群众公开。",
+             [("village", "在村务公开栏公开承诺事项及办理进度,接受群众监督", 25, ("open",))]),
+        insp("regular_visit", at(green[2], "bureau"), max(last_of(green[2]), 75), 2,
+             "定期走访帮建单位,了解为结对村争取项目资金和协调农业贷款情况。"),
+        insp("tour", at(green[3]), max(last_of(green[3]), 160), 3,
+             "巡回检查:村级活动场所一室多用,但党员活动室、妇女之家、青年之家标识不全。",
+             [("village", "补充党员活动室、妇女之家、青年之家标牌和制度上墙", 30,
+               ("closed", 18, "标牌和制度已全部上墙,照片已录入台帐。"))]),
+        insp("spot_check", at(green[4]), max(last_of(green[4]), 40), 2,
+             "随机抽查:帮建单位提供的致富信息未及时向村民公布。",
+             [("bureau", "在村务公开栏和村民微信群及时公布致富信息和用工信息", 60, ("open",))]),
+        insp("regular_visit", at(amber[2]), last_of(amber[2]) + 30, 2,
+             "定期走访:结对双方联合召开了民主生活会,帮扶对子措施落实。"),
+    ]
+    assert len(specs) == INSPECTIONS
+    inspections = []
+    for k, spec in enumerate(specs, start=1):
+        record = {"code": f"BJLBC-DC-{k:02d}", "kind": "inspection", "contact_point": None,
+                  "inspector": f"{group}等{spec['visitors']}人(活动推进组)", **spec}
+        inspections.append(record)
+        if record["pairing_code"]:
+            records.append(record)
+
+    # --- help pairs (帮扶对子) -------------------------------------------------------------------
+    eligible = [c for c in pair_of if plan[c][1] is not None]
+    counts = {c: 1 + _h("help-count:" + c) % 3 for c in eligible}
+    counts[p1] = 4
+    adjustable = sorted((c for c in eligible if c != p1), key=lambda c: _h("help-adjust:" + c))
+    while sum(counts.values()) > HELP_PAIRS:
+        c = next(c for c in adjustable if counts[c] > 1)
+        counts[c] -= 1
+        adjustable.append(adjustable.pop(adjustable.index(c)))
+    while sum(counts.values()) < HELP_PAIRS:
+        c = next(c for c in adjustable if counts[c] < 3)
+        counts[c] += 1
+        adjustable.append(adjustable.pop(adjustable.index(c)))
+    help_pairs = []
+    kinds = ("poor",) * 12 + ("special_difficulty",) * 5 + ("member_in_difficulty",) * 3
+    for p_code in eligible:
+        b, v = pair_of[p_code]
+        mark, last = plan[p_code]
+        lo = min(last + 40, RECORDS_MAX_DAYS) if mark == "red" else last
+        korean = township_of(v) == "TL-06"
+        for j in range(1, counts[p_code] + 1):
+            code = f"BJLBC-HP-{v}-{j}"
+            h = _h(code)
+            from_bureau = h % 3 == 0
+            days = lo + (h // 7) % (RECORDS_MAX_DAYS - lo + 1)
+            m1, m2 = h % len(_HELP_MEASURES), (h // 13) % len(_HELP_MEASURES)
+            measures = _HELP_MEASURES[m1] + ("" if m1 == m2 else ";" + _HELP_MEASURES[m2])
+            status = "lifted" if days > 240 and h % 3 == 1 else "ended" if h % 37 == 0 else "active"
+            record = {
+                "code": code, "village_code": v, "pairing_code": p_code,
+                "member_name": person_name(code + ":党员", female=h % 4 == 0, korean=korean and not from_bureau),
+                "member_unit_code": b if from_bureau else v,
+                "household_name": person_name(code + ":户主", female=h % 5 == 0, korean=korean and h % 2 == 0),
+                "household_kind": kinds[(h // 101) % len(kinds)], "measures": measures, "status": status,
+                "days": days,
+            }
+            help_pairs.append(record)
+            records.append(record)
+    assert len(help_pairs) == HELP_PAIRS
+
+    # --- each pairing's newest record is exactly on its planned day -----------------------------
+    by_pairing: dict[str, list[dict]] = {}
+    for r in records:
+        by_pairing.setdefault(r["pairing_code"], []).append(r)
+    for p_code, rs in by_pairing.items():
+        last = plan[p_code][1]
+        assert last is not None and all(r["days"] >= last for r in rs), p_code
+        if not any(r["days"] == last for r in rs):
+            movable = [r for r in rs if r.get("kind") != "inspection"] or rs
+            min(movable, key=lambda r: (r["days"], r["code"]))["days"] = last
+
+    for r in [*visits, *inspections]:
+        r["held_on"] = ago(r.pop("days"))
+    for r in help_pairs:
+        r["started_on"] = ago(r.pop("days"))
+
+    rectifications = []
+    for r in inspections:
+        b, v = pair_of[r["pairing_code"]] if r["pairing_code"] else (None, None)
+        for who, description, after, outcome in r.pop("rects"):
+            responsible = {"village": v, "bureau": b}.get(who, who)
+            item = {"inspection_code": r["code"], "description": description, "responsible_code": responsible,
+                    "deadline": r["held_on"] + dt.timedelta(days=after), "status": outcome[0],
+                    "progress": "", "closed_on": None, "evidence": ""}
+            if outcome[0] == "closed":
+                item["closed_on"] = min(r["held_on"] + dt.timedelta(days=outcome[1]), today)
+                item["evidence"] = outcome[2]
+                item["progress"] = "已按要求整改,提交销号申请。"
+            elif outcome[0] == "in_progress":
+                item["progress"] = outcome[1]
+            rectifications.append(item)
+    overdue = [x for x in rectifications if x["status"] != "closed" and x["deadline"] < today]
+    assert len(overdue) >= 3 and any(x["responsible_code"] in PAIRINGS[0] for x in overdue)
+
+    return {"campaign": campaign, "pairings": pairings, "contact_points": contact_points, "visits": visits,
+            "inspections": inspections, "rectifications": rectifications, "help_pairs": help_pairs,
+            "plan": plan}

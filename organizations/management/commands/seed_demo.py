@@ -1,22 +1,33 @@
-"""``manage.py seed_demo``: load the demo county (铁力市) and the demo accounts.
+"""``manage.py seed_demo``: load the demo county (铁力市), its 百局联百村 campaign and the demo
+accounts.
 
 Everything goes through the services (``unit_save``, ``organization_save``, ``leader_save``,
-``role_grant``) with ``actor=None``. Idempotent: records are matched by code (leaders by
-unit, position and name) and a service is called only when something differs, so a second run
-writes nothing, not even history.
+``role_grant``, ``campaign_save``, ``pairing_save``, ``contact_point_save``, ``inspection_save``,
+``rectification_*``, ``help_pair_save``) with ``actor=None``. Idempotent: records are matched by
+code (leaders by unit, position and name; contact points by leader and place; rectification
+items by inspection and text) and a service is called only when something differs, so a second
+run writes nothing, not even history.
+
+The campaign's records are dated relative to the demo's "today": on the first run that is the
+real today; later runs keep the first run's dates (today = the campaign's start + one year), so
+re-running writes nothing. ``--redate`` moves every date so that today is today again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import unicodedata
 
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.db.models import Sum
+from django.db import models, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
+from campaigns.models import Campaign
+from campaigns.services import campaign_save
 from organizations import demo_data, services
 from organizations.models import (
     PARTY_KINDS,
@@ -28,6 +39,33 @@ from organizations.models import (
     UnitKind,
     User,
 )
+from pairings import services as pairing_services
+from pairings.models import (
+    ContactPoint,
+    HelpPair,
+    Inspection,
+    InspectionKind,
+    Pairing,
+    RectificationItem,
+    RectificationStatus,
+)
+
+LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", "accounts": "账号",
+          "campaigns": "专项活动", "pairings": "结对共建", "contact_points": "领导联系点",
+          "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子"}
+
+
+def _differs(obj: models.Model, **wanted) -> bool:
+    """Whether any of ``wanted`` (field name -> value, related objects by instance) differs."""
+    for name, value in wanted.items():
+        field = obj._meta.get_field(name)
+        if field.is_relation:
+            current, value = getattr(obj, field.attname), (value.pk if value is not None else None)
+        else:
+            current = getattr(obj, name)
+        if current != value:
+            return True
+    return False
 
 
 def _width(text: str) -> int:
@@ -48,7 +86,11 @@ def format_table(headers, rows) -> str:
 
 
 class Command(BaseCommand):
-    help = "载入演示数据:铁力市“百局联百村”(76个行政村、76个市直单位)及演示账号。可重复运行。"
+    help = "载入演示数据:铁力市“百局联百村”(76个行政村、76个市直单位、结对共建及其台帐)及演示账号。可重复运行。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--redate", action="store_true",
+                            help="把“百局联百村”演示记录的日期整体移到以今天为准(默认保留首次载入时的日期)")
 
     def handle(self, *args, **options):
         started = time.perf_counter()
@@ -59,8 +101,9 @@ class Command(BaseCommand):
             self._load_leaders(units, orgs)
             group = self._staff_group()
             self._load_accounts(units, group)
+            campaign = self._load_campaign_records(units, redate=options.get("redate", False))
         elapsed = time.perf_counter() - started
-        self._report(elapsed)
+        self._report(elapsed, campaign)
 
     # --- tree ---------------------------------------------------------------------------------
 
@@ -135,18 +178,153 @@ class Command(BaseCommand):
             existing[(unit.pk, leader.position, leader.name)] = leader
             self._count("leaders", "updated" if current else "created")
 
+    # --- 百局联百村 ------------------------------------------------------------------------------
+
+    def _demo_today(self, redate: bool) -> dt.date:
+        """The day the demo's dates count back from (see the module docstring)."""
+        today = timezone.localdate()
+        campaign = Campaign.objects.filter(slug=demo_data.CAMPAIGN_SLUG).first()
+        if campaign is None or redate:
+            return today
+        return min(today, campaign.start_date + dt.timedelta(days=demo_data.CAMPAIGN_DAYS_BEFORE))
+
+    def _load_campaign_records(self, units: dict[str, Unit], redate: bool) -> Campaign:
+        data = demo_data.pairing_demo(self._demo_today(redate))
+        campaign = self._load_campaign(units, data["campaign"])
+        pairings = self._load_pairings(units, campaign, data["pairings"])
+        points = self._load_contact_points(units, campaign, data["contact_points"])
+        inspections = self._load_inspections(units, campaign, pairings, points,
+                                             data["visits"] + data["inspections"])
+        self._load_rectifications(units, inspections, data["rectifications"])
+        self._load_help_pairs(units, pairings, data["help_pairs"])
+        return campaign
+
+    def _load_campaign(self, units, row) -> Campaign:
+        fields = {"name": row["name"], "owner_unit": units[row["owner_unit_code"]],
+                  "start_date": row["start_date"], "end_date": row["end_date"], "theme": row["theme"],
+                  "phase": row["phase"], "description": row["description"]}
+        current = Campaign.objects.filter(slug=row["slug"]).first()
+        if current is not None and not _differs(current, **fields):
+            self._count("campaigns", "unchanged")
+            return current
+        campaign, created = campaign_save(actor=None, slug=row["slug"], reason="演示数据", **fields)
+        self._count("campaigns", "created" if created else "updated")
+        return campaign
+
+    def _load_pairings(self, units, campaign, rows) -> dict[str, Pairing]:
+        existing = {p.code: p for p in Pairing.objects.filter(code__in=[r["code"] for r in rows])}
+        for row in rows:
+            fields = {"campaign": campaign, "bureau": units[row["bureau_code"]],
+                      "village": units[row["village_code"]], "start_date": row["start_date"],
+                      "end_date": row["end_date"], "agreement_signed_on": row["agreement_signed_on"],
+                      **{k: row[k] for k in ("bureau_contact", "bureau_phone", "village_contact",
+                                             "village_phone", "agreement", "goals")}}
+            current = existing.get(row["code"])
+            if current is not None and not _differs(current, **fields):
+                self._count("pairings", "unchanged")
+                continue
+            pairing, created = pairing_services.pairing_save(actor=None, code=row["code"], reason="演示数据",
+                                                             **fields)
+            existing[pairing.code] = pairing
+            self._count("pairings", "created" if created else "updated")
+        return existing
+
+    def _load_contact_points(self, units, campaign, rows) -> dict[tuple[str, str], ContactPoint]:
+        unit_codes = {r["unit_code"] for r in rows}
+        existing = {(cp.leader_name, cp.unit.code): cp for cp in
+                    ContactPoint.objects.filter(unit__code__in=unit_codes).select_related("unit")}
+        for row in rows:
+            key = (row["leader_name"], row["unit_code"])
+            fields = {"leader_title": row["leader_title"], "user": None, "campaign": campaign,
+                      "since": row["since"], "notes": row["notes"]}
+            current = existing.get(key)
+            if current is not None and not _differs(current, **fields):
+                self._count("contact_points", "unchanged")
+                continue
+            existing[key] = pairing_services.contact_point_save(
+                actor=None, contact_point=current, leader_name=row["leader_name"], unit=units[row["unit_code"]],
+                **fields)
+            self._count("contact_points", "updated" if current else "created")
+        return existing
+
+    def _load_inspections(self, units, campaign, pairings, points, rows) -> dict[str, Inspection]:
+        existing = {i.code: i for i in Inspection.objects.filter(code__in=[r["code"] for r in rows])}
+        for row in rows:
+            fields = {"campaign": campaign, "unit": units[row["unit_code"]],
+                      "pairing": pairings[row["pairing_code"]] if row["pairing_code"] else None,
+                      "contact_point": points[row["contact_point"]] if row["contact_point"] else None,
+                      "held_on": row["held_on"], "kind": row["kind"], "method": row["method"],
+                      "visitors": row["visitors"], "inspector": row["inspector"], "findings": row["findings"]}
+            current = existing.get(row["code"])
+            if current is not None and not _differs(current, **fields):
+                self._count("inspections", "unchanged")
+                continue
+            inspection, created = pairing_services.inspection_save(
+                actor=None, inspection=current, code=row["code"], reason="演示数据", **fields)
+            existing[inspection.code] = inspection
+            self._count("inspections", "created" if created else "updated")
+        return existing
+
+    def _load_rectifications(self, units, inspections, rows) -> None:
+        """Items have no code: matched by their inspection and text. Closed items stay closed."""
+        existing = {(r.inspection_id, r.description): r for r in RectificationItem.objects.filter(
+            inspection__in=[inspections[row["inspection_code"]] for row in rows]).select_related("inspection")}
+        closed = RectificationStatus.CLOSED
+        for row in rows:
+            inspection = inspections[row["inspection_code"]]
+            item = existing.get((inspection.pk, row["description"]))
+            outcome = "unchanged"
+            if item is None:
+                item = pairing_services.rectification_create(
+                    actor=None, inspection=inspection, description=row["description"],
+                    responsible_unit=units[row["responsible_code"]], deadline=row["deadline"])
+                outcome = "created"
+            if item.status != closed:
+                status = RectificationStatus.IN_PROGRESS if row["status"] == closed else row["status"]
+                if (item.progress, item.status, item.deadline) != (row["progress"], status, row["deadline"]):
+                    item = pairing_services.rectification_update(
+                        actor=None, item=item, progress=row["progress"], status=status, deadline=row["deadline"])
+                    outcome = outcome if outcome == "created" else "updated"
+                if row["status"] == closed:
+                    item = pairing_services.rectification_close(
+                        actor=None, item=item, closed_on=row["closed_on"], evidence=row["evidence"])
+                    outcome = outcome if outcome == "created" else "updated"
+            self._count("rectifications", outcome)
+
+    def _load_help_pairs(self, units, pairings, rows) -> None:
+        existing = {h.code: h for h in HelpPair.objects.filter(code__in=[r["code"] for r in rows])}
+        for row in rows:
+            fields = {"village": units[row["village_code"]], "pairing": pairings[row["pairing_code"]],
+                      "member_name": row["member_name"], "member_unit": units[row["member_unit_code"]],
+                      "household_name": row["household_name"], "household_kind": row["household_kind"],
+                      "started_on": row["started_on"], "measures": row["measures"], "status": row["status"]}
+            current = existing.get(row["code"])
+            if current is not None and not _differs(current, **fields):
+                self._count("help_pairs", "unchanged")
+                continue
+            _hp, created = pairing_services.help_pair_save(actor=None, help_pair=current, code=row["code"],
+                                                           **fields)
+            self._count("help_pairs", "created" if created else "updated")
+
     # --- accounts -----------------------------------------------------------------------------
 
     def _staff_group(self) -> Group:
-        wanted = set(demo_data.STAFF_GROUP_PERMISSIONS)
-        perms = list(Permission.objects.filter(content_type__app_label="organizations",
-                                               codename__in=wanted))
+        wanted = {tuple(p.split(".", 1)) for p in demo_data.STAFF_GROUP_PERMISSIONS}
+        apps_needed = {app for app, _ in wanted}
+
+        def lookup():
+            q = Q(pk__in=[])
+            for app, codename in wanted:
+                q |= Q(content_type__app_label=app, codename=codename)
+            return list(Permission.objects.filter(q))
+
+        perms = lookup()
         if len(perms) != len(wanted):  # permissions are made after migrate; make sure they exist
             from django.apps import apps
 
-            create_permissions(apps.get_app_config("organizations"), verbosity=0)
-            perms = list(Permission.objects.filter(content_type__app_label="organizations",
-                                                   codename__in=wanted))
+            for app in sorted(apps_needed):
+                create_permissions(apps.get_app_config(app), verbosity=0)
+            perms = lookup()
         group, _ = Group.objects.get_or_create(name=demo_data.STAFF_GROUP)
         if set(group.permissions.values_list("pk", flat=True)) != {p.pk for p in perms}:
             group.permissions.set(perms)
@@ -193,13 +371,12 @@ class Command(BaseCommand):
 
     # --- report -------------------------------------------------------------------------------
 
-    def _report(self, elapsed: float) -> None:
+    def _report(self, elapsed: float, campaign: Campaign) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS(f"演示数据已就绪(用时 {elapsed:.1f} 秒)。"))
         out.write(format_table(
             ["数据", "新建", "更新", "未变"],
-            [[{"units": "单位", "organizations": "组织", "leaders": "负责人", "accounts": "账号"}[k],
-              v["created"], v["updated"], v["unchanged"]] for k, v in self.stats.items()],
+            [[LABELS[k], v["created"], v["updated"], v["unchanged"]] for k, v in self.stats.items()],
         ))
         county = Unit.objects.get(code=demo_data.COUNTY_CODE)
         sub = Unit.objects.subtree(county)
@@ -221,6 +398,8 @@ class Command(BaseCommand):
             ["  其中女党员", village_party["women"] or 0],
         ]))
         out.write("")
+        self._report_campaign(campaign)
+        out.write("")
         labels = dict(Role.choices)
         rows = []
         for acc in demo_data.ACCOUNTS:
@@ -229,3 +408,27 @@ class Command(BaseCommand):
             rows.append([acc["username"], role, unit, demo_data.DEMO_PASSWORD])
         out.write("演示账号:")
         out.write(format_table(["用户名", "角色", "单位", "密码"], rows))
+
+    def _report_campaign(self, campaign: Campaign) -> None:
+        today = timezone.localdate()
+        pairings = Pairing.objects.filter(campaign=campaign)
+        marks = {"green": 0, "amber": 0, "red": 0}
+        for last in pairings.values_list("last_logged_on", flat=True):
+            marks[Pairing(last_logged_on=last).silence(today)] += 1
+        records = Inspection.objects.filter(campaign=campaign)
+        visits = records.filter(kind=InspectionKind.LEADER_VISIT).aggregate(n=Count("pk"), people=Sum("visitors"))
+        items = RectificationItem.objects.filter(inspection__campaign=campaign)
+        closed = items.filter(status=RectificationStatus.CLOSED).count()
+        overdue = items.overdue(today).count()
+        self.stdout.write(format_table([f"{campaign.name}({campaign.slug})", "数量"], [
+            ["活动期间", f"{campaign.start_date} 至 {campaign.end_date or '—'}"],
+            ["结对共建", pairings.count()],
+            ["  绿:30天内有记录", marks["green"]],
+            ["  黄:31–60天无记录", marks["amber"]],
+            ["  红:60天以上或从无记录", marks["red"]],
+            ["领导联系点", ContactPoint.objects.filter(campaign=campaign).count()],
+            ["领导深入联系点(次/人次)", f"{visits['n']}/{visits['people'] or 0}"],
+            ["督查指导(次)", records.filter(kind=InspectionKind.INSPECTION).count()],
+            ["整改事项(已销号/逾期)", f"{items.count()}({closed}/{overdue})"],
+            ["帮扶对子", HelpPair.objects.filter(pairing__campaign=campaign).count()],
+        ]))
