@@ -106,3 +106,32 @@ def bulk_villages(township, n, with_orgs=True, missing_youth_every=0):
                      for k in kinds]
         Organization.objects.bulk_create(orgs, batch_size=500)
     return units
+
+
+# --- campaigns and pairings (through their services) ---------------------------------------------
+
+def make_campaign(owner_unit, slug=None, name="百局联百村", start_date=None, end_date=None):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from campaigns.services import campaign_save
+
+    n = next(_seq)
+    campaign, _ = campaign_save(
+        actor=None, slug=slug or f"c{n}", name=name, owner_unit=owner_unit,
+        start_date=start_date or timezone.localdate() - dt.timedelta(days=365), end_date=end_date,
+    )
+    return campaign
+
+
+def make_pairing(campaign, bureau, village, code=None, start_date=None, **extra):
+    from pairings.services import pairing_save
+
+    n = next(_seq)
+    pairing, _ = pairing_save(
+        actor=None, code=code or f"P{n:05d}", campaign=campaign, bureau=bureau, village=village,
+        start_date=start_date or campaign.start_date, **extra,
+    )
+    return pairing
+

@@ -1,0 +1,225 @@
+"""Reads for the pairing register, the pair's ledger and the matrix.
+
+Every selector starts from ``Pairing.objects.for_user(user)``, so a pair outside the user's scope
+never shows up (and its pages are 404). Aggregation happens in SQL; each selector issues a fixed
+number of queries however many pairs and records there are. The ledger is read only through the
+registry in :mod:`pairings.ledger`, never through a record model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.utils import timezone
+
+from campaigns.models import Campaign
+from organizations.models import Unit
+
+from . import ledger
+from .models import SILENT_AMBER_DAYS, SILENT_RED_DAYS, Pairing, PairingStatus
+
+MARKS = ("green", "amber", "red")
+MARK_LABELS = {"green": "正常", "amber": "黄色预警", "red": "红色预警"}
+
+# Sort keys of the register: key -> ordering (ascending); "-key" sorts descending.
+REGISTER_SORTS = {
+    "code": "结对编码",
+    "village": "结对村",
+    "bureau": "帮建单位",
+    "start": "开始日期",
+    "last": "最近记录",
+}
+MATRIX_SORTS = {
+    "count": "记录数",
+    "last": "最近记录",
+    "village": "结对村",
+    "bureau": "帮建单位",
+}
+
+
+def _ordering(key: str) -> list:
+    desc = key.startswith("-")
+    key = key.lstrip("-")
+    if key == "count":
+        first = F("n_records").desc() if desc else F("n_records").asc()
+    elif key == "last":
+        first = (F("last_logged_on").desc(nulls_last=True) if desc
+                 else F("last_logged_on").asc(nulls_first=True))
+    else:
+        name = {"code": "code", "village": "village__name", "bureau": "bureau__name",
+                "start": "start_date"}.get(key, "code")
+        first = F(name).desc() if desc else F(name).asc()
+    return [first, "code"] if key != "code" else [first]
+
+
+# --- scope and filter choices ----------------------------------------------------------------------
+
+def pairings_for(user):
+    """The pairs the user may see: those whose village or bureau is inside their scope."""
+    return Pairing.objects.for_user(user)
+
+
+def pairing_queryset(user):
+    """Scoped pairs with what a pair's page shows (for ``get_object_or_404``)."""
+    return pairings_for(user).select_related("campaign", "bureau", "village__parent")
+
+
+@dataclass
+class Choices:
+    """Filter choices, built from the user's own pairs (so a posted id outside scope is refused)."""
+
+    townships: list[Unit] = field(default_factory=list)
+    campaigns: list[Campaign] = field(default_factory=list)
+
+    @property
+    def has_pairings(self) -> bool:
+        return bool(self.campaigns)  # every pair belongs to a campaign
+
+
+def filter_choices(user) -> Choices:
+    """Townships (the villages' parents) and campaigns of the user's pairs (two queries)."""
+    mine = pairings_for(user)
+    townships = Unit.objects.filter(pk__in=mine.values("village__parent_id")).order_by("path")
+    campaigns = Campaign.objects.filter(pk__in=mine.values("campaign_id")).order_by("-start_date", "name")
+    return Choices(townships=list(townships), campaigns=list(campaigns))
+
+
+def _filtered(user, *, q="", township=None, status="", campaign=None):
+    qs = pairings_for(user)
+    if township is not None:
+        qs = qs.filter(village__parent=township)
+    if status:
+        qs = qs.filter(status=status)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(code__icontains=q) | Q(bureau__name__icontains=q) | Q(village__name__icontains=q)
+            | Q(bureau_contact__icontains=q) | Q(village_contact__icontains=q)
+            | Q(bureau_phone__icontains=q) | Q(village_phone__icontains=q)
+        )
+    return qs
+
+
+def silence_mark(today: dt.date | None = None):
+    """SQL for :func:`pairings.models.silence_level`: 'green' / 'amber' / 'red' from ``last_logged_on``."""
+    today = today or timezone.localdate()
+    return Case(
+        When(last_logged_on__isnull=True, then=Value("red")),
+        When(last_logged_on__lt=today - dt.timedelta(days=SILENT_RED_DAYS), then=Value("red")),
+        When(last_logged_on__lt=today - dt.timedelta(days=SILENT_AMBER_DAYS), then=Value("amber")),
+        default=Value("green"),
+        output_field=CharField(),
+    )
+
+
+def _mark_q(mark: str, today: dt.date) -> Q:
+    amber_from = today - dt.timedelta(days=SILENT_AMBER_DAYS)
+    red_from = today - dt.timedelta(days=SILENT_RED_DAYS)
+    if mark == "green":
+        return Q(last_logged_on__gte=amber_from)
+    if mark == "amber":
+        return Q(last_logged_on__lt=amber_from, last_logged_on__gte=red_from)
+    if mark == "red":
+        return Q(last_logged_on__isnull=True) | Q(last_logged_on__lt=red_from)
+    if mark == "silent":
+        return Q(last_logged_on__isnull=True) | Q(last_logged_on__lt=amber_from)
+    return Q()
+
+
+# --- the register ----------------------------------------------------------------------------------
+
+def pairing_register(user, *, q="", township=None, status="", campaign=None, sort="code", today=None):
+    """The register: the user's pairs, searched, filtered and sorted, each with its ``mark``."""
+    sort = sort if sort.lstrip("-") in REGISTER_SORTS else "code"
+    return (
+        _filtered(user, q=q, township=township, status=status, campaign=campaign)
+        .select_related("campaign", "bureau", "village__parent")
+        .annotate(mark=silence_mark(today))
+        .order_by(*_ordering(sort))
+    )
+
+
+# --- the ledger ------------------------------------------------------------------------------------
+
+def default_period(pairing) -> tuple[dt.date | None, dt.date | None]:
+    """The ledger's default period: the campaign's."""
+    return pairing.campaign.start_date, pairing.campaign.end_date
+
+
+@dataclass
+class Month:
+    month: dt.date  # the first of the month
+    entries: list
+
+
+@dataclass
+class Ledger:
+    pairing: Pairing
+    date_from: dt.date | None
+    date_to: dt.date | None
+    totals: list[dict]
+    months: list[Month]
+    count: int
+
+
+def pairing_ledger(pairing, date_from=None, date_to=None, *, newest_first=False) -> Ledger:
+    """Everything recorded under the pair in the period: totals per source and the entries in
+    time order grouped by month (one or two queries per registered source)."""
+    totals = ledger.totals(pairing, date_from, date_to)
+    entries = ledger.entries(pairing, date_from, date_to)  # newest first
+    if not newest_first:
+        entries.reverse()
+    months = [Month(dt.date(y, m, 1), list(group))
+              for (y, m), group in groupby(entries, key=lambda e: (e.date.year, e.date.month))]
+    return Ledger(pairing, date_from, date_to, totals, months, len(entries))
+
+
+def ledger_sheets(pairing, date_from=None, date_to=None):
+    """For the workbook: (source, records in time order) for every registered source."""
+    return [(s, list(s.rows(pairing.pk, date_from, date_to).reverse())) for s in ledger.sources()]
+
+
+# --- the matrix ------------------------------------------------------------------------------------
+
+def matrix_base(user, *, campaign=None, township=None, status=PairingStatus.ACTIVE):
+    """The pairs of the matrix before the mark filter (the summary counts all marks)."""
+    return _filtered(user, township=township, status=status, campaign=campaign)
+
+
+def silence_summary(base, today=None) -> dict:
+    """How many pairs are green, amber and red, in one aggregate query."""
+    today = today or timezone.localdate()
+    counts = base.order_by().aggregate(
+        total=Count("pk"), **{m: Count("pk", filter=_mark_q(m, today)) for m in MARKS})
+    counts["silent"] = counts["amber"] + counts["red"]
+    return counts
+
+
+def matrix_rows(base, *, date_from=None, date_to=None, mark="", sort="-count", today=None):
+    """Each pair with ``n_records`` (and ``n_<source>``) in the period and its ``mark``."""
+    today = today or timezone.localdate()
+    sort = sort if sort.lstrip("-") in MATRIX_SORTS else "-count"
+    qs = base.filter(_mark_q(mark, today)) if mark in (*MARKS, "silent") else base
+    qs = qs.select_related("campaign", "bureau", "village__parent").annotate(mark=silence_mark(today))
+    return ledger.annotate_record_counts(qs, date_from, date_to).order_by(*_ordering(sort))
+
+
+def silent_pairings(base, *, date_from=None, date_to=None, today=None):
+    """Amber and red pairs, longest silent first, with both sides' contacts."""
+    today = today or timezone.localdate()
+    qs = (base.filter(_mark_q("silent", today))
+          .select_related("campaign", "bureau", "village__parent").annotate(mark=silence_mark(today)))
+    return ledger.annotate_record_counts(qs, date_from, date_to).order_by(
+        F("last_logged_on").asc(nulls_first=True), "village__name", "code")
+
+
+def days_silent(pairing, today=None) -> int | None:
+    """Days since the pair's last record (None: nothing ever logged)."""
+    if pairing.last_logged_on is None:
+        return None
+    return ((today or timezone.localdate()) - pairing.last_logged_on).days
