@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_activities
+from . import views_activities, views_commitments
 
 app_name = "campaigns"
 
@@ -22,3 +22,24 @@ urlpatterns += [
 ]
 
 # --- commitments, meetings, campaigns (views_commitments.py) ---
+urlpatterns += [
+    path("", views_commitments.campaign_list, name="campaign_list"),
+    path("new/", views_commitments.campaign_create, name="campaign_create"),
+    path("<int:pk>/", views_commitments.campaign_detail, name="campaign_detail"),
+    path("<int:pk>/edit/", views_commitments.campaign_edit, name="campaign_edit"),
+    path("<int:pk>/phase/", views_commitments.campaign_phase, name="campaign_phase"),
+    path("commitments/", views_commitments.commitment_list, name="commitment_list"),
+    path("commitments/new/", views_commitments.commitment_create, name="commitment_create"),
+    path("commitments/<int:pk>/", views_commitments.commitment_detail, name="commitment_detail"),
+    path("commitments/<int:pk>/edit/", views_commitments.commitment_edit, name="commitment_edit"),
+    path("commitments/<int:pk>/status/", views_commitments.commitment_status, name="commitment_status"),
+    path("board/<int:unit_pk>/", views_commitments.board, name="board"),
+    path("meetings/", views_commitments.meeting_list, name="meeting_list"),
+    path("meetings/new/", views_commitments.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/", views_commitments.meeting_detail, name="meeting_detail"),
+    path("meetings/<int:pk>/edit/", views_commitments.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/decisions/add/", views_commitments.meeting_decision_add,
+         name="meeting_decision_add"),
+    path("decisions/", views_commitments.decision_list, name="decision_list"),
+    path("decisions/<int:pk>/edit/", views_commitments.decision_edit, name="decision_edit"),
+]
