@@ -135,3 +135,39 @@ def make_pairing(campaign, bureau, village, code=None, start_date=None, **extra)
     )
     return pairing
 
+
+# --- supervision: contact points, inspections, rectification, help pairs (through the services) ---
+
+def make_inspection(campaign, unit, held_on=None, kind="inspection", actor=None, **extra):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from pairings.services import inspection_save
+
+    extra.setdefault("method", "tour" if kind == "inspection" else "")
+    inspection, _ = inspection_save(actor=actor, campaign=campaign, unit=unit, kind=kind,
+                                    held_on=held_on or timezone.localdate() - dt.timedelta(days=40), **extra)
+    return inspection
+
+
+def make_rectification(inspection, responsible_unit=None, deadline=None, actor=None, description="台帐不全,限期补齐"):
+    import datetime as dt
+
+    from pairings.services import rectification_create
+
+    return rectification_create(actor=actor, inspection=inspection, description=description,
+                                responsible_unit=responsible_unit or inspection.unit,
+                                deadline=deadline or inspection.held_on + dt.timedelta(days=30))
+
+
+def make_help_pair(village, member_name="李党员", household_name="赵大户", pairing=None, actor=None, **extra):
+    from django.utils import timezone
+
+    from pairings.services import help_pair_save
+
+    extra.setdefault("household_kind", "poor")
+    hp, _ = help_pair_save(actor=actor, village=village, pairing=pairing, member_name=member_name,
+                           household_name=household_name, started_on=extra.pop("started_on", timezone.localdate()),
+                           **extra)
+    return hp
