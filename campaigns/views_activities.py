@@ -1,11 +1,382 @@
-"""Activity pages: phone-first logging form, lists, detail, scoped photos and the review queue."""
+"""Activity pages: the phone-first logging form, lists, detail, scoped photos and the review queue.
 
-from django.http import Http404
+Scope first (``Activity.objects.for_user``: not yours = 404), then the role (403), then a form
+whose choices are scoped, then the services (``activity_submit``, ``activity_add_photos``,
+``activity_review``...), whose ValidationError messages are shown next to the fields.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from organizations.models import Unit
+from pairings.models import Pairing
+
+from . import activity_selectors as sel
+from . import services
+from .forms_activities import (
+    ActivityFilterForm,
+    ActivityForm,
+    OrganizerFormSet,
+    ReviewForm,
+    activity_initial,
+)
+from .models import Activity, ActivityPhoto, ReviewStatus
+
+PAGE_SIZE = 30
+THUMB_SIDE = 320
+DRAFT_SESSION_KEY = "activity_clear_draft"
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def _draft_key(user, activity=None) -> str:
+    return f"cobuild:activity-draft:{user.pk}:{f'edit:{activity.pk}' if activity else 'new'}"
 
 
-activity_list = activity_mine = activity_create = activity_detail = activity_edit = _todo
-activity_review = photo_delete = photo = photo_thumb = review_queue = _todo
+# --- the form ------------------------------------------------------------------------------------
+
+def _form_unit(request, units, activity=None):
+    """The unit whose pairings and organisers the form offers: the posted one, the requested
+    one (``?unit=``), the activity's, or the user's default — always one of ``units``."""
+    wanted = request.POST.get("unit") if request.method == "POST" else request.GET.get("unit")
+    if wanted and str(wanted).isdigit():
+        unit = units.filter(pk=wanted).first()
+        if unit is not None:
+            return unit
+    if activity is not None:
+        return units.filter(pk=activity.unit_id).first() or activity.unit
+    return sel.default_unit(request.user, units)
+
+
+def _activity_form(request, activity=None):
+    user = request.user
+    units = sel.loggable_units(user)
+    unit = _form_unit(request, units, activity)
+    if unit is None:
+        raise PermissionDenied("您没有填报活动的权限。")
+    pairings = sel.unit_pairings(user, unit)
+    campaigns = sel.scoped_campaigns(user)
+    indicators = sel.outcome_indicators()
+    organizer_choices = sel.OrganizerChoices(unit, pairings)
+    kwargs = {"user": user, "unit": unit, "units": units, "pairings": pairings, "campaigns": campaigns,
+              "indicators": indicators}
+    if request.method == "POST":
+        form = ActivityForm(request.POST, request.FILES, **kwargs)
+        formset = OrganizerFormSet(request.POST, prefix="org", organizer_choices=organizer_choices)
+    else:
+        if activity is not None:
+            initial, organizers = activity_initial(activity, indicators, organizer_choices)
+            if unit.pk != activity.unit_id:  # switched unit while editing: start its choices afresh
+                initial.update(unit=unit.pk, pairing=None)
+                organizers = sel.default_organizers(organizer_choices, unit, None)
+        else:
+            pairing = sel.default_pairing(pairings)
+            campaign = sel.current_campaign(campaigns, pairing)
+            initial = {"unit": unit.pk, "pairing": pairing.pk if pairing else None,
+                       "campaign": campaign.pk if campaign else None, "date": timezone.localdate()}
+            organizers = sel.default_organizers(organizer_choices, unit, pairing)
+        form = ActivityForm(initial=initial, **kwargs)
+        formset = OrganizerFormSet(initial=organizers, prefix="org", organizer_choices=organizer_choices)
+    return form, formset
+
+
+def _save(request, form, formset, activity=None):
+    """Submit the activity and its photos in one transaction; None if a service refused."""
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            saved, _ = services.activity_submit(
+                actor=request.user, activity=activity, campaign=data["campaign"], date=data["date"],
+                unit=data["unit"], pairing=data["pairing"], category=data["category"],
+                link_area=data["link_area"], title=data["title"], description=data["description"],
+                participants=data["participants"], organizers=formset.organizers(),
+                outcomes=data["outcomes"], reason=None if activity is None else "修改后重新提交",
+            )
+            photos = data.get("photos") or []
+            if photos:
+                try:
+                    services.activity_add_photos(actor=request.user, activity=saved, uploads=photos)
+                except ValidationError as exc:
+                    form.add_error("photos", exc)
+                    raise
+    except ValidationError as exc:
+        if "photos" not in form.errors:
+            if hasattr(exc, "error_dict") and "organizers" in exc.error_dict:
+                formset._non_form_errors = formset.error_class(exc.error_dict.pop("organizers"))
+            form.add_service_error(exc)
+            _check_photos(form, data.get("photos") or [])
+        return None
+    return saved
+
+
+def _check_photos(form, uploads):
+    """When the activity itself was refused, still tell about bad photos in the same answer
+    (the service's own image check), so the user fixes everything in one go."""
+    for upload in uploads:
+        try:
+            services._read_image(upload)
+        except ValidationError as exc:
+            form.add_error("photos", exc)
+
+
+def _form_page(request, form, formset, activity=None):
+    photos_lost = request.method == "POST" and bool(request.FILES.getlist("photos"))
+    return render(request, "campaigns/activity_form.html", {
+        "form": form,
+        "formset": formset,
+        "activity": activity,
+        "unit": form.unit_obj,
+        "photos": list(activity.photos.order_by("pk")) if activity is not None else [],
+        "draft_key": _draft_key(request.user, activity),
+        "bound": form.is_bound,
+        "photos_lost": photos_lost,
+        "max_photo_bytes": services.PHOTO_MAX_BYTES,
+        "outcomes_open": any(f.value() not in (None, "") for f in form.outcome_fields),
+    })
+
+
+def activity_create(request):
+    form, formset = _activity_form(request)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        activity = _save(request, form, formset)
+        if activity is not None:
+            request.session[DRAFT_SESSION_KEY] = _draft_key(request.user)
+            messages.success(request, f"已提交活动“{activity.title}”,等待乡镇审核。")
+            return redirect("campaigns:activity_detail", pk=activity.pk)
+    return _form_page(request, form, formset)
+
+
+def _scoped_activity(request, pk, queryset=None):
+    qs = queryset if queryset is not None else Activity.objects.for_user(request.user)
+    return get_object_or_404(qs.select_related("unit", "pairing__village", "pairing__bureau"), pk=pk)
+
+
+def _editable(request, pk):
+    activity = _scoped_activity(request, pk)
+    if not services.can_edit_activity(request.user, activity):
+        raise PermissionDenied("该活动已审核锁定,或您没有修改权限。")
+    return activity
+
+
+def activity_edit(request, pk):
+    activity = _editable(request, pk)
+    form, formset = _activity_form(request, activity)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        saved = _save(request, form, formset, activity)
+        if saved is not None:
+            request.session[DRAFT_SESSION_KEY] = _draft_key(request.user, activity)
+            messages.success(request, f"已修改并重新提交活动“{saved.title}”。")
+            return redirect("campaigns:activity_detail", pk=saved.pk)
+    return _form_page(request, form, formset, activity)
+
+
+@require_POST
+def photo_delete(request, pk, photo_pk):
+    activity = _editable(request, pk)
+    photo = get_object_or_404(ActivityPhoto.objects.filter(activity=activity), pk=photo_pk)
+    photo.activity = activity
+    services.activity_remove_photo(actor=request.user, photo=photo)
+    messages.success(request, "已删除照片。")
+    return redirect("campaigns:activity_edit", pk=activity.pk)
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+def _page(request, qs):
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@require_GET
+def activity_list(request):
+    """The activities of the user's scope (or of one unit in it), searchable and filterable."""
+    user = request.user
+    units = Unit.objects.for_user(user)
+    unit = None
+    raw_unit = request.GET.get("unit")
+    if raw_unit and raw_unit.isdigit():
+        unit = units.filter(pk=raw_unit).first()
+        if unit is None:
+            raise Http404("没有这个单位。")
+    pairings = Pairing.objects.for_user(user).select_related("village", "bureau").order_by("code")
+    if unit is not None:
+        pairings = pairings.filter(Q(village__path__startswith=unit.path) | Q(bureau__path__startswith=unit.path))
+    form = ActivityFilterForm(request.GET, units=units, pairings=pairings)
+    qs = sel.activities_for(user)
+    if unit is not None:
+        qs = sel.in_unit(qs, unit)
+    if form.is_valid():
+        f = form.cleaned_data
+        if f["q"]:
+            qs = qs.filter(title__icontains=f["q"])
+        if f["category"]:
+            qs = qs.filter(category=f["category"])
+        if f["status"]:
+            qs = qs.filter(status=f["status"])
+        if f["pairing"]:
+            qs = qs.filter(pairing=f["pairing"])
+        if f["date_from"]:
+            qs = qs.filter(date__gte=f["date_from"])
+        if f["date_to"]:
+            qs = qs.filter(date__lte=f["date_to"])
+    return render(request, "campaigns/activity_list.html", {
+        "page": _page(request, qs.order_by("-date", "-pk")),
+        "form": form,
+        "unit": unit,
+        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "unit")),
+        "can_log": sel.can_log_somewhere(user),
+    })
+
+
+@require_GET
+def activity_mine(request):
+    """The user's own records; returned ones first, highlighted with the reviewer's comment."""
+    qs = sel.my_activities(request.user)
+    counts = sel.status_counts(Activity.objects.for_user(request.user).filter(author=request.user))
+    status = request.GET.get("status", "")
+    if status in ReviewStatus.values:
+        qs = qs.filter(status=status)
+    return render(request, "campaigns/activity_mine.html", {
+        "page": _page(request, qs),
+        "counts": counts,
+        "status": status,
+        "statuses": ReviewStatus.choices,
+        "can_log": sel.can_log_somewhere(request.user),
+    })
+
+
+# --- detail and review ---------------------------------------------------------------------------
+
+@require_GET
+def activity_detail(request, pk):
+    activity = sel.activity_detail(request.user, pk).first()
+    if activity is None:
+        raise Http404("没有这个活动。")
+    can_review = activity.status == ReviewStatus.SUBMITTED and services.can_review(request.user, activity)
+    return render(request, "campaigns/activity_detail.html", {
+        "activity": activity,
+        "organizers": list(activity.organizers.all()),
+        "outcomes": list(activity.outcomes.all()),
+        "photos": list(activity.photos.all()),
+        "history": sel.activity_history(activity),
+        "can_edit": services.can_edit_activity(request.user, activity),
+        "can_review": can_review,
+        "is_author": activity.author_id == request.user.pk,
+        "review_form": ReviewForm() if can_review else None,
+        "clear_draft": request.session.pop(DRAFT_SESSION_KEY, None),
+    })
+
+
+def _next_url(request, default):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@require_POST
+def activity_review(request, pk):
+    activity = _scoped_activity(request, pk)
+    if not services.can_review(request.user, activity):
+        raise PermissionDenied("您没有权限审核该活动(不能审核自己填报的记录)。")
+    form = ReviewForm(request.POST)
+    detail = reverse("campaigns:activity_detail", args=[activity.pk])
+    if not form.is_valid():
+        messages.error(request, "请选择“审核通过”或“退回修改”。")
+        return redirect(detail)
+    approve = form.cleaned_data["decision"] == "verify"
+    try:
+        services.activity_review(actor=request.user, activity=activity, approve=approve,
+                                 comment=form.cleaned_data["comment"])
+    except ValidationError as exc:
+        messages.error(request, ";".join(exc.messages))
+        return redirect(detail)
+    if approve:
+        messages.success(request, f"已审核通过“{activity.title}”,记录已锁定。")
+    else:
+        messages.success(request, f"已将“{activity.title}”退回填报人修改。")
+    return redirect(_next_url(request, reverse("campaigns:review_queue")))
+
+
+REVIEW_TABS = [
+    (ReviewStatus.SUBMITTED, "待审核"),
+    (ReviewStatus.RETURNED, "已退回"),
+    (ReviewStatus.VERIFIED, "已通过"),
+]
+
+
+@require_GET
+def review_queue(request):
+    """Submitted activities the user may review (their township, or their county)."""
+    if not sel.is_reviewer(request.user):
+        raise PermissionDenied("只有县、乡工作人员可以审核活动。")
+    base = sel.reviewable(request.user)
+    counts = sel.status_counts(base)
+    status = request.GET.get("status") or ReviewStatus.SUBMITTED
+    if status not in ReviewStatus.values:
+        status = ReviewStatus.SUBMITTED
+    qs = base.filter(status=status)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(title__icontains=q)
+    qs = qs.order_by("date", "pk") if status == ReviewStatus.SUBMITTED else qs.order_by("-reviewed_at", "-pk")
+    return render(request, "campaigns/review_queue.html", {
+        "page": _page(request, qs.select_related("author")),
+        "counts": counts,
+        "status": status,
+        "tabs": [(value, label, counts.get(value, 0)) for value, label in REVIEW_TABS],
+        "q": q,
+    })
+
+
+# --- photos: only through scope, never by their stored path ---------------------------------------
+
+def _scoped_photo(request, pk):
+    photos = ActivityPhoto.objects.filter(activity__in=Activity.objects.for_user(request.user).values("pk"))
+    return get_object_or_404(photos, pk=pk)
+
+
+def _image_headers(response, photo, suffix=""):
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="activity-{photo.activity_id}-{photo.pk}{suffix}.jpg"'
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@require_GET
+def photo(request, pk):
+    p = _scoped_photo(request, pk)
+    try:
+        handle = p.image.open("rb")
+    except FileNotFoundError:
+        raise Http404("照片文件不存在。") from None
+    return _image_headers(FileResponse(handle, content_type="image/jpeg"), p)
+
+
+@require_GET
+def photo_thumb(request, pk):
+    """A small JPEG for lists, made on the fly (stored photos are at most 1600 px; the JPEG
+    draft mode decodes them at a fraction of their size)."""
+    from PIL import Image
+
+    p = _scoped_photo(request, pk)
+    try:
+        with p.image.open("rb") as fh, Image.open(fh) as img:
+            img.draft("RGB", (THUMB_SIDE, THUMB_SIDE))
+            img = img.convert("RGB")
+            img.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            buf = BytesIO()
+            img.save(buf, "JPEG", quality=75)
+    except FileNotFoundError:
+        raise Http404("照片文件不存在。") from None
+    return _image_headers(HttpResponse(buf.getvalue(), content_type="image/jpeg"), p, "-thumb")

@@ -1,0 +1,239 @@
+"""Reads for the activity pages: always scoped to the user, a fixed number of queries per page.
+
+- which units a user may log activities for, and the pairings, campaigns and organisers offered
+  for one unit (the form's scoped choices);
+- the lists ("my records", a unit's activities, the review queue) with what a row shows
+  (unit, pairing, first photo, photo count) fetched in the list's own query;
+- the detail page's activity with organisers, outcomes, photos and history.
+"""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from organizations.models import EDITOR_ROLES, PARTY_KINDS, Organization, Role, Unit
+from organizations.scoping import scope_q, user_grants
+from pairings.models import Pairing, PairingStatus
+
+from .models import (
+    Activity,
+    ActivityOrganizer,
+    ActivityOutcome,
+    ActivityPhoto,
+    Campaign,
+    Indicator,
+    IndicatorKind,
+    OrganizerRole,
+    ReviewStatus,
+)
+from .services import REVIEWER_ROLES
+
+# Roles whose holder logs for the pairing's village through the pairing's bureau (services.can_log).
+PAIRING_LOGGER_ROLES = (Role.BUREAU_LIAISON, Role.COUNTY_ADMIN)
+
+
+# --- the form's choices ------------------------------------------------------------------------
+
+def loggable_units(user):
+    """Units the user may record activities for: the subtrees of their editor grants, and the
+    villages paired with a bureau they are liaison of (they log there through the pairing)."""
+    editor_q = scope_q(user, "path", EDITOR_ROLES)
+    if editor_q is None:
+        return Unit.objects.all()
+    liaison_q = scope_q(user, "bureau__path", PAIRING_LOGGER_ROLES)
+    paired_villages = Pairing.objects.filter(liaison_q).values("village_id")
+    return Unit.objects.filter(editor_q | Q(pk__in=paired_villages))
+
+
+def default_unit(user, units):
+    """The unit the form starts with: the secretary's village, the liaison's bureau, otherwise
+    the first unit of the user's editor grants (or of ``units``)."""
+    grants = user_grants(user)
+    for role in (Role.VILLAGE_SECRETARY, Role.BUREAU_LIAISON, Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN):
+        for g in grants:
+            if g.role == role:
+                unit = units.filter(pk=g.unit_id).first()
+                if unit is not None:
+                    return unit
+    return units.order_by("path").first()
+
+
+def unit_pairings(user, unit):
+    """The user's scoped pairings in which ``unit`` is the village or the bureau."""
+    if unit is None:
+        return Pairing.objects.none()
+    return (Pairing.objects.for_user(user).filter(Q(village=unit) | Q(bureau=unit))
+            .select_related("village", "bureau", "campaign").order_by("status", "-start_date", "code"))
+
+
+def default_pairing(pairings):
+    """The one active pairing of the unit, if there is exactly one."""
+    active = [p for p in pairings if p.status == PairingStatus.ACTIVE]
+    return active[0] if len(active) == 1 else None
+
+
+def scoped_campaigns(user):
+    return Campaign.objects.for_user(user).select_related("owner_unit").order_by("-start_date", "name")
+
+
+def current_campaign(campaigns, pairing=None):
+    """The pairing's campaign, else the newest campaign running today, else the newest."""
+    campaigns = list(campaigns)
+    if pairing is not None:
+        for c in campaigns:
+            if c.pk == pairing.campaign_id:
+                return c
+    today = timezone.localdate()
+    for c in campaigns:
+        if c.start_date <= today and (c.end_date is None or c.end_date >= today):
+            return c
+    return campaigns[0] if campaigns else None
+
+
+def outcome_indicators():
+    """The active outcome indicators, in catalogue order: one form field / import column each."""
+    return list(Indicator.objects.filter(kind=IndicatorKind.OUTCOME, active=True).order_by("order", "code"))
+
+
+class OrganizerChoices:
+    """Who may be named as an organiser for an activity of ``unit``: the unit itself, its
+    organisations, and the other side of each of its pairings. Values are ``u<pk>``/``o<pk>``."""
+
+    def __init__(self, unit, pairings):
+        self.options: dict[str, tuple[Unit, Organization | None]] = {}
+        self.choices: list[tuple[str, str]] = [("", "—— 选择组织方 ——")]
+        if unit is None:
+            return
+        self._add(unit, None, f"{unit.name}(本单位)")
+        for org in Organization.objects.filter(unit=unit).order_by("kind", "name"):
+            org.unit = unit
+            self._add(unit, org, org.name)
+        seen = {unit.pk}
+        for p in pairings:
+            other = p.bureau if p.village_id == unit.pk else p.village
+            if other.pk not in seen:
+                seen.add(other.pk)
+                self._add(other, None, f"{other.name}(结对单位)")
+
+    def _add(self, unit, org, label):
+        key = f"o{org.pk}" if org is not None else f"u{unit.pk}"
+        self.options[key] = (unit, org)
+        self.choices.append((key, label))
+
+    def key_for(self, unit_id, org_id):
+        return f"o{org_id}" if org_id else f"u{unit_id}"
+
+    def lead_key(self):
+        """The unit's Party organisation if it has one, otherwise the unit."""
+        for key, (_, org) in self.options.items():
+            if org is not None and org.kind in PARTY_KINDS:
+                return key
+        return next(iter(self.options), None)
+
+
+def default_organizers(choices: OrganizerChoices, unit, pairing):
+    """The organisers the form starts with: the unit's Party organisation leads; the pairing's
+    other side supports (a bureau) or co-organises (a village)."""
+    rows = []
+    lead = choices.lead_key()
+    if lead:
+        rows.append({"who": lead, "role": OrganizerRole.LEADS})
+    if pairing is not None and unit is not None:
+        other = pairing.bureau if pairing.village_id == unit.pk else pairing.village
+        role = OrganizerRole.SUPPORTS if other.pk == pairing.bureau_id else OrganizerRole.CO_ORGANISES
+        rows.append({"who": f"u{other.pk}", "role": role})
+    return rows
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+def _with_row_data(qs):
+    """What a list row shows, in the list's own query: unit, pairing sides, first photo, counts."""
+    photos = ActivityPhoto.objects.filter(activity=OuterRef("pk"))
+    return qs.select_related("unit", "pairing__village", "pairing__bureau", "campaign").annotate(
+        first_photo_id=Subquery(photos.order_by("pk").values("pk")[:1]),
+        n_photos=Coalesce(Subquery(photos.order_by().values("activity").annotate(n=Count("pk")).values("n")[:1],
+                                   output_field=IntegerField()), Value(0)),
+    )
+
+
+def activities_for(user):
+    """Every activity the user may see, with its row data."""
+    return _with_row_data(Activity.objects.for_user(user))
+
+
+def my_activities(user):
+    """The user's own records, returned ones first (they need the author's attention)."""
+    returned_first = Case(When(status=ReviewStatus.RETURNED, then=Value(0)), default=Value(1),
+                          output_field=IntegerField())
+    return activities_for(user).filter(author=user).order_by(returned_first, "-date", "-pk")
+
+
+def status_counts(qs) -> dict[str, int]:
+    """Counts by review status in one query: {"submitted": n, "verified": n, "returned": n, "all": n}."""
+    agg = qs.order_by().aggregate(
+        all=Count("pk"),
+        **{s: Count("pk", filter=Q(status=s)) for s in ReviewStatus.values},
+    )
+    return agg
+
+
+def in_unit(qs, unit):
+    """Activities in ``unit``'s scope (CONTRACT.md §4): its unit, or its pairing's village or
+    bureau, is ``unit`` or below it."""
+    return qs.filter(Q(unit__path__startswith=unit.path) | Q(pairing__village__path__startswith=unit.path)
+                     | Q(pairing__bureau__path__startswith=unit.path))
+
+
+def can_log_somewhere(user) -> bool:
+    """Whether the user holds a role that logs activities (no query: the grants are cached)."""
+    return user.is_superuser or any(g.role in EDITOR_ROLES for g in user_grants(user))
+
+
+def is_reviewer(user) -> bool:
+    return user.is_superuser or any(g.role in REVIEWER_ROLES for g in user_grants(user))
+
+
+def reviewable(user):
+    """Activities the user may review (services.can_review as one filter): the unit or the
+    pairing's village under a reviewer grant, never the user's own records."""
+    qs = Activity.objects.all()
+    if not user.is_superuser:
+        unit_q = scope_q(user, "unit__path", REVIEWER_ROLES)
+        village_q = scope_q(user, "pairing__village__path", REVIEWER_ROLES)
+        qs = qs.filter(unit_q | village_q).exclude(author=user)
+    return _with_row_data(qs)
+
+
+# --- detail --------------------------------------------------------------------------------------
+
+def activity_detail(user, pk):
+    """One scoped activity with everything the detail page shows (a fixed number of queries)."""
+    return (
+        Activity.objects.for_user(user)
+        .select_related("campaign", "unit", "pairing__village", "pairing__bureau", "author", "reviewed_by")
+        .prefetch_related(
+            Prefetch("organizers", queryset=ActivityOrganizer.objects.select_related("unit", "organization")
+                     .order_by("role", "pk")),
+            Prefetch("outcomes", queryset=ActivityOutcome.objects.select_related("indicator")
+                     .order_by("indicator__order", "indicator__code")),
+            Prefetch("photos", queryset=ActivityPhoto.objects.order_by("pk")),
+        )
+        .filter(pk=pk)
+    )
+
+
+def activity_history(activity, limit=50):
+    return list(activity.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
