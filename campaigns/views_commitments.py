@@ -340,7 +340,7 @@ def meeting_list(request):
     else:
         qs = qs.none()
     return render(request, "campaigns/meeting_list.html", {
-        "form": form, "page": _page(request, qs), "can_create": _may_record(user),
+        "form": form, "page": _page(request, qs.order_by("-held_on", "-pk")), "can_create": _may_record(user),
     })
 
 
