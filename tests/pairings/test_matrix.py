@@ -1,0 +1,224 @@
+"""The matrix: record counts in a period, green/amber/red silence marks, the silent list and its
+export, scope, constant query counts."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from organizations.models import Role
+from pairings import selectors, services
+from pairings.models import Pairing
+from pairings.workbooks import SILENT_HEADERS
+from tests.factories import make_campaign, make_pairing, make_unit, make_user
+from tests.pairings.world import (
+    TODAY,
+    build_world,
+    count_queries,
+    days_ago,
+    log_everything,
+    many_pairs,
+    visit,
+)
+
+pytestmark = pytest.mark.django_db
+
+MATRIX = reverse("pairings:matrix")
+SILENT = reverse("pairings:silent_xlsx")
+
+
+@pytest.fixture
+def w():
+    return build_world()
+
+
+@pytest.fixture
+def admin(client, w):
+    client.force_login(make_user("c", Role.COUNTY_ADMIN, w.county))
+    return client
+
+
+def rows(r):
+    return {p.code: p for p in r.context["page"]}
+
+
+def workbook(r):
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(r.content))
+
+
+def marked_pairs(w):
+    """A pair for each boundary of the marks: last record 0, 30, 31, 60, 61 days ago, and never."""
+    from organizations.models import UnitKind
+
+    out = {}
+    for i, ago in enumerate((0, 30, 31, 60, 61, None)):
+        village = make_unit(UnitKind.VILLAGE, w.townships[1], name=f"边界村{i}")
+        bureau = make_unit(UnitKind.BUREAU, w.county, name=f"边界局{i}")
+        p = make_pairing(w.campaign, bureau, village, code=f"M{i}")
+        if ago is not None:
+            visit(w, p, ago)
+        out[ago] = p
+    return out
+
+
+def test_silence_marks_follow_the_last_record(admin, w):
+    pairs = marked_pairs(w)
+    r = admin.get(MATRIX)
+    got = rows(r)
+    expected = {0: "green", 30: "green", 31: "amber", 60: "amber", 61: "red", None: "red"}
+    for ago, mark in expected.items():
+        p = pairs[ago]
+        assert got[p.code].mark == mark, ago
+        p.refresh_from_db()
+        assert p.silence() == mark  # the SQL mark agrees with the model's rule
+    # P-A and P-B have never logged anything.
+    assert got["P-A"].mark == got["P-B"].mark == "red"
+    assert r.context["summary"] == {"total": 8, "green": 2, "amber": 2, "red": 4, "silent": 6}
+    assert 'data-summary="green">2<' in r.text and 'data-summary="red">4<' in r.text
+    assert "mx-tile mx-amber" in r.text
+
+
+def test_marks_are_computed_for_a_given_day(w):
+    visit(w, w.pa, 10)
+    base = selectors.matrix_base(make_user("c", Role.COUNTY_ADMIN, w.county))
+    assert selectors.silence_summary(base, TODAY)["green"] == 1
+    assert selectors.silence_summary(base, TODAY + dt.timedelta(days=30))["amber"] == 1
+    assert selectors.silence_summary(base, TODAY + dt.timedelta(days=60))["red"] == 2
+    marks = {p.code: p.mark for p in selectors.matrix_rows(base, today=TODAY + dt.timedelta(days=25))}
+    assert marks == {"P-A": "amber", "P-B": "red"}
+
+
+def test_counts_in_the_period(admin, w):
+    log_everything(w, w.pa, ago=3)  # one record of each of the 7 built-in sources
+    visit(w, w.pa, 50)
+    visit(w, w.pb, 50)
+    r = admin.get(MATRIX, {"from": days_ago(10).isoformat(), "to": TODAY.isoformat()})
+    got = rows(r)
+    assert got["P-A"].n_records == 7 and got["P-B"].n_records == 0
+    assert got["P-A"].n_activities == 1 and got["P-A"].n_leader_visits == 1
+    r = admin.get(MATRIX, {"from": days_ago(60).isoformat(), "to": days_ago(40).isoformat()})
+    got = rows(r)
+    assert got["P-A"].n_records == 1 and got["P-B"].n_records == 1
+    r = admin.get(MATRIX, {"from": "", "to": ""})
+    assert rows(r)["P-A"].n_records == 8
+
+
+def test_default_period_is_the_current_year(admin, w):
+    last_year = dt.date(TODAY.year - 1, 12, 31)
+    services.inspection_save(actor=None, campaign=w.campaign, unit=w.villages[0], pairing=w.pa,
+                             kind="leader_visit", held_on=last_year)
+    visit(w, w.pa, 0)
+    r = admin.get(MATRIX)
+    assert r.context["date_from"] == dt.date(TODAY.year, 1, 1) and r.context["date_to"] == TODAY
+    assert rows(r)["P-A"].n_records == 1
+
+
+def test_sorting_and_mark_filter(admin, w):
+    visit(w, w.pa, 40)
+    visit(w, w.pb, 1)
+    visit(w, w.pb, 2)
+    codes = lambda r: [p.code for p in r.context["page"]]  # noqa: E731
+    assert codes(admin.get(MATRIX)) == ["P-B", "P-A"]  # most records first
+    assert codes(admin.get(MATRIX, {"sort": "count"})) == ["P-A", "P-B"]
+    assert codes(admin.get(MATRIX, {"sort": "last"})) == ["P-A", "P-B"]  # longest silent first
+    assert codes(admin.get(MATRIX, {"sort": "-last"})) == ["P-B", "P-A"]
+    by_village = sorted([w.pa, w.pb], key=lambda p: p.village.name)
+    assert codes(admin.get(MATRIX, {"sort": "village"})) == [p.code for p in by_village]
+    assert codes(admin.get(MATRIX, {"mark": "amber"})) == ["P-A"]
+    assert codes(admin.get(MATRIX, {"mark": "green"})) == ["P-B"]
+    assert codes(admin.get(MATRIX, {"mark": "red"})) == []
+    r = admin.get(MATRIX, {"mark": "amber"})
+    assert r.context["summary"]["total"] == 2  # the summary counts every mark
+
+
+def test_filters_campaign_township_status(admin, w):
+    other = make_campaign(w.county, slug="other", name="城乡手拉手")
+    pc = make_pairing(other, w.bureau, w.villages[1], code="P-C")
+    codes = lambda r: {p.code for p in r.context["page"]}  # noqa: E731
+    assert codes(admin.get(MATRIX)) == {"P-A", "P-B", "P-C"}
+    assert codes(admin.get(MATRIX, {"campaign": other.pk})) == {"P-C"}
+    assert codes(admin.get(MATRIX, {"township": w.townships[1].pk})) == {"P-B"}
+    services.pairing_end(actor=None, pairing=pc, end_date=days_ago(1))
+    assert codes(admin.get(MATRIX)) == {"P-A", "P-B"}  # active pairs by default
+    assert codes(admin.get(MATRIX, {"status": "all"})) == {"P-A", "P-B", "P-C"}
+    assert codes(admin.get(MATRIX, {"status": "ended"})) == {"P-C"}
+
+
+def test_scope_of_the_matrix_and_silent_export(client, w):
+    outsider_county = make_unit("county", w.city, name="邻县")
+    outsider_campaign = make_campaign(outsider_county, slug="nb")
+    from organizations.models import UnitKind
+
+    t = make_unit(UnitKind.TOWNSHIP, outsider_county, name="邻县镇")
+    make_pairing(outsider_campaign, make_unit(UnitKind.BUREAU, outsider_county, name="邻县局"),
+                 make_unit(UnitKind.VILLAGE, t, name="邻县村"), code="P-X")
+    client.force_login(make_user("b", Role.BUREAU_LIAISON, w.bureau))
+    r = client.get(MATRIX)
+    assert set(rows(r)) == {"P-A"} and r.context["summary"]["total"] == 1
+    r = client.get(MATRIX, {"campaign": outsider_campaign.pk, "township": w.townships[1].pk})
+    assert set(rows(r)) == {"P-A"}  # ids outside the scope are ignored
+    ws = workbook(client.get(SILENT)).active
+    assert [row[1] for row in ws.iter_rows(min_row=2, values_only=True) if row[1]] == ["P-A"]
+    client.force_login(make_user("i", Role.INSPECTOR, w.county))
+    assert set(rows(client.get(MATRIX))) == {"P-A", "P-B"}
+    client.force_login(make_user("v", Role.VILLAGE_SECRETARY, w.villages[2]))
+    assert set(rows(client.get(MATRIX))) == {"P-B"}
+
+
+def test_silent_list_shows_both_sides_contacts(admin, w):
+    visit(w, w.pa, 45)
+    pc = make_pairing(w.campaign, w.bureau_b, w.villages[1], code="P-C")
+    visit(w, pc, 5)
+    r = admin.get(MATRIX, {"tab": "silent"})
+    assert [p.code for p in r.context["page"]] == ["P-B", "P-A"]  # never logged, then the oldest
+    assert r.context["summary"]["silent"] == 2
+    assert 'href="tel:13800001111"' in r.text and 'href="tel:13900002222"' in r.text
+    assert "45 天未记录" in r.text and "从未记录" in r.text and "P-C" not in r.text
+
+
+def test_silent_export(admin, w):
+    visit(w, w.pa, 45)
+    pc = make_pairing(w.campaign, w.bureau_b, w.villages[1], code="P-C")
+    visit(w, pc, 5)
+    r = admin.get(SILENT)
+    assert "attachment" in r["Content-Disposition"]
+    ws = workbook(r).active
+    assert ws.title == "沉默对子"
+    assert [c.value for c in ws[1]] == SILENT_HEADERS
+    data = [row for row in ws.iter_rows(min_row=2, values_only=True) if row[1]]
+    assert [row[1] for row in data] == ["P-B", "P-A"]
+    pa = dict(zip(SILENT_HEADERS, data[1], strict=True))
+    assert pa["预警"] == "黄色预警" and pa["未记录天数"] == 45 and pa["村联系人"] == "李书记"
+    assert pa["村联系电话"] == "13900002222" and pa["单位联系人"] == "王联络" and pa["单位联系电话"] == "13800001111"
+    assert dict(zip(SILENT_HEADERS, data[0], strict=True))["未记录天数"] == "从未记录"
+    # The export follows the page's filters.
+    ws = workbook(admin.get(SILENT, {"township": w.townships[1].pk})).active
+    assert [row[1] for row in ws.iter_rows(min_row=2, values_only=True) if row[1]] == ["P-B"]
+
+
+def test_empty_matrix(client, w):
+    Pairing.objects.all().delete()
+    client.force_login(make_user("c", Role.COUNTY_ADMIN, w.county))
+    r = client.get(MATRIX)
+    assert r.status_code == 200 and "还没有结对共建对子" in r.text
+    assert workbook(client.get(SILENT)).active.max_row >= 1
+
+
+@pytest.mark.parametrize("params", [{}, {"tab": "silent"}, {"sort": "last", "mark": "red"}])
+def test_matrix_query_count_is_constant(admin, w, params):
+    log_everything(w, w.pa, ago=3)
+    visit(w, w.pb, 45)
+    make_pairing(w.campaign, w.bureau_b, w.villages[1], code="P-C")  # never logged: red
+    few = count_queries(admin, MATRIX, params)
+    few_xlsx = count_queries(admin, SILENT, params)
+    for i, p in enumerate(many_pairs(w, 60)):
+        if i % 3 == 0:
+            visit(w, p, 2)
+        elif i % 3 == 1:
+            visit(w, p, 45)
+    log_everything(w, w.pb, ago=70, n=3)
+    assert count_queries(admin, MATRIX, params) == few
+    assert count_queries(admin, SILENT, params) == few_xlsx
