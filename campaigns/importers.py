@@ -193,3 +193,8 @@ class CommitmentImport(ImportKind):
             status=row.get("status"), completed_on=self._kept(row, "completed_on", "completed_on"),
         )
         return commitment, created
+
+
+# The activities kind lives in its own module; importing it here registers it with the rest.
+from . import importers_activities  # noqa: E402, F401
+from . import importers_surveys  # noqa: E402, F401

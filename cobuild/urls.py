@@ -15,6 +15,7 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("org/", include("organizations.urls")),
     path("pairings/", include("pairings.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -224,8 +224,6 @@ def test_dry_run_writes_nothing(tmp_path):
 
 def test_unavailable_and_unknown_kinds(tmp_path):
     path = write(tmp_path, "x.csv", "code\n1\n")
-    code, _, err = run_command("pairings", path)
-    assert code == 1 and "尚未开放" in err
     code, _, err = run_command("nonsense", path)
     assert code == 1 and "未知的数据类型" in err
 
@@ -421,7 +419,7 @@ def test_another_users_job_is_404(client, tree):
 
 def test_unknown_kind_page_is_404(client, tree):
     client.force_login(user_with("county", Role.COUNTY_ADMIN, tree["X"]))
-    assert client.get(reverse("organizations:import_upload", args=["pairings"])).status_code == 404
+    assert client.get(reverse("organizations:import_upload", args=["nonsense"])).status_code == 404
 
 
 def test_out_of_scope_codes_read_as_not_found(client, tree):
