@@ -195,6 +195,5 @@ class CommitmentImport(ImportKind):
         return commitment, created
 
 
-# The activities kind lives in its own module; importing it here registers it with the rest.
-from . import importers_activities  # noqa: E402, F401
-from . import importers_surveys  # noqa: E402, F401
+# The activities and surveys kinds live in their own modules; importing them registers them.
+from . import importers_activities, importers_surveys  # noqa: E402, F401
