@@ -105,14 +105,6 @@ def touch_friendly(form, submit_label="保存"):
     return form
 
 
-def filter_widgets(form):
-    """Bootstrap classes for a GET filter form rendered by ``pairings/supervision_filter.html``."""
-    for field in form.fields.values():
-        w = field.widget
-        w.attrs["class"] = "form-select" if isinstance(w, forms.Select) else "form-control"
-    return form
-
-
 def add_service_error(form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: per field where the form has the field."""
     if hasattr(error, "error_dict"):
@@ -178,6 +170,7 @@ class _VisitFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = sel.campaigns(user)
         self.fields["pairing"].queryset = sel.pairings(user)
+        self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if not self.is_bound:
             self.initial.setdefault("held_on", timezone.localdate())
             self.initial.setdefault("inspector", user_display_name(user))
@@ -247,47 +240,15 @@ class VisitForm(_VisitFields):
             self.initial["inspector"] = contact_point.leader_name
             if contact_point.campaign_id:
                 self.initial["campaign"] = contact_point.campaign_id
+            theirs = list(self.fields["pairing"].queryset[:2])
+            if len(theirs) == 1:  # the place's only active pairing
+                self.initial["pairing"] = theirs[0].pk
         touch_friendly(self, "登记走访")
 
     def clean(self):
         cleaned = super().clean()
         self._check_pairing(self.unit)
         return cleaned
-
-
-class InspectionFilterForm(forms.Form):
-    q = forms.CharField(label="查找", required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "地点、检查人、发现问题"}))
-    kind = forms.ChoiceField(label="类型", choices=[("", "全部类型"), *InspectionKind.choices], required=False)
-    method = forms.ChoiceField(label="方式", choices=[("", "全部方式"), *InspectionMethod.choices], required=False)
-    campaign = forms.ModelChoiceField(label="活动", queryset=None, required=False, empty_label="全部活动")
-    township = UnitChoiceField(label="乡镇", queryset=Unit.objects.none(), required=False, empty_label="全部乡镇")
-    date_from = date_field("开始日期", required=False)
-    date_to = date_field("结束日期", required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = sel.campaigns(user)
-        self.fields["township"].queryset = sel.townships(user)
-        self.fields["township"].label_from_instance = lambda u: u.name
-        filter_widgets(self)
-
-    def filter(self, qs):
-        self.is_valid()  # invalid filters (e.g. a foreign id) are ignored, the valid ones apply
-        d = getattr(self, "cleaned_data", {})
-        if d.get("q"):
-            qs = qs.filter(Q(unit__name__icontains=d["q"]) | Q(inspector__icontains=d["q"])
-                           | Q(findings__icontains=d["q"]) | Q(code__icontains=d["q"]))
-        for field in ("kind", "method", "campaign"):
-            if d.get(field):
-                qs = qs.filter(**{field: d[field]})
-        if d.get("township"):
-            qs = qs.filter(unit__path__startswith=d["township"].path)
-        if d.get("date_from"):
-            qs = qs.filter(held_on__gte=d["date_from"])
-        if d.get("date_to"):
-            qs = qs.filter(held_on__lte=d["date_to"])
-        return qs
 
 
 # --- rectification ---------------------------------------------------------------------------------
@@ -304,6 +265,7 @@ class RectificationForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("responsible_unit", inspection.unit_id)
         self.fields["deadline"].help_text = f"不能早于督查日期 {inspection.held_on:%Y-%m-%d}。"
+        self.fields["deadline"].widget.attrs["min"] = inspection.held_on.isoformat()
         touch_friendly(self, "提出整改事项")
 
     def clean_deadline(self):
@@ -325,7 +287,9 @@ class RectificationProgressForm(forms.Form):
                                       "status": RectificationStatus.IN_PROGRESS})
         super().__init__(*args, **kwargs)
         self.item = item
-        if not may_move_deadline:
+        if may_move_deadline:
+            self.fields["deadline"].widget.attrs["min"] = item.inspection.held_on.isoformat()
+        else:
             del self.fields["deadline"]
         touch_friendly(self, "保存进展")
 
@@ -344,44 +308,13 @@ class RectificationCloseForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evidence"].error_messages["required"] = "销号必须填写整改佐证(做了什么、结果如何)。"
+        self.fields["closed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         if not self.is_bound:
             self.initial.setdefault("closed_on", timezone.localdate())
         touch_friendly(self, "下一步:确认销号")
 
     def clean_closed_on(self):
         return not_in_future(self.cleaned_data["closed_on"], "销号日期")
-
-
-RECTIFICATION_STATES = [("", "全部状态"), ("overdue", "已逾期"), *RectificationStatus.choices]
-
-
-class RectificationFilterForm(forms.Form):
-    q = forms.CharField(label="查找", required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "事项、责任单位"}))
-    status = forms.ChoiceField(label="状态", choices=RECTIFICATION_STATES, required=False)
-    township = UnitChoiceField(label="乡镇", queryset=Unit.objects.none(), required=False, empty_label="全部乡镇")
-
-    def __init__(self, *args, user, with_status=True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = sel.townships(user)
-        self.fields["township"].label_from_instance = lambda u: u.name
-        if not with_status:
-            del self.fields["status"]
-        filter_widgets(self)
-
-    def filter(self, qs):
-        self.is_valid()  # invalid filters (e.g. a foreign id) are ignored, the valid ones apply
-        d = getattr(self, "cleaned_data", {})
-        if d.get("q"):
-            qs = qs.filter(Q(description__icontains=d["q"]) | Q(responsible_unit__name__icontains=d["q"]))
-        status = d.get("status")
-        if status == "overdue":
-            qs = qs.overdue()
-        elif status:
-            qs = qs.filter(status=status)
-        if d.get("township"):
-            qs = qs.filter(responsible_unit__path__startswith=d["township"].path)
-        return qs
 
 
 # --- help pairs ------------------------------------------------------------------------------------
@@ -441,34 +374,6 @@ class HelpPairForm(forms.Form):
         elif village and not can_edit_help_pair(self.user, village, pairing):
             self.add_error("pairing", "请选择本单位与该村的结对。")
         return cleaned
-
-
-class HelpPairFilterForm(forms.Form):
-    q = forms.CharField(label="查找", required=False,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "党员或户主姓名"}))
-    village = UnitChoiceField(label="村(社区)", queryset=Unit.objects.none(), required=False,
-                              empty_label="全部村(社区)")
-    pairing = PairingChoiceField(label="结对", queryset=Pairing.objects.none(), required=False,
-                                 empty_label="全部结对")
-    household_kind = forms.ChoiceField(label="对象类别", choices=[("", "全部类别"), *HouseholdKind.choices],
-                                       required=False)
-    status = forms.ChoiceField(label="状态", choices=[("", "全部状态"), *HelpStatus.choices], required=False)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = sel.visible_villages(user)
-        self.fields["pairing"].queryset = sel.pairings(user)
-        filter_widgets(self)
-
-    def filter(self, qs):
-        self.is_valid()  # invalid filters (e.g. a foreign id) are ignored, the valid ones apply
-        d = getattr(self, "cleaned_data", {})
-        if d.get("q"):
-            qs = qs.filter(Q(member_name__icontains=d["q"]) | Q(household_name__icontains=d["q"]))
-        for field in ("village", "pairing", "household_kind", "status"):
-            if d.get(field):
-                qs = qs.filter(**{field: d[field]})
-        return qs
 
 
 class HelpPairStatusForm(forms.Form):

@@ -25,13 +25,10 @@ from . import services
 from . import supervision_selectors as sel
 from .forms import (
     ContactPointForm,
-    HelpPairFilterForm,
     HelpPairForm,
     HelpPairStatusForm,
-    InspectionFilterForm,
     InspectionForm,
     RectificationCloseForm,
-    RectificationFilterForm,
     RectificationForm,
     RectificationProgressForm,
     VisitForm,
@@ -45,6 +42,7 @@ from .models import (
     InspectionKind,
     RectificationItem,
 )
+from .supervision_filters import HelpPairFilterForm, InspectionFilterForm, RectificationFilterForm
 
 PER_PAGE = 30
 
@@ -165,7 +163,7 @@ def inspection_detail(request, pk):
     can_record = services.can_record_inspection(request.user, inspection.unit)
     return _render(request, "pairings/inspection_detail.html", {
         "inspection": inspection, "items": items, "can_edit": can_record, "can_add_item": can_record,
-        "today": timezone.localdate(), "tab": "inspections",
+        "tab": "inspections",
     })
 
 
@@ -273,10 +271,13 @@ def rectification_close(request, pk):
 
 def _rectification_page(request, qs, *, title, tab, empty, with_status=True):
     form = RectificationFilterForm(request.GET or None, user=request.user, with_status=with_status)
-    qs = form.filter(qs)
+    page = _page(request, form.filter(qs))
+    today = timezone.localdate()
+    for item in page.object_list:
+        item.days_overdue = (today - item.deadline).days if item.is_overdue else 0
     return _render(request, "pairings/rectification_list.html", {
-        "page": _page(request, qs), "filter": form, "title": title, "tab": tab, "empty": empty,
-        "filtered": bool(request.GET.dict().keys() - {"page"}), "today": timezone.localdate(),
+        "page": page, "filter": form, "title": title, "tab": tab, "empty": empty,
+        "filtered": bool(request.GET.dict().keys() - {"page"}),
     })
 
 
