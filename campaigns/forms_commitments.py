@@ -258,9 +258,16 @@ class MeetingForm(forms.Form):
                     "member_organizations": [o.pk for o in instance.member_organizations.all()],
                 }
             else:
-                campaign = Campaign.objects.for_user(user).first()
                 kwargs["initial"] = {"held_on": timezone.localdate(), "member_units": [host.pk],
-                                     "campaign": campaign.pk if campaign else None}
+                                     "member_organizations": list(host.organizations.values_list("pk", flat=True))}
+                pairings = list(sel.unit_pairings(user, host)[:2])
+                if len(pairings) == 1:  # a village or bureau with its one partner
+                    kwargs["initial"].update(pairing=pairings[0].pk, campaign=pairings[0].campaign_id)
+                    kwargs["initial"]["member_units"].append(
+                        pairings[0].bureau_id if pairings[0].village_id == host.pk else pairings[0].village_id)
+                else:
+                    campaign = Campaign.objects.for_user(user).first()
+                    kwargs["initial"]["campaign"] = campaign.pk if campaign else None
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.for_user(user)
         self.fields["pairing"].queryset = sel.unit_pairings(user, host)

@@ -78,13 +78,15 @@ def meeting_unit_choices(user, host: Unit):
     """Member units a meeting of ``host`` may list: the host, its paired units and the units
     directly below it (a township's villages, a county's townships and bureaus)."""
     ids = neighbourhood_ids(user, host)
-    return Unit.objects.filter(Q(pk__in=ids) | Q(parent=host)).order_by("depth", "kind", "name")
+    host_first = Case(When(pk=host.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return Unit.objects.filter(Q(pk__in=ids) | Q(parent=host)).order_by(host_first, "depth", "kind", "name")
 
 
 def meeting_org_choices(user, host: Unit):
     """Member organisations: those of the host and of its paired units (党工青妇 on each side)."""
+    host_first = Case(When(unit_id=host.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
     return (Organization.objects.filter(unit_id__in=neighbourhood_ids(user, host))
-            .select_related("unit").order_by("unit__depth", "unit__name", "kind", "name"))
+            .select_related("unit").order_by(host_first, "unit__depth", "unit__name", "kind", "name"))
 
 
 # --- commitments ----------------------------------------------------------------------------------

@@ -249,10 +249,10 @@ def commitment_detail(request, pk):
     })
 
 
-def _stale(request, form, exc, pk):
+def _stale(request, form, pk):
     """A save refused because someone else saved first: keep the typed values, say so, and
     show what is stored now."""
-    form.add_error(None, exc.messages[0] if exc.messages else "这条承诺已被他人修改。")
+    form.add_error(None, "保存失败:在您编辑期间,这条承诺已被他人修改,本次修改没有保存(见上方说明)。")
     latest = get_object_or_404(sel.commitments(request.user), pk=pk)
     latest_by = latest.history.select_related("history_user").order_by("-history_date").first()
     return {"stale": True, "latest": latest, "latest_by": latest_by}
@@ -268,8 +268,8 @@ def commitment_edit(request, pk):
         try:
             commitment_save(actor=request.user, commitment=commitment, unit=commitment.unit,
                             expected_version=version, **data)
-        except StaleEdit as exc:
-            extra = _stale(request, form, exc, pk)
+        except StaleEdit:
+            extra = _stale(request, form, pk)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or "您没有权限修改该承诺。")
         except ValidationError as exc:
@@ -293,8 +293,8 @@ def commitment_status(request, pk):
                             pairing=c.pairing, due_date=c.due_date, status=data["status"],
                             completed_on=data["completed_on"], progress=data["progress"],
                             evidence=data["evidence"], expected_version=data["version"])
-        except StaleEdit as exc:
-            extra = _stale(request, form, exc, pk)
+        except StaleEdit:
+            extra = _stale(request, form, pk)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or "您没有权限修改该承诺。")
         except ValidationError as exc:

@@ -118,6 +118,9 @@ def test_village_secretary_records_a_meeting_with_members_and_decisions(client, 
     form = r.context["form"]
     # Member choices: the village and its paired bureau; organisations of both sides.
     assert set(form.fields["member_units"].queryset) == {w.villages[0], w.bureau}
+    # Preselected: the one pairing, both sides present, the village's own 党工青妇.
+    assert form.initial["pairing"] == w.pairing.pk and form.initial["member_units"] == [w.villages[0].pk, w.bureau.pk]
+    assert set(form.initial["member_organizations"]) == set(w.villages[0].organizations.values_list("pk", flat=True))
     assert set(form.fields["member_organizations"].queryset) == (
         set(w.villages[0].organizations.all()) | {w.bureau_party})
     orgs = list(w.villages[0].organizations.values_list("pk", flat=True))
