@@ -81,7 +81,7 @@ def help_pairs(user):
     return (
         HelpPair.objects.for_user(user)
         .select_related("village__parent", "pairing__bureau", "pairing__village", "member_unit")
-        .order_by("village__name", "member_name", "pk")
+        .order_by("village__path", "member_name", "pk")
     )
 
 
