@@ -13,7 +13,7 @@ from tests.factories import make_unit, make_user
 
 from .commitment_world import World, days
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.campaigns.urls_with_campaigns")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

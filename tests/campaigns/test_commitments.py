@@ -14,7 +14,7 @@ from tests.factories import make_org, make_unit, make_user
 
 from .commitment_world import TODAY, World, bulk_commitments, days
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.campaigns.urls_with_campaigns")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

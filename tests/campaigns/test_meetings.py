@@ -14,7 +14,7 @@ from tests.factories import bulk_villages, make_org
 
 from .commitment_world import World, days
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.campaigns.urls_with_campaigns")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

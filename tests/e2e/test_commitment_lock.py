@@ -6,7 +6,7 @@ import pytest
 from campaigns.models import Commitment
 from tests.campaigns.commitment_world import World, days
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.campaigns.urls_with_campaigns")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def login(page, base, username, password="cobuild-demo"):
