@@ -76,6 +76,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from .batching import batch
 from .exports import write_sheet
 from .models import ImportJob, ImportStatus
 from .services import can_manage_unit
@@ -749,7 +750,8 @@ def run_import(kind: str | ImportKind, data: bytes, filename: str, *, actor=None
             ctx = _validate(kind, table, actor, result)
             if result.errors:
                 return result
-            _write(kind, ctx, result)
+            with batch():
+                _write(kind, ctx, result)
     except _Rollback:  # a service refused a row: nothing is written
         result.created = result.updated = result.unchanged = 0
         return result

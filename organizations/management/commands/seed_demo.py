@@ -21,7 +21,7 @@ import unicodedata
 
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -29,6 +29,7 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.services import campaign_save
 from organizations import demo_data, services
+from organizations.batching import batch
 from organizations.models import (
     PARTY_KINDS,
     Leader,
@@ -52,7 +53,8 @@ from pairings.models import (
 
 LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", "accounts": "账号",
           "campaigns": "专项活动", "pairings": "结对共建", "contact_points": "领导联系点",
-          "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子"}
+          "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子",
+          "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -95,7 +97,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         self.stats = {}
-        with transaction.atomic():
+        with transaction.atomic(), batch():
             units = self._load_units()
             orgs = self._load_organizations(units)
             self._load_leaders(units, orgs)
@@ -189,7 +191,8 @@ class Command(BaseCommand):
         return min(today, campaign.start_date + dt.timedelta(days=demo_data.CAMPAIGN_DAYS_BEFORE))
 
     def _load_campaign_records(self, units: dict[str, Unit], redate: bool) -> Campaign:
-        data = demo_data.pairing_demo(self._demo_today(redate))
+        today = self._demo_today(redate)
+        data = demo_data.pairing_demo(today)
         campaign = self._load_campaign(units, data["campaign"])
         pairings = self._load_pairings(units, campaign, data["pairings"])
         points = self._load_contact_points(units, campaign, data["contact_points"])
@@ -197,7 +200,23 @@ class Command(BaseCommand):
                                              data["visits"] + data["inspections"])
         self._load_rectifications(units, inspections, data["rectifications"])
         self._load_help_pairs(units, pairings, data["help_pairs"])
+        self._load_year(today)
         return campaign
+
+    def _load_year(self, today: dt.date) -> None:
+        """Seed 004's activities, commitments and appraisal, through the importer (as a county
+        would load them with ``import_data``)."""
+        from campaigns.demo_year import to_csv, year_rows
+        from organizations.importing import run_import
+
+        for kind, rows in year_rows(today).items():
+            result = run_import(kind, to_csv(rows), f"{kind}.csv", actor=None)
+            if result.errors:
+                raise CommandError("\n".join(str(e) for e in result.errors[:20]))
+            bucket = self.stats.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
+            bucket["created"] += result.created
+            bucket["updated"] += result.updated
+            bucket["unchanged"] += result.unchanged
 
     def _load_campaign(self, units, row) -> Campaign:
         fields = {"name": row["name"], "owner_unit": units[row["owner_unit_code"]],
