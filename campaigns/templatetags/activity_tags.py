@@ -1,10 +1,9 @@
-"""Template helpers of the activity pages (no queries: the user's grants are cached)."""
+"""Template helpers of the activity pages."""
 
 from decimal import Decimal
 
 from django import template
 
-from campaigns.activity_selectors import can_log_somewhere, is_reviewer
 from campaigns.models import ReviewStatus
 
 register = template.Library()
@@ -14,15 +13,6 @@ STATUS_CLASSES = {
     ReviewStatus.VERIFIED: "text-bg-success",
     ReviewStatus.RETURNED: "text-bg-danger",
 }
-
-
-@register.simple_tag(takes_context=True)
-def activity_nav(context):
-    """{"can_log": ..., "can_review": ...} for the menu of the activity pages."""
-    user = context.get("user")
-    if user is None or not user.is_authenticated:
-        return {"can_log": False, "can_review": False}
-    return {"can_log": can_log_somewhere(user), "can_review": is_reviewer(user)}
 
 
 @register.filter

@@ -22,7 +22,6 @@ from pairings.services import pairing_save
 from tests.factories import County, make_org, make_unit, make_user
 
 TODAY = timezone.localdate()
-URLS = "tests.campaigns.urls_with_campaigns"  # the project's URLs plus campaigns.urls
 
 
 def days(n: int) -> dt.date:

@@ -17,10 +17,10 @@ from campaigns import services
 from campaigns.models import Activity, ActivityPhoto, Indicator, IndicatorKind, ReviewStatus
 from campaigns.services import activity_review, activity_submit, campaign_save
 from organizations.models import OrgKind, UnitKind
-from tests.campaigns.activity_world import URLS, World, days, image_bytes, media, upload  # noqa: F401
+from tests.campaigns.activity_world import World, days, image_bytes, media, upload  # noqa: F401
 from tests.factories import make_org, make_unit, make_user
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS)]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from campaigns.models import Activity, ReviewStatus
 from campaigns.services import activity_review, can_review
-from tests.campaigns.activity_world import URLS, World, media  # noqa: F401
+from tests.campaigns.activity_world import World, media  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS)]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

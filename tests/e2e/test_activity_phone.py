@@ -6,9 +6,9 @@ from PIL import Image
 
 from campaigns.models import Activity, ReviewStatus
 from pairings import ledger
-from tests.campaigns.activity_world import URLS, World, media  # noqa: F401
+from tests.campaigns.activity_world import World, media  # noqa: F401
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(URLS)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def login(page, base, username, password="cobuild-demo"):
