@@ -7,6 +7,8 @@ services enforce are checked here too, so every problem of a file is listed in o
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from campaigns.models import Campaign
 from organizations.importing import (
     Column,
@@ -225,6 +227,8 @@ class InspectionImport(ImportKind):
         if pairing is not None and unit is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
             row.error("pairing_code" if row.has("pairing_code") else "unit_code",
                       f"走访地点“{unit.name}”不是结对“{pairing.code}”的村或帮建单位。")
+        if row.get("held_on") and row.get("held_on") > timezone.localdate():
+            row.error("held_on", "日期不能晚于今天。")
         if row.get("visitors") is not None and row.get("visitors") < 1:
             row.error("visitors", "人次至少为1。")
 

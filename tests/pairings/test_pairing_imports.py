@@ -272,6 +272,7 @@ code,campaign,unit_code,pairing_code,held_on,kind,visitors
 I1,bjlbc,V2,PA,{days_ago(3)},leader_visit,1
 I2,bjlbc,V1,PA,{days_ago(3)},visit,0
 I3,bjlbc,V1,NOPE,03/05/2024,leader_visit,x
+I4,bjlbc,V1,PA,{days_ago(-2)},leader_visit,1
 """
     code, out, err = command(tmp_path, "inspections", bad)
     assert code == 1 and Inspection.objects.count() == 0
@@ -282,6 +283,7 @@ I3,bjlbc,V1,NOPE,03/05/2024,leader_visit,x
     assert any(line.startswith("row 4, column pairing_code: 找不到") for line in lines)
     assert any(line.startswith("row 4, column held_on: ") for line in lines)
     assert any(line.startswith("row 4, column visitors: ") for line in lines)
+    assert "row 5, column held_on: 日期不能晚于今天。" in lines
 
 
 def test_inspections_scope_and_roles(pairs, tree):
