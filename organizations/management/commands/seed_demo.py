@@ -10,7 +10,8 @@ run writes nothing, not even history.
 
 The campaign's records are dated relative to the demo's "today": on the first run that is the
 real today; later runs keep the first run's dates (today = the campaign's start + one year), so
-re-running writes nothing. ``--redate`` moves every date so that today is today again.
+re-running writes nothing. ``--redate`` moves every date so that today is today again (closed
+rectification items keep their closing dates: the service never reopens a closed item).
 """
 
 from __future__ import annotations
