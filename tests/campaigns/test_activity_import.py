@@ -211,3 +211,22 @@ def test_validation_uses_bulk_lookups(w):
     # And with existing records to compare against.
     assert run(csv(*[f"D{i},bjlbc,{days(-3)},{w.villages[0].code},P1,org_life,活动{i},5,1," for i in range(60)])).written
     assert count(3) == count(60)
+
+
+def test_web_import_preview_and_confirm(client, w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(w.users["county"])
+    r = client.get(reverse("organizations:import_upload", args=["activities"]))
+    assert r.status_code == 200 and "走访贫困户(户)" in r.text
+    r = client.post(reverse("organizations:import_upload", args=["activities"]),
+                    {"file": SimpleUploadedFile("activities.csv", good(w, 2))})
+    assert r.status_code == 302
+    preview = client.get(r.url)
+    assert preview.status_code == 200 and "七一主题党日" in preview.text and "2500.5" in preview.text
+    assert "检查通过" in preview.text, [str(e) for e in preview.context["result"].errors]
+    job_pk = int(r.url.rstrip("/").rsplit("/", 1)[-1])
+    r = client.post(reverse("organizations:import_confirm", args=[job_pk]))
+    assert r.status_code == 302
+    assert set(Activity.objects.values_list("code", "status")) == {("A1", "verified"), ("A2", "verified")}
