@@ -11,6 +11,7 @@ Registered when imported: ``campaigns/importers.py`` imports this module.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from organizations.importing import (
@@ -33,7 +34,7 @@ from pairings.models import Pairing
 
 from .activity_selectors import outcome_indicators
 from .models import Activity, ActivityOutcome, Campaign, Category, ReviewStatus
-from .services import REVIEWER_ROLES, _allowed, activity_submit, can_edit_activity, can_log
+from .services import REVIEWER_ROLES, _allowed, activity_submit, can_edit_activity, can_log, validate_outcomes
 
 CATEGORY_ALIASES = {
     "组织生活": Category.ORG_LIFE, "党组织活动": Category.ORG_LIFE, "主题党日": Category.ORG_LIFE,
@@ -147,15 +148,14 @@ class ActivityImport(ImportKind):
             row._outcomes_unchanged = self._outcomes(row, ctx) == active_stored
 
     def _check_outcomes(self, row: Row, ctx: Context) -> None:
-        for code, ind in ctx._indicators.items():
-            value = row.get(code)
-            if value is None:
-                continue
-            if ind.max_per_activity is not None and value > ind.max_per_activity:
-                row.error(code, f"{ind.name}:{value:f}{ind.unit}超过单次活动的合理上限"
-                                f"{ind.max_per_activity.normalize():f},请核对。")
-            elif value != value.to_integral_value() and not ind.is_money:
-                row.error(code, f"{ind.name}:请填写整数。")
+        """The service's own rules (bounds, whole numbers), each error on its column."""
+        values = {code: row.get(code) for code in ctx._indicators if row.get(code) is not None}
+        try:
+            validate_outcomes(values, indicators=ctx._indicators)
+        except ValidationError as e:
+            for code, messages in e.message_dict.items():
+                for message in messages:
+                    row.error(code, message)
 
     def _outcomes(self, row: Row, ctx: Context) -> dict:
         """The outcome values after this row: file columns replace, absent columns keep."""

@@ -2,6 +2,7 @@
 public commitments and joint meetings. See pairings/ledger.py."""
 
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 
 from pairings.ledger import LedgerSource, register
 
@@ -25,6 +26,7 @@ register(LedgerSource(
     detail=lambda a: a.description,
     select_related=("unit",), prefetch_related=("outcomes__indicator",),
     totals={"参加人次": Sum("participants")},
+    url=lambda a: reverse("campaigns:activity_detail", args=[a.pk]),
     extra_totals=_outcome_totals,
     columns=[("编码", lambda a: a.code), ("日期", lambda a: a.date), ("类别", lambda a: a.get_category_display()),
              ("六联", lambda a: a.get_link_area_display()), ("活动名称", lambda a: a.title),
@@ -38,6 +40,7 @@ register(LedgerSource(
     detail=lambda c: c.evidence or c.progress,
     select_related=("unit",),
     totals={"已完成": Count("pk", filter=Q(status=CommitmentStatus.DONE))},
+    url=lambda c: reverse("campaigns:commitment_detail", args=[c.pk]),
     columns=[("编码", lambda c: c.code), ("承诺日期", lambda c: c.made_on), ("承诺单位", lambda c: c.unit.name),
              ("承诺内容", lambda c: c.content), ("时限", lambda c: c.due_date),
              ("状态", lambda c: c.get_status_display()), ("完成日期", lambda c: c.completed_on),
@@ -46,6 +49,7 @@ register(LedgerSource(
 register(LedgerSource(
     key="meetings", label="联席会议", model=JointMeeting, date_field="held_on", order=30,
     title=lambda m: m.title, detail=lambda m: m.minutes, select_related=("host_unit",),
+    url=lambda m: reverse("campaigns:meeting_detail", args=[m.pk]),
     columns=[("编码", lambda m: m.code), ("日期", lambda m: m.held_on), ("会议", lambda m: m.title),
              ("召集单位", lambda m: m.host_unit.name), ("纪要", lambda m: m.minutes)],
 ))

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import EDITOR_ROLES, Role, Unit, User
-from organizations.scoping import has_role_at
+from organizations.scoping import has_role_at, in_scope
 from pairings.services import new_code, refresh_last_logged
 
 from .models import (
@@ -97,12 +97,14 @@ def _check_pairing(unit: Unit, pairing) -> None:
         raise ValidationError({"pairing": "活动地点必须是该结对的村(社区)或帮建单位。"})
 
 
-def validate_outcomes(outcomes: dict) -> dict:
+def validate_outcomes(outcomes: dict, indicators: dict | None = None) -> dict:
     """{indicator code: value} → {Indicator: Decimal}; unknown codes, negatives and implausible
-    values are refused with a message naming the indicator."""
+    values are refused with a message naming the indicator. ``indicators`` (code → active outcome
+    Indicator) saves the lookup when checking many rows."""
     if not outcomes:
         return {}
-    indicators = {i.code: i for i in Indicator.objects.filter(kind=IndicatorKind.OUTCOME, active=True)}
+    if indicators is None:
+        indicators = {i.code: i for i in Indicator.objects.filter(kind=IndicatorKind.OUTCOME, active=True)}
     errors, clean = {}, {}
     for code, raw in outcomes.items():
         if raw in (None, ""):
@@ -116,10 +118,14 @@ def validate_outcomes(outcomes: dict) -> dict:
         except (InvalidOperation, ValueError):
             errors[code] = f"{ind.name}:请填写数字。"
             continue
+        if not value.is_finite():
+            errors[code] = f"{ind.name}:请填写数字。"
+            continue
         if value < 0:
             errors[code] = f"{ind.name}:不能为负数。"
         elif ind.max_per_activity is not None and value > ind.max_per_activity:
-            errors[code] = f"{ind.name}:{value:g}{ind.unit}超过单次活动的合理上限{ind.max_per_activity:g},请核对。"
+            errors[code] = (f"{ind.name}:{value.normalize():f}{ind.unit}超过单次活动的合理上限"
+                            f"{ind.max_per_activity.normalize():f}{ind.unit},请核对。")
         elif value != value.to_integral_value() and not ind.is_money:
             errors[code] = f"{ind.name}:请填写整数。"
         else:
@@ -130,7 +136,9 @@ def validate_outcomes(outcomes: dict) -> dict:
 
 
 def _write_outcomes(activity: Activity, outcomes: dict) -> None:
-    existing = {o.indicator_id: o for o in activity.outcomes.all()}
+    """Set the values of the active outcome indicators; values of indicators switched off since
+    are kept as they were."""
+    existing = {o.indicator_id: o for o in activity.outcomes.filter(indicator__active=True)}
     for ind, value in outcomes.items():
         o = existing.pop(ind.pk, None)
         if o is None:
@@ -155,6 +163,9 @@ def activity_submit(*, actor: User | None, campaign: Campaign, date, unit: Unit,
     """
     if activity is None and code:
         activity = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing").filter(code=code).first()
+    elif activity is not None:
+        # Re-read and lock: a stale copy must not get round the review lock.
+        activity = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing").get(pk=activity.pk)
     created = activity is None
     if not created:
         if activity.status == ReviewStatus.VERIFIED and not verified:
@@ -294,7 +305,7 @@ def activity_add_photos(*, actor: User | None, activity: Activity, uploads, capt
     for i, img in enumerate(images):
         photo = ActivityPhoto(activity=activity, uploaded_by=actor,
                               caption=(captions or [""] * len(images))[i] if captions else "")
-        photo.image.save("photo.jpg", ContentFile(resize_for_phone(img)), save=False)
+        photo.image.save("photo.jpg", ContentFile(resize_for_phone(img), name="photo.jpg"), save=False)
         photo._change_reason = "上传照片"
         photo.save()
         photos.append(photo)
@@ -306,8 +317,10 @@ def activity_remove_photo(*, actor: User | None, photo: ActivityPhoto) -> None:
     if not can_edit_activity(actor, photo.activity):
         raise PermissionDenied("您没有权限删除该照片。")
     photo._change_reason = "删除照片"
-    photo.image.delete(save=False)
+    storage, name = photo.image.storage, photo.image.name
     photo.delete()
+    # The file goes only once the row's deletion (and its history record) is committed.
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 # --- commitments ---------------------------------------------------------------------------------
@@ -337,7 +350,8 @@ def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, conte
         if not can_edit_commitment(actor, commitment):
             raise PermissionDenied("您没有权限修改该承诺。")
         if expected_version is not None and expected_version != commitment.version:
-            raise StaleEdit("保存失败:在您编辑期间,这条承诺已被他人修改。请复制您的修改内容,刷新页面查看最新内容后再保存。")
+            raise StaleEdit("保存失败:在您编辑期间,这条承诺已被他人修改。您填写的内容仍保留在表单中,"
+                            "请查看最新版本后再决定如何保存。")
     if not can_log(actor, unit, pairing):
         raise PermissionDenied("您没有权限为该单位登记承诺。")
     _check_pairing(unit, pairing)
@@ -400,11 +414,21 @@ def meeting_save(*, actor: User | None, campaign: Campaign, held_on, host_unit: 
     return m, created
 
 
+def can_update_decision(user, decision: MeetingDecision) -> bool:
+    """The assigned unit's editors or whoever may record the meeting."""
+    return _allowed(user, decision.assigned_unit, EDITOR_ROLES) or can_log(
+        user, decision.meeting.host_unit, decision.meeting.pairing)
+
+
 @transaction.atomic
 def decision_add(*, actor: User | None, meeting: JointMeeting, content: str, assigned_unit: Unit,
                  deadline=None) -> MeetingDecision:
     if not can_log(actor, meeting.host_unit, meeting.pairing):
         raise PermissionDenied("您没有权限为该会议添加议定事项。")
+    paired = meeting.pairing is not None and assigned_unit.pk in (meeting.pairing.village_id,
+                                                                  meeting.pairing.bureau_id)
+    if actor is not None and not actor.is_superuser and not (paired or in_scope(actor, assigned_unit)):
+        raise ValidationError({"assigned_unit": "责任单位必须在您的工作范围内,或是本结对的另一方。"})
     if deadline and deadline < meeting.held_on:
         raise ValidationError({"deadline": "完成时限不能早于会议日期。"})
     d = MeetingDecision(meeting=meeting, content=content, assigned_unit=assigned_unit, deadline=deadline)
@@ -417,8 +441,7 @@ def decision_add(*, actor: User | None, meeting: JointMeeting, content: str, ass
 @transaction.atomic
 def decision_update(*, actor: User | None, decision: MeetingDecision, status: str, result: str = "",
                     done_on=None) -> MeetingDecision:
-    if not (_allowed(actor, decision.assigned_unit, EDITOR_ROLES)
-            or can_log(actor, decision.meeting.host_unit, decision.meeting.pairing)):
+    if not can_update_decision(actor, decision):
         raise PermissionDenied("您没有权限更新该议定事项。")
     if status == DecisionStatus.DONE and not done_on:
         raise ValidationError({"done_on": "已落实的事项请填写落实日期。"})

@@ -35,12 +35,13 @@ from .forms_commitments import (
     PhaseForm,
     add_service_error,
 )
-from .models import Campaign, Commitment, DecisionStatus, JointMeeting, MeetingDecision, Phase
+from .models import Campaign, Commitment, DecisionStatus, JointMeeting, Phase
 from .services import (
     StaleEdit,
     campaign_save,
     can_edit_commitment,
     can_log,
+    can_update_decision,
     commitment_save,
     decision_add,
     decision_update,
@@ -375,13 +376,6 @@ def _meeting_form(request, host, meeting):
             messages.success(request, "已登记联席会议,可以接着添加议定事项。" if created else "已保存会议。")
             return redirect("campaigns:meeting_detail", pk=meeting.pk)
     return render(request, "campaigns/meeting_form.html", {"form": form, "host": host, "meeting": meeting})
-
-
-def can_update_decision(user, decision: MeetingDecision) -> bool:
-    """The rule of ``decision_update``: the assigned unit's editors or the meeting's recorders."""
-    meeting = decision.meeting
-    return has_role_at(user, decision.assigned_unit, EDITOR_ROLES) or can_log(user, meeting.host_unit,
-                                                                              meeting.pairing)
 
 
 def _meeting_page(request, meeting, decision_form=None, status=200):

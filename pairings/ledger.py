@@ -172,6 +172,7 @@ def last_logged(pairing_id) -> dt.date | None:
 
 def _register_own():
     from django.db.models import Sum
+    from django.urls import reverse
 
     from .models import HelpPair, Inspection, InspectionKind, RectificationItem
 
@@ -181,6 +182,7 @@ def _register_own():
         title=lambda i: f"{i.inspector or '领导'}走访{i.unit.name}({i.visitors}人次)",
         detail=lambda i: i.findings, select_related=("unit",),
         totals={"人次": Sum("visitors")},
+        url=lambda i: reverse("pairings:inspection_detail", args=[i.pk]),
         columns=[("编码", lambda i: i.code), ("日期", lambda i: i.held_on), ("地点", lambda i: i.unit.name),
                  ("带队领导", lambda i: i.inspector), ("人次", lambda i: i.visitors),
                  ("情况", lambda i: i.findings)],
@@ -191,6 +193,7 @@ def _register_own():
         title=lambda i: f"{i.get_method_display() or '督查指导'}:{i.unit.name}",
         detail=lambda i: i.findings, select_related=("unit",),
         totals={"人次": Sum("visitors")},
+        url=lambda i: reverse("pairings:inspection_detail", args=[i.pk]),
         columns=[("编码", lambda i: i.code), ("日期", lambda i: i.held_on), ("地点", lambda i: i.unit.name),
                  ("方式", lambda i: i.get_method_display()), ("检查人", lambda i: i.inspector),
                  ("人次", lambda i: i.visitors), ("发现问题", lambda i: i.findings)],
@@ -201,6 +204,7 @@ def _register_own():
         title=lambda r: f"整改:{r.description[:30]}({r.get_status_display()})",
         detail=lambda r: r.evidence or r.progress, select_related=("inspection", "responsible_unit"),
         totals={"已销号": Count("pk", filter=Q(status="closed"))},
+        url=lambda r: reverse("pairings:rectification_detail", args=[r.pk]),
         columns=[("提出日期", lambda r: r.inspection.held_on), ("整改事项", lambda r: r.description),
                  ("责任单位", lambda r: r.responsible_unit.name), ("整改时限", lambda r: r.deadline),
                  ("状态", lambda r: r.get_status_display()), ("销号日期", lambda r: r.closed_on),
@@ -211,6 +215,7 @@ def _register_own():
         title=lambda h: f"{h.member_name}帮扶{h.household_name}({h.get_household_kind_display()})",
         detail=lambda h: h.measures,
         totals={"帮扶中": Count("pk", filter=Q(status="active"))},
+        url=lambda h: reverse("pairings:helppair_list") + f"?pairing={h.pairing_id}",
         columns=[("结对日期", lambda h: h.started_on), ("帮扶党员", lambda h: h.member_name),
                  ("帮扶对象", lambda h: h.household_name), ("类别", lambda h: h.get_household_kind_display()),
                  ("帮扶措施", lambda h: h.measures), ("状态", lambda h: h.get_status_display())],

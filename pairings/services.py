@@ -153,6 +153,8 @@ def inspection_save(*, actor: User | None, inspection: Inspection | None = None,
     _require(actor, unit, SUPERVISOR_ROLES, "只有督查人员或县级组织部管理员可以登记督查走访。")
     if pairing is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
         raise ValidationError({"pairing": "走访地点必须是该结对的村或帮建单位。"})
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "日期不能晚于今天。"})
     if contact_point is not None and contact_point.unit_id != unit.pk:
         raise ValidationError({"contact_point": "联系点与走访地点不一致。"})
     old_pairing_id = None if created else inspection.pairing_id

@@ -10,7 +10,6 @@ import datetime as dt
 from io import BytesIO
 
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -38,23 +37,10 @@ def upload(name="photo.jpg", data=None, content_type="image/jpeg") -> SimpleUplo
     return SimpleUploadedFile(name, image_bytes() if data is None else data, content_type=content_type)
 
 
-class _NamedContentFile(ContentFile):
-    def __init__(self, content, name=None):
-        super().__init__(content, name=name or "photo.jpg")
-
-
 @pytest.fixture
-def media(settings, tmp_path, monkeypatch):
-    """Photos go to a temporary directory.
-
-    Workaround until ``services.activity_add_photos`` names its ``ContentFile``: an unnamed
-    ContentFile leaves ``ActivityPhoto.width``/``height`` empty (NOT NULL error on save). The
-    shim only supplies the name; it is a no-op once the service passes ``name="photo.jpg"``.
-    """
-    import campaigns.services
-
+def media(settings, tmp_path):
+    """Photos go to a temporary directory."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr(campaigns.services, "ContentFile", _NamedContentFile)
     return settings.MEDIA_ROOT
 
 

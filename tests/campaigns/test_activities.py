@@ -251,7 +251,7 @@ def test_photo_errors_are_reported_together_with_field_errors(client, w):
 
 @pytest.mark.parametrize("value, message", [
     ("-3", r"走访贫困户:不能为负数。"),
-    ("9999", r"走访贫困户:9999户超过单次活动的合理上限500(\.00)?,请核对。"),
+    ("9999", r"走访贫困户:9999户超过单次活动的合理上限500户,请核对。"),
     ("2.5", r"走访贫困户:请填写整数。"),
     ("abc", r"走访贫困户:请填写数字。"),
     ("NaN", r"走访贫困户:请填写数字。"),

@@ -139,7 +139,7 @@ def test_every_problem_is_reported_with_row_and_column_and_nothing_is_written(w)
     }
     messages = {(row, col): msg for row, col, msg in errors(result)}
     assert messages[(4, "households_visited")] == "不能为负数"
-    assert messages[(5, "households_visited")] == "走访贫困户:501户超过单次活动的合理上限500,请核对。"
+    assert messages[(5, "households_visited")] == "走访贫困户:501户超过单次活动的合理上限500户,请核对。"
     assert messages[(6, "households_visited")] == "走访贫困户:请填写整数。"
     assert messages[(7, "date")] == "活动日期不能晚于今天。"
     assert messages[(9, "unit_code")] == "找不到编码为“NOPE”的单位。"
