@@ -140,6 +140,51 @@ def refresh(record_type: str, record_id: int) -> None:
     Fact.objects.filter(value=0, unit_id__in={k[0] for k in delta}).delete()
 
 
+@transaction.atomic
+def refresh_many(items) -> None:
+    """``refresh`` for many (record type, id) pairs at once: a few queries per record type and
+    one pass over the affected summary rows, instead of a round of queries per record."""
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for record_type, record_id in items:
+        by_type[record_type].add(record_id)
+    delta: dict[tuple, Decimal] = defaultdict(Decimal)
+    for record_type, ids in by_type.items():
+        model = RECORD_MODELS[record_type]
+        qs = model._default_manager.select_related(*_RELATED[model]).filter(pk__in=ids)
+        if model is Activity:
+            qs = qs.prefetch_related("outcomes__indicator")
+        new_rows = []
+        for record in qs:
+            for k, v in contributions(record).items():
+                delta[k] += v
+                new_rows.append(Contribution(record_type=record_type, record_id=record.pk, unit_id=k[0],
+                                             campaign_id=k[1], day=k[2], key=k[3], value=v))
+        old = Contribution.objects.filter(record_type=record_type, record_id__in=ids)
+        for c in old:
+            delta[(c.unit_id, c.campaign_id, c.day, c.key)] -= c.value
+        old.delete()
+        Contribution.objects.bulk_create(new_rows, batch_size=2000)
+    delta = {k: v for k, v in delta.items() if v}
+    if not delta:
+        return
+    units = {k[0] for k in delta}
+    days = {k[2] for k in delta}
+    keys = {k[3] for k in delta}
+    existing = {(f.unit_id, f.campaign_id, f.day, f.key): f for f in Fact.objects.filter(
+        unit_id__in=units, day__in=days, key__in=keys)}
+    changed, created = [], []
+    for k, d in delta.items():
+        f = existing.get(k)
+        if f is None:
+            created.append(Fact(unit_id=k[0], campaign_id=k[1], day=k[2], key=k[3], value=d))
+        else:
+            f.value += d
+            changed.append(f)
+    Fact.objects.bulk_update(changed, ["value"], batch_size=1000)
+    Fact.objects.bulk_create(created, batch_size=2000)
+    Fact.objects.filter(pk__in=[f.pk for f in changed if f.value == 0]).delete()
+
+
 def refresh_record(record) -> None:
     refresh(_TYPE_OF[type(record)], record.pk)
 

@@ -19,8 +19,7 @@ def _changed(record_type, record_id):
 
 
 def _flush(items):
-    for record_type, record_id in sorted(items):
-        rollup.refresh(record_type, record_id)
+    rollup.refresh_many(items)
 
 
 def _record_changed(sender, instance, **kwargs):

@@ -211,3 +211,19 @@ def test_summary_csv_query_count_is_constant(client, c, django_assert_max_num_qu
     for i in range(30):
         act(c, c.villages[i % 4], days_ago=i, outcomes={"info_posts": i})
     assert count() == few
+
+
+def test_batched_upkeep_equals_a_rebuild(c):
+    """Inside a batch (imports, seed_demo) the summary is brought up to date once per record."""
+    from organizations.batching import batch
+
+    with batch():
+        a = act(c, c.villages[0], c.pairs[0], "tech_to_countryside", {"info_posts": 5})
+        act(c, c.villages[2], c.pairs[1], "org_life", {"activists_added": 2})
+        cs.activity_correct(actor=make_user("root", is_superuser=True), activity=a, reason="更正",
+                            outcomes={"info_posts": 9})
+        assert not Fact.objects.exists()   # nothing yet: upkeep runs when the batch ends
+    assert figures(c.county)["info_posts"] == "9" and figures(c.county)["activities"] == "2"
+    maintained = snapshot()
+    rollup.rebuild()
+    assert snapshot() == maintained
