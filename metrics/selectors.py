@@ -51,7 +51,33 @@ def sums(unit, campaign=None, date_from=None, date_to=None) -> dict[str, Decimal
 def figures(unit, campaign=None, date_from=None, date_to=None, indicators=None) -> list[Figure]:
     """The catalogue's figures for ``unit``'s scope, in catalogue order (two queries)."""
     indicators = list(indicators if indicators is not None else Indicator.objects.filter(active=True))
-    totals = sums(unit, campaign, date_from, date_to)
+    return figures_from_sums(sums(unit, campaign, date_from, date_to), indicators)
+
+
+def _facts(campaign=None, date_from=None, date_to=None, keys=None):
+    qs = Fact.objects.all()
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if date_from:
+        qs = qs.filter(day__gte=date_from)
+    if date_to:
+        qs = qs.filter(day__lte=date_to)
+    if keys is not None:
+        qs = qs.filter(key__in=list(keys))
+    return qs
+
+
+def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=None) -> dict[int, dict]:
+    """{unit id: {key: total}} for many units in one query (drill-down tables, rankings)."""
+    out: dict[int, dict] = {u: {} for u in unit_ids}
+    qs = _facts(campaign, date_from, date_to, keys).filter(unit_id__in=list(unit_ids))
+    for row in qs.values("unit_id", "key").annotate(total=Sum("value")).order_by():
+        out[row["unit_id"]][row["key"]] = row["total"]
+    return out
+
+
+def figures_from_sums(totals: dict, indicators) -> list[Figure]:
+    """Figures (rates computed) from a {key: total} dict, e.g. one row of ``sums_by_unit``."""
     out = []
     for ind in indicators:
         if ind.kind == IndicatorKind.RATE and ind.code in RATES:
@@ -60,4 +86,16 @@ def figures(unit, campaign=None, date_from=None, date_to=None, indicators=None) 
             out.append(Figure(ind, (num * 100 / den) if den else None, num, den))
         else:
             out.append(Figure(ind, totals.get(ind.code, Decimal(0))))
+    return out
+
+
+def monthly(unit, campaign=None, date_from=None, date_to=None, keys=None) -> dict:
+    """{first day of month: {key: total}} for a unit (trend charts), one query."""
+    from django.db.models.functions import TruncMonth
+
+    out: dict = {}
+    qs = _facts(campaign, date_from, date_to, keys).filter(unit=unit)
+    for row in qs.annotate(month=TruncMonth("day")).values("month", "key").annotate(
+            total=Sum("value")).order_by("month"):
+        out.setdefault(row["month"], {})[row["key"]] = row["total"]
     return out
