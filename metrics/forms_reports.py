@@ -1,0 +1,144 @@
+"""Forms of the report pages: the period filter (GET), the appraisal tally and assessment weights.
+
+Choice fields are scoped to the user: a campaign or unit outside the scope fails validation.
+The appraisal form only collects input; ``campaigns.services.survey_save`` holds the rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils import timezone
+
+from campaigns.models import Campaign, Indicator, SurveySubject
+from campaigns.services import REVIEWER_ROLES
+from organizations.models import Unit, UnitKind
+from organizations.scoping import scope_q
+
+from .reports import DEFAULT_WEIGHTS, LEVEL_LABELS
+
+DATE = {"type": "date"}
+MAX_MONTHS = 36
+
+
+def _date_field(label, required=False):
+    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+
+
+class CampaignField(forms.ModelChoiceField):
+    def label_from_instance(self, c):
+        return c.name
+
+
+class PeriodForm(forms.Form):
+    """``?unit=CODE&campaign=SLUG&from=YYYY-MM-DD&to=YYYY-MM-DD`` (all optional)."""
+
+    unit = forms.CharField(label="单位编码", required=False, widget=forms.HiddenInput)
+    campaign = CampaignField(label="专项活动", queryset=Campaign.objects.none(), required=False,
+                             to_field_name="slug", empty_label="全部活动",
+                             widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+
+    def __init__(self, data, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.for_user(user).order_by("-start_date", "slug")
+        self.fields["from"] = _date_field("开始日期")
+        self.fields["to"] = _date_field("截止日期")
+
+    def clean(self):
+        data = super().clean()
+        d_from, d_to = data.get("from"), data.get("to")
+        if d_from and d_to and d_from > d_to:
+            raise forms.ValidationError("开始日期不能晚于截止日期。")
+        return data
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The period asked for, defaulting to the campaign's (up to today) or the last 12 months;
+        at most MAX_MONTHS long (the grid and charts stay readable)."""
+        today = timezone.localdate()
+        campaign = self.cleaned_data.get("campaign")
+        d_to = self.cleaned_data.get("to") or min(
+            (campaign.end_date if campaign and campaign.end_date else today), today)
+        d_from = self.cleaned_data.get("from")
+        if d_from is None and campaign is not None:
+            d_from = min(campaign.start_date, d_to)
+        elif d_from is None:
+            y, m = (d_to.year, d_to.month - 11) if d_to.month == 12 else (d_to.year - 1, d_to.month + 1)
+            d_from = dt.date(y, m, 1)
+        earliest = dt.date(d_to.year - MAX_MONTHS // 12, d_to.month, 1)
+        return max(d_from, earliest), d_to
+
+
+class AssessmentForm(PeriodForm):
+    level = forms.ChoiceField(label="考核对象", choices=list(LEVEL_LABELS.items()), required=False)
+
+    def __init__(self, data, *, user, **kwargs):
+        super().__init__(data, user=user, **kwargs)
+        self.indicators = list(Indicator.objects.filter(active=True))
+        defaults = bool(data is None or not any(k.startswith("w_") for k in data))
+        for ind in self.indicators:
+            self.fields[f"w_{ind.code}"] = forms.DecimalField(
+                label=ind.name, required=False, min_value=0, max_value=1000, max_digits=6, decimal_places=2,
+                initial=DEFAULT_WEIGHTS.get(ind.code) if defaults else None)
+        self.use_defaults = defaults
+
+    def weights(self) -> dict[str, Decimal]:
+        if self.use_defaults:
+            return {k: Decimal(v) for k, v in DEFAULT_WEIGHTS.items()
+                    if any(i.code == k for i in self.indicators)}
+        return {i.code: self.cleaned_data.get(f"w_{i.code}") for i in self.indicators
+                if self.cleaned_data.get(f"w_{i.code}")}
+
+    def weight_rows(self):
+        """(bound field, is default) pairs: the weighted indicators first."""
+        ws = self.weights() if self.is_bound and self.is_valid() else DEFAULT_WEIGHTS
+        first = [self[f"w_{i.code}"] for i in self.indicators if i.code in ws]
+        rest = [self[f"w_{i.code}"] for i in self.indicators if i.code not in ws]
+        return first, rest
+
+    def clean(self):
+        data = super().clean()
+        if not self.use_defaults and not any(data.get(f"w_{i.code}") for i in self.indicators):
+            raise forms.ValidationError("请至少为一个指标设置大于0的权重。")
+        return data
+
+
+SURVEY_UNIT_KINDS = (UnitKind.COUNTY, UnitKind.CITY, UnitKind.TOWNSHIP, UnitKind.VILLAGE, UnitKind.COMMUNITY,
+                     UnitKind.BUREAU)
+
+
+class UnitField(forms.ModelChoiceField):
+    def label_from_instance(self, u):
+        return f"{'　' * max(0, u.depth - 1)}{u.name}"
+
+
+class SurveyForm(forms.Form):
+    campaign = CampaignField(label="所属活动", queryset=Campaign.objects.none(), empty_label=None)
+    unit = UnitField(label="测评单位", queryset=Unit.objects.none())
+    subject = forms.ChoiceField(label="测评对象", choices=SurveySubject.choices)
+    held_on = _date_field("测评日期", required=True)
+    satisfied = forms.IntegerField(label="满意(票)", min_value=0, max_value=1_000_000)
+    basically_satisfied = forms.IntegerField(label="基本满意(票)", min_value=0, max_value=1_000_000)
+    dissatisfied = forms.IntegerField(label="不满意(票)", min_value=0, max_value=1_000_000)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.for_user(user).order_by("-start_date", "slug")
+        units = Unit.objects.filter(kind__in=SURVEY_UNIT_KINDS).order_by("path")
+        q = scope_q(user, "path", REVIEWER_ROLES)
+        self.fields["unit"].queryset = units if q is None else units.filter(q)
+        self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        for name in ("satisfied", "basically_satisfied", "dissatisfied"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "保存", css_class="btn-danger"))
+
+    def clean(self):
+        data = super().clean()
+        counts = [data.get(n) for n in ("satisfied", "basically_satisfied", "dissatisfied")]
+        if all(c is not None for c in counts) and sum(counts) == 0:
+            raise forms.ValidationError("票数合计不能为0。")
+        return data

@@ -1,0 +1,198 @@
+"""Report pages: reporting completeness, the bulletin, the dashboard workbook, the appraisal
+tallies and the assessment. Every page takes ``?unit=CODE&campaign=SLUG&from=&to=``; a unit or
+campaign outside the user's scope is a 404, like a missing one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from campaigns import services as campaign_services
+from campaigns.forms_commitments import add_service_error
+from campaigns.models import Campaign, Survey
+from campaigns.services import REVIEWER_ROLES
+from organizations.exports import xlsx_response
+from organizations.models import Unit, UnitKind
+from organizations.scoping import has_role_at, user_grants
+from organizations.selectors import ancestors, root_units
+
+from . import report_charts, reports, selectors
+from .forms_reports import AssessmentForm, PeriodForm, SurveyForm
+from .report_workbook import dashboard_workbook
+
+BULLETIN_CODES = ("pairings", "activities", "org_life_sessions", "democratic_life_meetings", "tech_visits",
+                  "commitments_made", "commitments_done", "commitment_rate", "problems_solved")
+HEADLINE_CODES = ("pairings", "activities", "org_life_sessions", "commitments_made", "commitment_rate",
+                  "leader_visits", "problems_solved", "satisfaction_party_org")
+
+
+@dataclass
+class Scope:
+    form: PeriodForm
+    unit: Unit
+    campaign: Campaign | None
+    date_from: object
+    date_to: object
+
+    @property
+    def args(self) -> tuple:
+        return self.campaign, self.date_from, self.date_to
+
+    def query(self, **extra) -> str:
+        q = {"unit": self.unit.code, "from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        if self.campaign is not None:
+            q["campaign"] = self.campaign.slug
+        q.update(extra)
+        return urlencode(q)
+
+
+def _scope(request, form_class=PeriodForm) -> Scope:
+    form = form_class(request.GET, user=request.user)
+    form.is_valid()
+    if "campaign" in form.errors:
+        raise Http404("没有这个专项活动")
+    code = form.cleaned_data.get("unit")
+    if code:
+        unit = get_object_or_404(Unit.objects.for_user(request.user), code=code)
+    else:
+        unit = root_units(request.user).order_by("depth", "path").first()
+        if unit is None:
+            raise Http404("没有可查看的单位")
+    date_from, date_to = form.period()
+    return Scope(form, unit, form.cleaned_data.get("campaign"), date_from, date_to)
+
+
+def _context(request, s: Scope, **extra) -> dict:
+    return {"unit": s.unit, "campaign": s.campaign, "date_from": s.date_from, "date_to": s.date_to,
+            "form": s.form, "query": s.query(), "breadcrumbs": ancestors(s.unit, request.user),
+            "xlsx_url": f"{reverse('metrics:dashboard_xlsx')}?{s.query()}", **extra}
+
+
+def _drill_kinds(unit):
+    if unit.kind in (UnitKind.PROVINCE, UnitKind.CITY, UnitKind.COUNTY):
+        return reports.AREA_CHILD_KINDS
+    if unit.kind == UnitKind.TOWNSHIP:
+        return reports.VILLAGE_KINDS
+    return None
+
+
+# --- reporting completeness -------------------------------------------------------------------------
+
+def completeness(request):
+    s = _scope(request)
+    months = reports.month_starts(s.date_from, s.date_to)
+    rows, total = reports.completeness_rates(s.unit, request.user, *s.args)
+    page = Paginator(reports.village_list(s.unit, request.user), 100).get_page(request.GET.get("page"))
+    grid = reports.completeness_grid(page.object_list, *s.args)
+    grid_rows = [(v, [grid[v.pk].get(m) for m in months]) for v in page.object_list]
+    silent = Paginator(reports.silent_villages(s.unit, request.user, *s.args), 200).get_page(
+        request.GET.get("spage"))
+    return render(request, "metrics/completeness.html", _context(
+        request, s, months=months, rows=rows, total=total, page=page, grid_rows=grid_rows, silent=silent))
+
+
+# --- bulletin --------------------------------------------------------------------------------------
+
+def bulletin(request):
+    s = _scope(request)
+    inds = reports.indicators()
+    figs = reports.figure_map(selectors.figures(s.unit, *s.args, indicators=inds))
+    table_inds = [i for i in inds if i.code in BULLETIN_CODES]
+    kinds = _drill_kinds(s.unit)
+    drill = reports.drill_down(s.unit, request.user, *s.args, table_inds, kinds) if kinds else []
+    _, rates = reports.completeness_rates(s.unit, request.user, *s.args)
+    silence = reports.silence_counts(s.unit, request.user, s.campaign)
+    trend = selectors.monthly(s.unit, *s.args, keys=["activities"])
+    months = reports.month_starts(s.date_from, s.date_to)
+    charts = []
+    area_rows = [r for r in drill if r.kind == "row"]
+    if area_rows:
+        charts.append(report_charts.hbars(
+            [(r.name, r.by_code["activities"].value) for r in area_rows], title="各单位共建活动(次)"))
+    if months:
+        charts.append(report_charts.columns(
+            [(f"{m.month}月", trend.get(m, {}).get("activities", 0)) for m in months], title="每月共建活动(次)"))
+    title = f"{s.unit.name}{s.campaign.name if s.campaign else '党群共建'}活动简报"
+    return render(request, "metrics/bulletin.html", _context(
+        request, s, title=title, headline=[figs[c] for c in HEADLINE_CODES if c in figs],
+        paragraphs=reports.summary_text(s.unit, figs, silence["silent"], rates),
+        table_inds=table_inds, drill=drill, silence=silence, rates=rates, charts=charts,
+        silent_days=reports.SILENT_AMBER_DAYS))
+
+
+# --- dashboard workbook ----------------------------------------------------------------------------
+
+def dashboard_xlsx(request):
+    s = _scope(request)
+    wb = dashboard_workbook(s.unit, request.user, *s.args)
+    return xlsx_response(wb, f"{s.unit.name}共建指标-{s.date_from:%Y%m%d}-{s.date_to:%Y%m%d}.xlsx")
+
+
+# --- appraisal tallies (民主测评) --------------------------------------------------------------------
+
+def _can_enter_surveys(user) -> bool:
+    return user.is_superuser or any(g.role in REVIEWER_ROLES for g in user_grants(user))
+
+
+def survey_list(request):
+    s = _scope(request)
+    page = Paginator(reports.surveys_for(request.user, s.unit, s.campaign), 50).get_page(request.GET.get("page"))
+    for row in page.object_list:  # the rows shown: each tally's own rate
+        row.rate = reports.q2((row.satisfied + row.basically_satisfied) * 100 / row.ballots) if row.ballots else "—"
+    return render(request, "metrics/survey_list.html", _context(
+        request, s, page=page, satisfaction=reports.satisfaction(s.unit, *s.args),
+        can_enter=_can_enter_surveys(request.user)))
+
+
+def _survey_form(request, survey: Survey | None):
+    if not _can_enter_surveys(request.user):
+        raise PermissionDenied
+    initial = {}
+    if survey is not None:
+        initial = {f: getattr(survey, f) for f in ("campaign", "unit", "subject", "held_on", "satisfied",
+                                                   "basically_satisfied", "dissatisfied")}
+    form = SurveyForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved, created = campaign_services.survey_save(actor=request.user, survey=survey, **form.cleaned_data)
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, f"已{'登记' if created else '修改'}“{saved.unit.name}”的民主测评票数。")
+            return redirect(f"{reverse('metrics:survey_list')}?{urlencode({'unit': saved.unit.code})}")
+    return render(request, "metrics/survey_form.html", {"form": form, "survey": survey})
+
+
+def survey_create(request):
+    return _survey_form(request, None)
+
+
+def survey_edit(request, pk):
+    survey = get_object_or_404(Survey.objects.for_user(request.user).select_related("unit", "campaign"), pk=pk)
+    if not has_role_at(request.user, survey.unit, REVIEWER_ROLES):
+        raise PermissionDenied
+    return _survey_form(request, survey)
+
+
+# --- assessment (考核) -------------------------------------------------------------------------------
+
+def assessment(request):
+    s = _scope(request, AssessmentForm)
+    form = s.form
+    level = form.cleaned_data.get("level") or (
+        "village" if s.unit.kind == UnitKind.TOWNSHIP else "township")
+    weights = form.weights() if not form.errors else {}
+    scored, best = reports.assess(s.unit, request.user, level, weights, *s.args) if weights else ([], {})
+    page = Paginator(scored, 100).get_page(request.GET.get("page"))
+    first, rest = form.weight_rows()
+    return render(request, "metrics/assessment.html", _context(
+        request, s, level=level, level_label=reports.LEVEL_LABELS[level], levels=reports.LEVEL_LABELS,
+        page=page, leader=scored[0] if scored else None, best=best, weights=weights,
+        weight_first=first, weight_rest=rest, total_weight=sum(weights.values()) if weights else 0))
