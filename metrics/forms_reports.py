@@ -116,7 +116,7 @@ class UnitField(forms.ModelChoiceField):
 
 
 class SurveyForm(forms.Form):
-    campaign = CampaignField(label="所属活动", queryset=Campaign.objects.none(), empty_label=None)
+    campaign = CampaignField(label="所属活动", queryset=Campaign.objects.none(), empty_label=None, to_field_name="slug")
     unit = UnitField(label="测评单位", queryset=Unit.objects.none())
     subject = forms.ChoiceField(label="测评对象", choices=SurveySubject.choices)
     held_on = _date_field("测评日期", required=True)
