@@ -11,6 +11,9 @@ of records. ``rebuild_metrics`` recomputes both tables from the records.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from organizations.scoping import ScopedQuerySet
 
 
 class Fact(models.Model):
@@ -52,3 +55,49 @@ class Contribution(models.Model):
 
     def __str__(self):
         return f"{self.record_type}#{self.record_id} → {self.unit_id}:{self.key}={self.value}"
+
+
+class TargetQuerySet(ScopedQuerySet):
+    scope_path_field = "unit__path"
+
+    def for_campaign(self, campaign):
+        return self.filter(campaign=campaign)
+
+
+class Target(models.Model):
+    """What a unit should reach on one indicator in one campaign (目标任务).
+
+    The county sets one for each township or bureau, or the same value for every unit of a kind
+    (``metrics.services.targets_apply``); township staff set their villages'. Progress is the
+    unit's figure (from ``Fact``) against ``value``, judged against the campaign calendar.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("专项活动"), on_delete=models.CASCADE,
+                                 related_name="targets")
+    unit = models.ForeignKey("organizations.Unit", verbose_name=_("单位"), on_delete=models.CASCADE,
+                             related_name="targets")
+    indicator = models.ForeignKey("campaigns.Indicator", verbose_name=_("指标"), on_delete=models.PROTECT,
+                                  related_name="targets")
+    value = models.DecimalField(_("目标值"), max_digits=18, decimal_places=2)
+    due_date = models.DateField(_("完成时限"), null=True, blank=True,
+                                help_text=_("不填则以专项活动结束日期为准"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    set_by = models.ForeignKey("organizations.User", verbose_name=_("下达人"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目标任务")
+        verbose_name_plural = _("目标任务")
+        ordering = ["campaign", "unit__path", "indicator__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit", "indicator"], name="target_unique"),
+            models.CheckConstraint(condition=models.Q(value__gt=0), name="target_value_positive"),
+        ]
+        indexes = [models.Index(fields=["campaign", "indicator", "unit"], name="target_campaign_indicator")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.indicator_id}: {self.value}"

@@ -1,0 +1,102 @@
+"""Admin for the metrics app: targets (scoped, saved through ``target_save``, with history), the
+summary tables read-only (they are a cache of the records: ``rebuild_metrics`` recomputes them),
+and the indicator catalogue (campaigns.Indicator: campaigns/admin.py does not register it)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from campaigns.models import Indicator
+from organizations.admin_tools import ServiceAdmin
+
+from . import services
+from .models import Contribution, Fact, Target
+
+REASON = "管理后台修改"
+
+
+@admin.register(Target)
+class TargetAdmin(ServiceAdmin):
+    list_display = ("unit", "indicator", "value", "due_date", "campaign", "set_by", "updated_at")
+    list_filter = ("campaign", "indicator", "unit__kind", "due_date")
+    search_fields = ("unit__name", "unit__code", "indicator__name", "indicator__code", "note")
+    list_select_related = ("unit", "indicator", "campaign", "set_by")
+    autocomplete_fields = ("campaign", "unit")
+    fields = ("campaign", "unit", "indicator", "value", "due_date", "note", "set_by", "updated_at")
+    readonly_fields = ("set_by", "updated_at")
+    identity_fields = ("campaign", "unit", "indicator")
+
+    def can_change(self, user, obj) -> bool:
+        return services.can_set_target(user, obj.unit)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or services.can_set_target(request.user, obj.unit))
+
+    def save_through_service(self, request, current, v):
+        target, _ = services.target_save(
+            actor=request.user, campaign=v["campaign"], unit=v["unit"], indicator=v["indicator"], value=v["value"],
+            due_date=v.get("due_date"), note=v.get("note", ""), reason=REASON)
+        return target
+
+    def delete_model(self, request, obj):
+        services.target_delete(actor=request.user, target=obj, reason=REASON)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("unit"):
+            services.target_delete(actor=request.user, target=obj, reason=REASON)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Fact)
+class FactAdmin(ReadOnlyAdmin):
+    list_display = ("unit", "campaign", "day", "key", "value")
+    list_filter = ("key", "campaign")
+    search_fields = ("unit__name", "unit__code", "key")
+    list_select_related = ("unit", "campaign")
+    date_hierarchy = "day"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        from organizations.scoping import scope_q
+
+        q = scope_q(request.user, "unit__path")
+        return qs if q is None else qs.filter(q)
+
+
+@admin.register(Contribution)
+class ContributionAdmin(ReadOnlyAdmin):
+    list_display = ("record_type", "record_id", "unit_id", "campaign_id", "day", "key", "value")
+    list_filter = ("record_type", "key")
+    search_fields = ("=record_id",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.none()
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ("order", "code", "name", "unit", "kind", "is_money", "active")
+    list_display_links = ("code", "name")
+    list_editable = ("order", "active")
+    list_filter = ("kind", "active", "is_money")
+    search_fields = ("code", "name", "definition")
+    ordering = ("order", "code")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code and kind are what the roll-up and the importer key on: fixed once created.
+        return ("code", "kind") if obj is not None else ()

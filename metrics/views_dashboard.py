@@ -1,0 +1,222 @@
+"""The dashboard (看板) and the targets page (目标任务).
+
+``/metrics/dashboard/?unit=<pk>&campaign=<slug>&from=&to=`` — any unit of the user's scope
+(else 404); by default the user's scope root, the latest campaign running in it and the
+campaign's period. ``/metrics/targets/?unit=&campaign=`` — the targets set below a unit, with
+progress, and for county admins and township staff the form that sets them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from campaigns.models import Indicator, IndicatorKind
+from organizations.models import AREA_KINDS, Unit
+from organizations.selectors import ancestors, root_units
+
+from . import charts, selectors, services
+from . import dashboard as dash
+from .forms_targets import TargetForm
+from .models import Target
+
+TARGETS_PAGE = 100
+
+
+def _date(value):
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404("日期格式应为 YYYY-MM-DD") from None
+
+
+def _unit(request) -> Unit:
+    raw = request.GET.get("unit") or request.POST.get("unit")
+    if raw:
+        if not str(raw).isdigit():
+            raise Http404
+        return get_object_or_404(Unit.objects.for_user(request.user), pk=raw)
+    unit = root_units(request.user).order_by("path").first()
+    if unit is None:
+        raise Http404("您的账号还没有授权单位。")
+    return unit
+
+
+def _campaign(request, unit, today):
+    campaigns = list(dash.campaigns_for(request.user))
+    slug = request.GET.get("campaign") or request.POST.get("campaign")
+    if slug:
+        found = next((c for c in campaigns if c.slug == slug), None)
+        if found is None:
+            raise Http404("没有这个专项活动。")
+        return found, campaigns
+    return dash.default_campaign(campaigns, unit, today), campaigns
+
+
+def _indicator(indicators, code, default):
+    return next((i for i in indicators if i.code == code), None) or next(
+        (i for i in indicators if i.code == default), indicators[0] if indicators else None)
+
+
+def dashboard(request):
+    today = dash.today()
+    unit = _unit(request)
+    campaign, campaigns = _campaign(request, unit, today)
+    date_from = _date(request.GET.get("from")) or (campaign.start_date if campaign else today.replace(month=1, day=1))
+    date_to = _date(request.GET.get("to")) or (campaign.end_date if campaign and campaign.end_date else today)
+    if date_from > date_to:
+        date_from, date_to = date_to, date_from
+    as_of = min(date_to, today)
+    indicators = list(Indicator.objects.filter(active=True))
+
+    # Headline figures for the period, and progress against the unit's targets (campaign to date).
+    figures = selectors.figures_from_sums(selectors.sums(unit, campaign, date_from, date_to), indicators)
+    targets = {}
+    cumulative = {}
+    if campaign is not None:
+        targets = {t.indicator_id: t for t in Target.objects.filter(campaign=campaign, unit=unit)}
+        cumulative = {f.indicator.pk: f for f in selectors.figures_from_sums(
+            selectors.sums(unit, campaign, campaign.start_date, as_of), indicators)}
+    cards = []
+    for f in figures:
+        t = targets.get(f.indicator.pk)
+        if f.indicator.code not in dash.HEADLINE and t is None:
+            continue
+        progress = dash.target_progress(t, cumulative[f.indicator.pk], campaign, as_of) if t else None
+        cards.append(dash.Card(f, dash.record_link(f.indicator.code, f.indicator.kind, unit, campaign,
+                                                   date_from, date_to), progress))
+    all_rows = [(f, dash.record_link(f.indicator.code, f.indicator.kind, unit, campaign, date_from, date_to))
+                for f in figures]
+
+    prog_ind = _indicator(indicators, request.GET.get("ind"), "activities")
+    drill, drill_cols = dash.drill_down(unit, request.user, campaign, date_from, date_to, indicators, prog_ind, as_of,
+                                        expand=request.GET.get("expand", ""))
+
+    trends = dash.trends(unit, campaign, date_from, max(min(date_to, as_of), date_from), indicators)
+    trend_charts = [(t, charts.column_chart([charts.month_label(m) for m in t.months], t.values,
+                                            title=f"{t.indicator.name}(按月)", unit=t.indicator.unit,
+                                            cumulative=True)) for t in trends]
+
+    rank_ind = _indicator([i for i in indicators], request.GET.get("rank"), "activities")
+    window = request.GET.get("window") if request.GET.get("window") in dash.RANK_WINDOWS else "90"
+    r_from, r_to = dash.rank_window(window, date_from, as_of)
+    prev_from, prev_to = dash.previous_period(r_from, r_to)
+    ranks = dash.rankings(unit, request.user, campaign, rank_ind, r_from, r_to) if rank_ind else []
+    rank_charts = []
+    for r in ranks:
+        bars = [charts.Bar(row.unit.name, row.value, charts.COLOURS["series"],
+                           note=_moved(row), href=_dash_url(row.unit, campaign, date_from, date_to))
+                for row in r.top]
+        rank_charts.append((r, charts.bar_chart(bars, title=f"{r.label}排名:{rank_ind.name}",
+                                                unit=rank_ind.unit)))
+
+    warn = dash.warnings(unit, request.user, campaign, today)
+    return render(request, "metrics/dashboard.html", {
+        "unit": unit, "breadcrumbs": ancestors(unit, request.user), "campaign": campaign, "campaigns": campaigns,
+        "date_from": date_from, "date_to": date_to, "as_of": as_of, "today": today,
+        "cards": cards, "figures": figures, "all_rows": all_rows,
+        "drill": drill, "drill_cols": drill_cols, "prog_ind": prog_ind, "indicators": indicators,
+        "trend_charts": trend_charts,
+        "rank_ind": rank_ind, "rank_charts": rank_charts, "window": window, "windows": dash.RANK_WINDOWS,
+        "rank_from": r_from, "rank_to": r_to, "prev_from": prev_from, "prev_to": prev_to,
+        "warn": warn, "rank_shown": dash.RANK_SHOWN,
+        "expected": dash.expected_share(campaign.start_date, campaign.end_date, as_of) if campaign else None,
+        "rate_kind": IndicatorKind.RATE,
+        "base_qs": _base_qs(unit, campaign, date_from, date_to),
+    })
+
+
+def _base_qs(unit, campaign, date_from, date_to) -> str:
+    """The dashboard's own query (for the links that keep unit, campaign and period)."""
+    params = {"unit": unit.pk, "from": date_from.isoformat(), "to": date_to.isoformat()}
+    if campaign is not None:
+        params["campaign"] = campaign.slug
+    return urlencode(params)
+
+
+def _moved(row) -> str:
+    if row.moved > 0:
+        return f"↑{row.moved}"
+    if row.moved < 0:
+        return f"↓{-row.moved}"
+    return "–"
+
+
+def _dash_url(unit, campaign, date_from, date_to) -> str:
+    return reverse("metrics:dashboard") + "?" + _base_qs(unit, campaign, date_from, date_to)
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+def targets(request):
+    today = dash.today()
+    unit = _unit(request)
+    campaign, campaigns = _campaign(request, unit, today)
+    if campaign is None:
+        raise Http404("还没有专项活动。")
+    can_set = services.can_set_targets_below(request.user, unit)
+    children = list(Unit.objects.for_user(request.user).filter(parent=unit).order_by("sort_order", "kind", "name"))
+    form = None
+    if can_set:
+        form = TargetForm(request.POST or None, unit=unit, children=children)
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            what, target_of = d["apply_to"]
+            try:
+                if what == "kind":
+                    n = services.targets_apply(actor=request.user, campaign=campaign, parent=unit, kind=target_of,
+                                               indicator=d["indicator"], value=d["value"], due_date=d["due_date"],
+                                               note=d["note"])
+                    messages.success(request, f"已下达:新增{n['created']}个,调整{n['updated']}个,"
+                                              f"未变{n['unchanged']}个。")
+                else:
+                    _, created = services.target_save(actor=request.user, campaign=campaign, unit=target_of,
+                                                      indicator=d["indicator"], value=d["value"],
+                                                      due_date=d["due_date"], note=d["note"])
+                    messages.success(request, f"已{'下达' if created else '调整'}“{target_of.name}”的目标。")
+                return redirect(f"{reverse('metrics:targets')}?unit={unit.pk}&campaign={campaign.slug}")
+            except PermissionDenied as e:
+                form.add_error(None, str(e))
+            except ValidationError as e:
+                form.add_error(None, e)
+    elif request.method == "POST":
+        raise PermissionDenied("您没有权限下达目标任务。")
+
+    as_of = min(campaign.end_date or today, today)
+    qs = (Target.objects.for_user(request.user).filter(campaign=campaign, unit__path__startswith=unit.path)
+          .select_related("unit", "indicator").order_by("indicator__order", "unit__path"))
+    page = Paginator(qs, TARGETS_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    sums = selectors.sums_by_unit({t.unit_id for t in rows}, campaign, campaign.start_date, as_of)
+    for t in rows:
+        fig = selectors.figures_from_sums(sums[t.unit_id], [t.indicator])[0]
+        t.figure = fig
+        t.progress = dash.target_progress(t, fig, campaign, as_of)
+        t.bar = charts.progress_bar(t.progress.percent, rag=t.progress.rag, expected=t.progress.expected)
+        t.can_delete = services.can_set_target(request.user, t.unit)
+    return render(request, "metrics/dashboard_targets.html", {
+        "unit": unit, "breadcrumbs": ancestors(unit, request.user), "campaign": campaign, "campaigns": campaigns,
+        "form": form, "page": page, "rows": rows, "as_of": as_of, "area_children": [c for c in children if c.kind in AREA_KINDS],
+        "expected": dash.expected_share(campaign.start_date, campaign.end_date, as_of),
+    })
+
+
+@require_POST
+def target_delete(request, pk):
+    target = get_object_or_404(Target.objects.for_user(request.user).select_related("unit", "campaign"), pk=pk)
+    services.target_delete(actor=request.user, target=target)
+    messages.success(request, f"已撤销“{target.unit.name}”的目标。")
+    back = request.POST.get("unit", "")
+    back = back if back.isdigit() else target.unit_id
+    return redirect(f"{reverse('metrics:targets')}?unit={back}&campaign={target.campaign.slug}")
