@@ -18,3 +18,11 @@ urlpatterns += [
     path("surveys/<int:pk>/edit/", views_reports.survey_edit, name="survey_edit"),
     path("assessment/", views_reports.assessment, name="assessment"),
 ]
+
+from . import views_dashboard  # noqa: E402  (dashboard and targets)
+
+urlpatterns += [
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+    path("targets/", views_dashboard.targets, name="targets"),
+    path("targets/<int:pk>/delete/", views_dashboard.target_delete, name="target_delete"),
+]
