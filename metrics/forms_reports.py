@@ -76,24 +76,23 @@ class AssessmentForm(PeriodForm):
     level = forms.ChoiceField(label="考核对象", choices=list(LEVEL_LABELS.items()), required=False)
 
     def __init__(self, data, *, user, **kwargs):
+        self.use_defaults = data is None or not any(k.startswith("w_") for k in data)
+        if self.use_defaults:  # no weights asked for: show and use the default ones
+            data = data.copy() if data is not None else {}
+            for code, w in DEFAULT_WEIGHTS.items():
+                data[f"w_{code}"] = str(w)
         super().__init__(data, user=user, **kwargs)
         self.indicators = list(Indicator.objects.filter(active=True))
-        defaults = bool(data is None or not any(k.startswith("w_") for k in data))
         for ind in self.indicators:
             self.fields[f"w_{ind.code}"] = forms.DecimalField(
-                label=ind.name, required=False, min_value=0, max_value=1000, max_digits=6, decimal_places=2,
-                initial=DEFAULT_WEIGHTS.get(ind.code) if defaults else None)
-        self.use_defaults = defaults
+                label=ind.name, required=False, min_value=0, max_value=1000, max_digits=6, decimal_places=2)
 
     def weights(self) -> dict[str, Decimal]:
-        if self.use_defaults:
-            return {k: Decimal(v) for k, v in DEFAULT_WEIGHTS.items()
-                    if any(i.code == k for i in self.indicators)}
-        return {i.code: self.cleaned_data.get(f"w_{i.code}") for i in self.indicators
+        return {i.code: self.cleaned_data[f"w_{i.code}"] for i in self.indicators
                 if self.cleaned_data.get(f"w_{i.code}")}
 
     def weight_rows(self):
-        """(bound field, is default) pairs: the weighted indicators first."""
+        """(weighted fields, the other fields): the weighted indicators are shown first."""
         ws = self.weights() if self.is_bound and self.is_valid() else DEFAULT_WEIGHTS
         first = [self[f"w_{i.code}"] for i in self.indicators if i.code in ws]
         rest = [self[f"w_{i.code}"] for i in self.indicators if i.code not in ws]
@@ -101,7 +100,7 @@ class AssessmentForm(PeriodForm):
 
     def clean(self):
         data = super().clean()
-        if not self.use_defaults and not any(data.get(f"w_{i.code}") for i in self.indicators):
+        if not any(data.get(f"w_{i.code}") for i in self.indicators):
             raise forms.ValidationError("请至少为一个指标设置大于0的权重。")
         return data
 

@@ -23,7 +23,8 @@ from organizations.models import Unit, UnitKind
 from organizations.scoping import has_role_at, user_grants
 from organizations.selectors import ancestors, root_units
 
-from . import report_charts, reports, selectors
+from . import charts as charts_svg
+from . import reports, selectors
 from .forms_reports import AssessmentForm, PeriodForm, SurveyForm
 from .report_workbook import dashboard_workbook
 
@@ -111,14 +112,17 @@ def bulletin(request):
     silence = reports.silence_counts(s.unit, request.user, s.campaign)
     trend = selectors.monthly(s.unit, *s.args, keys=["activities"])
     months = reports.month_starts(s.date_from, s.date_to)
-    charts = []
+    charts = []  # (caption, inline SVG) from metrics.charts
     area_rows = [r for r in drill if r.kind == "row"]
     if area_rows:
-        charts.append(report_charts.hbars(
-            [(r.name, r.by_code["activities"].value) for r in area_rows], title="各单位共建活动(次)"))
+        charts.append(("各单位共建活动(次)", charts_svg.bar_chart(
+            [charts_svg.Bar(r.name, r.by_code["activities"].value) for r in area_rows],
+            title="各单位共建活动", unit="次")))
     if months:
-        charts.append(report_charts.columns(
-            [(f"{m.month}月", trend.get(m, {}).get("activities", 0)) for m in months], title="每月共建活动(次)"))
+        charts.append(("每月共建活动(次,折线为累计)", charts_svg.column_chart(
+            [charts_svg.month_label(m) for m in months],
+            [trend.get(m, {}).get("activities", 0) for m in months],
+            title="每月共建活动", unit="次", cumulative=True)))
     title = f"{s.unit.name}{s.campaign.name if s.campaign else '党群共建'}活动简报"
     return render(request, "metrics/bulletin.html", _context(
         request, s, title=title, headline=[figs[c] for c in HEADLINE_CODES if c in figs],
