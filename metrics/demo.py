@@ -87,3 +87,8 @@ def load_demo_targets(campaign: Campaign, today: dt.date | None = None) -> dict[
         for code, value in VILLAGE_TARGETS.items():
             many(township, "village", code, value)
     return counts
+
+
+def load_demo(campaign: Campaign, today: dt.date | None = None) -> dict[str, int]:
+    """The hook ``seed_demo`` calls in every app that has a ``demo`` module."""
+    return load_demo_targets(campaign, today)

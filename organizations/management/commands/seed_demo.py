@@ -202,7 +202,23 @@ class Command(BaseCommand):
         self._load_rectifications(units, inspections, data["rectifications"])
         self._load_help_pairs(units, pairings, data["help_pairs"])
         self._load_year(today)
+        self._load_app_demos(campaign, today)
         return campaign
+
+    def _load_app_demos(self, campaign: Campaign, today: dt.date) -> None:
+        """Apps above this one add their own demo data (e.g. metrics' targets) through a
+        ``<app>.demo.load_demo(campaign, today)`` hook, so this app imports none of them."""
+        from importlib import import_module
+        from importlib.util import find_spec
+
+        from django.apps import apps
+
+        for config in apps.get_app_configs():
+            if config.name == "organizations" or find_spec(f"{config.name}.demo") is None:
+                continue
+            module = import_module(f"{config.name}.demo")
+            if hasattr(module, "load_demo"):
+                module.load_demo(campaign, today)
 
     def _load_year(self, today: dt.date) -> None:
         """Seed 004's activities, commitments and appraisal, through the importer (as a county
