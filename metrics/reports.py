@@ -315,8 +315,12 @@ def summary_text(unit, figs: dict[str, Figure], silent: int | None = None,
 
 # --- appraisal tallies -----------------------------------------------------------------------------
 
-def surveys_for(user, unit=None, campaign=None):
+def surveys_for(user, unit=None, campaign=None, date_from=None, date_to=None):
     qs = Survey.objects.for_user(user).select_related("unit", "campaign")
+    if date_from:
+        qs = qs.filter(held_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(held_on__lte=date_to)
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     if campaign is not None:

@@ -147,7 +147,7 @@ def _can_enter_surveys(user) -> bool:
 
 def survey_list(request):
     s = _scope(request)
-    page = Paginator(reports.surveys_for(request.user, s.unit, s.campaign), 50).get_page(request.GET.get("page"))
+    page = Paginator(reports.surveys_for(request.user, s.unit, *s.args), 50).get_page(request.GET.get("page"))
     for row in page.object_list:  # the rows shown: each tally's own rate
         row.rate = reports.q2((row.satisfied + row.basically_satisfied) * 100 / row.ballots) if row.ballots else "—"
     return render(request, "metrics/survey_list.html", _context(

@@ -322,3 +322,23 @@ def test_report_pages_keep_the_same_query_count(client, c, page):
     make_unit(UnitKind.TOWNSHIP, c.county, name="第3镇")
     assert _count(client, page, **params) == few
     assert _count(client, page, **{**params, "unit": c.townships[0].code}) == few_t
+
+
+def test_assessment_without_any_weight_asks_for_one(client, c):
+    client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
+    r = get(client, "assessment", w_activities=0)
+    assert r.status_code == 200 and not r.context["page"].object_list
+    assert "请至少为一个指标设置大于0的权重" in r.content.decode()
+
+
+def test_survey_list_shows_each_rate_and_the_period(client, c):
+    cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[0], subject="cobuild", held_on=MID,
+                   satisfied=7, basically_satisfied=1, dissatisfied=2)
+    cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[1], subject="cobuild",
+                   held_on=FIRST - dt.timedelta(days=30), satisfied=1, basically_satisfied=0, dissatisfied=0)
+    client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
+    r = get(client, "survey_list", **PERIOD)
+    assert [s.unit for s in r.context["page"]] == [c.villages[0]]
+    assert "80.00%" in r.content.decode()
+    cobuild = {f.indicator.code: f for f in r.context["satisfaction"]}["satisfaction_cobuild"]
+    assert (cobuild.text, cobuild.denominator) == ("80.00", 10)
