@@ -52,7 +52,7 @@ RANK_KINDS = {
 }
 RANK_WINDOWS = {"30": "近30天", "90": "近3个月", "period": "所选期间"}
 RANK_SHOWN = 10
-DRILL_SHOWN = 15                     # a longer group of children folds to its first rows
+DRILL_SHOWN = 30                     # a longer group of children folds to its first rows
 LOGGED_KEYS = ("activities", "commitments_made", "inspections", "leader_visits")
 SILENT_LISTED = 8
 RATE_AMBER_POINTS = Decimal(5)

@@ -96,9 +96,15 @@ def target_delete(*, actor: User | None, target: Target, reason: str = "撤销�
 
 
 def units_of_kind(parent: Unit, kind: str):
-    """Every unit of ``kind`` (a TARGET_KINDS key) below ``parent``, in tree order."""
-    return (Unit.objects.filter(path__startswith=parent.path, kind__in=TARGET_KINDS[kind])
-            .exclude(pk=parent.pk).order_by("path"))
+    """The units of ``kind`` (a TARGET_KINDS key) a one-for-all target goes to, in tree order:
+    the townships and bureaus directly under ``parent`` (a county's own townships and bureaus,
+    not a township's enterprises), and every village or community below it."""
+    qs = Unit.objects.filter(kind__in=TARGET_KINDS[kind])
+    if kind == "village":
+        qs = qs.filter(path__startswith=parent.path).exclude(pk=parent.pk)
+    else:
+        qs = qs.filter(parent=parent)
+    return qs.order_by("path")
 
 
 @transaction.atomic

@@ -102,6 +102,7 @@ def test_one_for_all_townships_and_bureaus(c):
     n = services.targets_apply(actor=c.admin, campaign=c.campaign, parent=c.county, kind="township",
                                indicator=ind("activities"), value=25)
     assert n == {"created": 0, "updated": 2, "unchanged": 0}
+    make_unit(UnitKind.ENTERPRISE, c.townships[0], name="镇办企业")   # not one of the county's bureaus
     services.targets_apply(actor=c.admin, campaign=c.campaign, parent=c.county, kind="bureau",
                            indicator=ind("activities"), value=6)
     got = {(t.unit.name, t.value) for t in Target.objects.select_related("unit")}
