@@ -93,6 +93,7 @@ def year_rows(today: dt.date) -> dict[str, list[dict]]:
 
     activities = []
     n = 0
+    seen: set[str] = set()   # each logged pairing's first activity falls on its planned last day
     for category, count, outcomes, titles in OUTCOME_PLAN:
         # Democratic life meetings: one per pairing, all 76; the others go round the pairings.
         pool = pairs if category == "democratic_life_meeting" else logged
@@ -108,9 +109,13 @@ def year_rows(today: dt.date) -> dict[str, list[dict]]:
             n += 1
             linked = plan[p_code][1] is not None
             at_bureau = category in ("project_support",) and k % 3 == 0
+            days = when(p_code, f"act:{n}", linked)
+            if linked and p_code not in seen:
+                seen.add(p_code)
+                days = plan[p_code][1]
             row = {
                 "code": f"BJLBC-A-{n:03d}", "campaign": SLUG,
-                "date": ago(when(p_code, f"act:{n}", linked)),
+                "date": ago(days),
                 "unit_code": b if at_bureau else v, "pairing_code": p_code if linked else "",
                 "category": category, "title": titles[k % len(titles)],
                 "participants": 12 + dd._h(f"people:{n}") % 60,
