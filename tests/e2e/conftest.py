@@ -58,3 +58,16 @@ def shot():
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _indicator_catalogue(transactional_db):
+    """Browser journeys use transactional tests, which flush the database between tests and so
+    drop the catalogue the data migration shipped: put it back before each journey."""
+    from campaigns.catalogue import CATALOGUE
+    from campaigns.models import Indicator
+
+    for order, code, name, unit, kind, definition, cap, money in CATALOGUE:
+        Indicator.objects.update_or_create(code=code, defaults={
+            "order": order, "name": name, "unit": unit, "kind": kind, "definition": definition,
+            "max_per_activity": cap, "is_money": money, "active": True})
