@@ -20,8 +20,7 @@ from organizations.models import Leader, Position, Unit, UnitKind
 from pairings.models import SILENT_AMBER_DAYS, Pairing, PairingStatus
 from pairings.selectors import silence_summary
 
-from .models import Fact
-from .selectors import RATES, Figure, figures_from_sums, sums, sums_by_unit
+from .selectors import RATES, Figure, facts_in, figures_from_sums, sums, sums_by_unit
 
 VILLAGE_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY)
 AREA_CHILD_KINDS = (UnitKind.CITY, UnitKind.COUNTY, UnitKind.TOWNSHIP)
@@ -37,17 +36,6 @@ CENT = Decimal("0.01")
 
 def q2(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _facts(campaign=None, date_from=None, date_to=None):
-    qs = Fact.objects.all()
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
-    if date_from:
-        qs = qs.filter(day__gte=date_from)
-    if date_to:
-        qs = qs.filter(day__lte=date_to)
-    return qs
 
 
 def month_starts(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
@@ -104,7 +92,7 @@ def villages_under(unit, user):
 
 
 def _activity_facts(unit, campaign, date_from, date_to):
-    return _facts(campaign, date_from, date_to).filter(
+    return facts_in(campaign, date_from, date_to).filter(
         key="activities", unit__path__startswith=unit.path, unit__kind__in=VILLAGE_KINDS, value__gt=0)
 
 
@@ -139,7 +127,7 @@ def completeness_grid(villages, campaign, date_from, date_to) -> dict[int, dict[
     months = set(month_starts(date_from, date_to))
     ids = [v.pk for v in villages]
     out: dict[int, dict] = {pk: {} for pk in ids}
-    for r in _facts(campaign, date_from, date_to).filter(key="activities", unit_id__in=ids).annotate(
+    for r in facts_in(campaign, date_from, date_to).filter(key="activities", unit_id__in=ids).annotate(
             month=TruncMonth("day")).values("unit_id", "month").annotate(total=Sum("value")).order_by():
         m = _month(r["month"])
         if m in months and r["total"]:

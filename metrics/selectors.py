@@ -37,24 +37,8 @@ class Figure:
         return f"{v:f}" if v != v.to_integral_value() else str(int(v))
 
 
-def sums(unit, campaign=None, date_from=None, date_to=None) -> dict[str, Decimal]:
-    qs = Fact.objects.filter(unit=unit)
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
-    if date_from:
-        qs = qs.filter(day__gte=date_from)
-    if date_to:
-        qs = qs.filter(day__lte=date_to)
-    return {row["key"]: row["total"] for row in qs.values("key").annotate(total=Sum("value")).order_by()}
-
-
-def figures(unit, campaign=None, date_from=None, date_to=None, indicators=None) -> list[Figure]:
-    """The catalogue's figures for ``unit``'s scope, in catalogue order (two queries)."""
-    indicators = list(indicators if indicators is not None else Indicator.objects.filter(active=True))
-    return figures_from_sums(sums(unit, campaign, date_from, date_to), indicators)
-
-
-def _facts(campaign=None, date_from=None, date_to=None, keys=None):
+def facts_in(campaign=None, date_from=None, date_to=None, keys=None):
+    """Summary rows of a campaign (or all) in a period, optionally of some keys only."""
     qs = Fact.objects.all()
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
@@ -67,10 +51,21 @@ def _facts(campaign=None, date_from=None, date_to=None, keys=None):
     return qs
 
 
+def sums(unit, campaign=None, date_from=None, date_to=None) -> dict[str, Decimal]:
+    qs = facts_in(campaign, date_from, date_to).filter(unit=unit)
+    return {row["key"]: row["total"] for row in qs.values("key").annotate(total=Sum("value")).order_by()}
+
+
+def figures(unit, campaign=None, date_from=None, date_to=None, indicators=None) -> list[Figure]:
+    """The catalogue's figures for ``unit``'s scope, in catalogue order (two queries)."""
+    indicators = list(indicators if indicators is not None else Indicator.objects.filter(active=True))
+    return figures_from_sums(sums(unit, campaign, date_from, date_to), indicators)
+
+
 def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=None) -> dict[int, dict]:
     """{unit id: {key: total}} for many units in one query (drill-down tables, rankings)."""
     out: dict[int, dict] = {u: {} for u in unit_ids}
-    qs = _facts(campaign, date_from, date_to, keys).filter(unit_id__in=list(unit_ids))
+    qs = facts_in(campaign, date_from, date_to, keys).filter(unit_id__in=list(unit_ids))
     for row in qs.values("unit_id", "key").annotate(total=Sum("value")).order_by():
         out[row["unit_id"]][row["key"]] = row["total"]
     return out
@@ -94,7 +89,7 @@ def monthly(unit, campaign=None, date_from=None, date_to=None, keys=None) -> dic
     from django.db.models.functions import TruncMonth
 
     out: dict = {}
-    qs = _facts(campaign, date_from, date_to, keys).filter(unit=unit)
+    qs = facts_in(campaign, date_from, date_to, keys).filter(unit=unit)
     for row in qs.annotate(month=TruncMonth("day")).values("month", "key").annotate(
             total=Sum("value")).order_by("month"):
         out.setdefault(row["month"], {})[row["key"]] = row["total"]

@@ -8,7 +8,6 @@ progress, and for county admins and township staff the form that sets them.
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,17 +26,9 @@ from . import charts, selectors, services
 from . import dashboard as dash
 from .forms_targets import TargetForm
 from .models import Target
+from .views import _date
 
 TARGETS_PAGE = 100
-
-
-def _date(value):
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Http404("日期格式应为 YYYY-MM-DD") from None
 
 
 def _unit(request) -> Unit:

@@ -5,17 +5,16 @@ Saves go through the services so that tree paths, validation and history stay ri
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_tools import ScopedPagesMixin
 from .models import ImportJob, Leader, Organization, RoleGrant, Unit, User
 from .scoping import scope_q
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class ScopedAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
     """Non-superusers see and choose only rows inside their scope."""
 
     scope_field = "unit__path"
@@ -33,18 +32,6 @@ class ScopedAdmin(SimpleHistoryAdmin):
             qs = related.objects.all()
             kwargs["queryset"] = qs if q is None else qs.filter(q)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def _check_in_scope(self, request, object_id):
-        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
-            raise Http404
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._check_in_scope(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._check_in_scope(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         # Autocomplete requests come through here too: keep them scoped.

@@ -74,7 +74,35 @@ def scoped_choices(model, user):
     return None
 
 
-class ServiceAdmin(SimpleHistoryAdmin):
+class ScopedPagesMixin:
+    """Another scope's change, delete and history pages are 404 (``get_queryset`` is scoped)."""
+
+    def _check_in_scope(self, request, object_id):
+        try:
+            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            found = False
+        if not found:
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._check_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ServiceAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
     """Scoped by ``for_user``; saves through :meth:`save_through_service`."""
 
     form = ServiceModelForm
@@ -138,27 +166,3 @@ class ServiceAdmin(SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
             obj is None or self.can_change(request.user, obj))
-
-    def _check_in_scope(self, request, object_id):
-        try:
-            found = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
-        except (ValueError, ValidationError):
-            found = False
-        if not found:
-            raise Http404
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._check_in_scope(request, object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        self._check_in_scope(request, object_id)
-        return super().delete_view(request, object_id, extra_context)
-
-    def history_view(self, request, object_id, extra_context=None):
-        self._check_in_scope(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._check_in_scope(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
