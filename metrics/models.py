@@ -1,12 +1,14 @@
 """Live figures: a summary table maintained in the same transaction as the records.
 
-Every record (pairing, activity, commitment, inspection, survey) contributes values to a few
+Every counted record (activity, commitment, inspection, survey) contributes values to a few
 keys (``activities``, ``tech_visits``, ``project_funds``, ``commitments_done`` ...) on its day,
-for every unit whose scope holds it (its unit's ancestors and, through its pairing, the village's
-and the bureau's; CONTRACT.md §4). ``Contribution`` remembers what each record added, so an edit
-or delete subtracts exactly that; ``Fact`` holds the sums per (unit, campaign, day, key). A
-figure for any unit and period is then one indexed range read of ``Fact``, whatever the number
-of records. ``rebuild_metrics`` recomputes both tables from the records.
+for every unit whose scope holds it (its stored ``RecordScope``: its unit's ancestors and, through
+its pairing, the village's and the bureau's; CONTRACT.md §4). ``Contribution`` remembers what each
+record added, so an edit, delete or move subtracts exactly that; ``Fact`` holds the sums per
+(unit, campaign, day, key). A figure for any unit and period is then one indexed range read of
+``Fact``, whatever the number of records. Pairings are counted live from their stored scope
+(active at any time in the period), not summed by day. ``rebuild_metrics`` re-derives both tables
+from the records without stopping writers.
 """
 
 from django.db import models
@@ -40,9 +42,11 @@ class Fact(models.Model):
 
 
 class Contribution(models.Model):
+    """What one record adds to the figures (per key), whatever units hold it: the units come from
+    its stored scope (``organizations.RecordScope``). Edits and moves subtract exactly this."""
+
     record_type = models.CharField(_("记录类型"), max_length=40)
     record_id = models.BigIntegerField(_("记录"))
-    unit_id = models.BigIntegerField(_("单位"))
     campaign_id = models.BigIntegerField(_("活动"))
     day = models.DateField(_("日期"))
     key = models.CharField(_("指标键"), max_length=64)
@@ -54,7 +58,7 @@ class Contribution(models.Model):
         indexes = [models.Index(fields=["record_type", "record_id"], name="contribution_record")]
 
     def __str__(self):
-        return f"{self.record_type}#{self.record_id} → {self.unit_id}:{self.key}={self.value}"
+        return f"{self.record_type}#{self.record_id}:{self.key}={self.value}"
 
 
 class TargetQuerySet(ScopedQuerySet):

@@ -1,9 +1,17 @@
 """Keeping ``Fact`` in step with the records (see metrics/models.py).
 
-``contributions(record)`` says what a record adds; ``refresh(record)`` replaces the record's old
-contributions by its new ones and applies the difference to ``Fact``; ``rebuild()`` recomputes
-everything from the records. Signals (metrics/signals.py) call ``refresh`` inside the service's
-transaction, so a record saved now shows in every level's figures on the next page load.
+``organizations.records`` re-scopes every written record and hands each flushed group to
+``on_records`` with the record's unit ids before and after. Here the record's contributions
+(``values``) are compared with what it added before (``Contribution``); the difference, for
+every unit of the old and the new scope, is applied to ``Fact`` with atomic upserts
+(``INSERT … ON CONFLICT DO UPDATE SET value = value + excluded.value``) in one fixed key order, so
+concurrent writers never read-then-write a shared row, never collide on a first write and never
+deadlock each other. Everything happens in the writer's transaction (once per batch: an import
+or a service call), so a record saved now shows in every level's figures on the next page load.
+
+``rebuild()`` re-derives everything from the records in short transactions, so it can run on a
+live site: first each record's scope and contributions (records locked a chunk at a time, as a
+writer would), then ``Fact`` itself, a chunk of units at a time, from the stored contributions.
 """
 
 from __future__ import annotations
@@ -11,18 +19,20 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import OperationalError, connection, transaction
 
 from campaigns.models import (
     Activity,
+    ActivityOutcome,
     Category,
     Commitment,
     CommitmentStatus,
     ReviewStatus,
     Survey,
 )
-from pairings.models import Inspection, InspectionKind, Pairing
+from organizations import records
+from organizations.models import RecordScope, Unit
+from pairings.models import Inspection, InspectionKind
 
 from .models import Contribution, Fact
 
@@ -35,182 +45,197 @@ CATEGORY_KEYS = {
 # Keys behind the rates: numerator and denominator summed separately, divided at read time.
 SURVEY_KEYS = {"party_org": ("sat_party_org_ok", "sat_party_org_ballots"),
                "cobuild": ("sat_cobuild_ok", "sat_cobuild_ballots")}
+# Keys the summary uses that are not indicator codes: outcome codes may not take them.
+INTERNAL_KEYS = frozenset(k for pair in SURVEY_KEYS.values() for k in pair)
+
+# The record types whose contributions the summary keeps (pairings are counted live).
+COUNTED = {"activity": Activity, "commitment": Commitment, "inspection": Inspection, "survey": Survey}
 
 
-def _ids(path: str) -> list[int]:
-    return [int(x) for x in path.strip("/").split("/") if x]
-
-
-def scope_units(unit, pairing=None) -> set[int]:
-    """Every unit whose scope holds a record of ``unit`` (and ``pairing``), each once."""
-    ids = set(_ids(unit.path)) if unit is not None else set()
-    if pairing is not None:
-        ids.update(_ids(pairing.village.path))
-        ids.update(_ids(pairing.bureau.path))
-    return ids
-
-
-def _values(record) -> tuple[set[int], int, object, dict[str, Decimal]]:
-    """(scope units, campaign id, day, {key: value}) of one record."""
-    if isinstance(record, Pairing):
-        return scope_units(None, record), record.campaign_id, record.start_date, {"pairings": ONE}
+def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal]]:
+    """(campaign id, day, {key: value}) of one record; ``outcomes`` are an activity's
+    (indicator code, value) pairs."""
     if isinstance(record, Activity):
         if record.status == ReviewStatus.RETURNED:
-            return set(), record.campaign_id, record.date, {}
+            return record.campaign_id, record.date, {}
         vals = {"activities": ONE}
         if record.category in CATEGORY_KEYS:
             vals[CATEGORY_KEYS[record.category]] = ONE
-        for o in record.outcomes.all():
-            vals[o.indicator.code] = vals.get(o.indicator.code, Decimal(0)) + o.value
-        return scope_units(record.unit, record.pairing), record.campaign_id, record.date, vals
+        for code, value in outcomes:
+            vals[code] = vals.get(code, Decimal(0)) + value
+        return record.campaign_id, record.date, vals
     if isinstance(record, Commitment):
         vals = {}
         if record.status != CommitmentStatus.CANCELLED:
             vals["commitments_made"] = ONE
         if record.status == CommitmentStatus.DONE:
             vals["commitments_done"] = ONE
-        return scope_units(record.unit, record.pairing), record.campaign_id, record.made_on, vals
+        return record.campaign_id, record.made_on, vals
     if isinstance(record, Inspection):
         if record.kind == InspectionKind.LEADER_VISIT:
             vals = {"leader_visits": Decimal(record.visitors)}
         else:
             vals = {"inspections": ONE}
-        return scope_units(record.unit, record.pairing), record.campaign_id, record.held_on, vals
+        return record.campaign_id, record.held_on, vals
     if isinstance(record, Survey):
         ok_key, ballots_key = SURVEY_KEYS[record.subject]
-        vals = {ok_key: Decimal(record.satisfied + record.basically_satisfied),
-                ballots_key: Decimal(record.ballots)}
-        return scope_units(record.unit), record.campaign_id, record.held_on, vals
+        return record.campaign_id, record.held_on, {
+            ok_key: Decimal(record.satisfied + record.basically_satisfied),
+            ballots_key: Decimal(record.ballots)}
     raise TypeError(f"no contributions for {type(record).__name__}")
 
 
-RECORD_MODELS = {"pairing": Pairing, "activity": Activity, "commitment": Commitment,
-                 "inspection": Inspection, "survey": Survey}
-_TYPE_OF = {m: name for name, m in RECORD_MODELS.items()}
-_RELATED = {
-    Pairing: ("village", "bureau"),
-    Activity: ("unit", "pairing__village", "pairing__bureau"),
-    Commitment: ("unit", "pairing__village", "pairing__bureau"),
-    Inspection: ("unit", "pairing__village", "pairing__bureau"),
-    Survey: ("unit",),
-}
+def _contributions(record, outcomes=()) -> dict[tuple, Decimal]:
+    campaign_id, day, vals = values(record, outcomes)
+    return {(campaign_id, day, k): v for k, v in vals.items() if v}
 
 
-def contributions(record) -> dict[tuple[int, int, object, str], Decimal]:
-    units, campaign_id, day, vals = _values(record)
-    return {(u, campaign_id, day, k): v for u in units for k, v in vals.items() if v}
+def _outcomes_of(ids) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for aid, code, value in ActivityOutcome.objects.filter(activity_id__in=list(ids)).values_list(
+            "activity_id", "indicator__code", "value"):
+        out[aid].append((code, value))
+    return out
 
 
-def _apply(delta: dict[tuple, Decimal]) -> None:
-    for (unit_id, campaign_id, day, key), d in delta.items():
-        if not d:
-            continue
-        n = Fact.objects.filter(unit_id=unit_id, campaign_id=campaign_id, day=day, key=key).update(
-            value=F("value") + d)
-        if not n:
-            Fact.objects.create(unit_id=unit_id, campaign_id=campaign_id, day=day, key=key, value=d)
-
-
-@transaction.atomic
-def refresh(record_type: str, record_id: int) -> None:
-    """Bring ``Fact`` in line with one record's current state (or its deletion)."""
-    model = RECORD_MODELS[record_type]
-    qs = model._default_manager.select_related(*_RELATED[model]).filter(pk=record_id)
-    if model is Activity:
-        qs = qs.prefetch_related("outcomes__indicator")
-    record = qs.first()
-    new = contributions(record) if record is not None else {}
-    old_rows = list(Contribution.objects.filter(record_type=record_type, record_id=record_id))
-    old = defaultdict(Decimal)
-    for c in old_rows:
-        old[(c.unit_id, c.campaign_id, c.day, c.key)] += c.value
-    if dict(old) == new:
+def on_records(record_type: str, changes: dict) -> None:
+    """Listener of ``organizations.records``: apply what the changed records now add."""
+    if record_type not in COUNTED or not changes:
         return
-    delta = defaultdict(Decimal)
-    for k, v in new.items():
-        delta[k] += v
-    for k, v in old.items():
-        delta[k] -= v
-    _apply(delta)
-    Contribution.objects.filter(record_type=record_type, record_id=record_id).delete()
-    Contribution.objects.bulk_create([
-        Contribution(record_type=record_type, record_id=record_id, unit_id=u, campaign_id=c, day=d, key=k, value=v)
-        for (u, c, d, k), v in new.items()
-    ])
-    Fact.objects.filter(value=0, unit_id__in={k[0] for k in delta}).delete()
-
-
-@transaction.atomic
-def refresh_many(items) -> None:
-    """``refresh`` for many (record type, id) pairs at once: a few queries per record type and
-    one pass over the affected summary rows, instead of a round of queries per record."""
-    by_type: dict[str, set[int]] = defaultdict(set)
-    for record_type, record_id in items:
-        by_type[record_type].add(record_id)
+    ids = list(changes)
+    outcomes = _outcomes_of(ids) if record_type == "activity" else {}
+    old: dict[int, dict] = defaultdict(dict)
+    for c in Contribution.objects.filter(record_type=record_type, record_id__in=ids):
+        key = (c.campaign_id, c.day, c.key)
+        old[c.record_id][key] = old[c.record_id].get(key, Decimal(0)) + c.value
     delta: dict[tuple, Decimal] = defaultdict(Decimal)
-    for record_type, ids in by_type.items():
-        model = RECORD_MODELS[record_type]
-        qs = model._default_manager.select_related(*_RELATED[model]).filter(pk__in=ids)
-        if model is Activity:
-            qs = qs.prefetch_related("outcomes__indicator")
-        new_rows = []
-        for record in qs:
-            for k, v in contributions(record).items():
-                delta[k] += v
-                new_rows.append(Contribution(record_type=record_type, record_id=record.pk, unit_id=k[0],
-                                             campaign_id=k[1], day=k[2], key=k[3], value=v))
-        old = Contribution.objects.filter(record_type=record_type, record_id__in=ids)
-        for c in old:
-            delta[(c.unit_id, c.campaign_id, c.day, c.key)] -= c.value
-        old.delete()
+    replaced, new_rows = [], []
+    for rid, ch in changes.items():
+        new = _contributions(ch.record, outcomes.get(rid, ())) if ch.record is not None else {}
+        before = old.get(rid, {})
+        if new != before:
+            replaced.append(rid)
+            new_rows.extend(Contribution(record_type=record_type, record_id=rid, campaign_id=c, day=d, key=k,
+                                         value=v) for (c, d, k), v in new.items())
+        elif ch.old_units == ch.new_units:
+            continue
+        for (c, d, k), v in new.items():
+            for u in ch.new_units:
+                delta[(u, c, d, k)] += v
+        for (c, d, k), v in before.items():
+            for u in ch.old_units:
+                delta[(u, c, d, k)] -= v
+    if replaced:
+        Contribution.objects.filter(record_type=record_type, record_id__in=replaced).delete()
         Contribution.objects.bulk_create(new_rows, batch_size=2000)
-    delta = {k: v for k, v in delta.items() if v}
-    if not delta:
+    apply(delta)
+
+
+def apply(delta: dict[tuple, Decimal]) -> None:
+    """Add ``{(unit, campaign, day, key): change}`` to ``Fact`` with atomic upserts, in the order
+    of the unique key, then drop the rows that reached zero."""
+    rows = sorted((k for k, v in delta.items() if v), key=lambda k: (k[0], k[3], k[2], k[1]))
+    if not rows:
         return
-    units = {k[0] for k in delta}
-    days = {k[2] for k in delta}
-    keys = {k[3] for k in delta}
-    existing = {(f.unit_id, f.campaign_id, f.day, f.key): f for f in Fact.objects.filter(
-        unit_id__in=units, day__in=days, key__in=keys)}
-    changed, created = [], []
-    for k, d in delta.items():
-        f = existing.get(k)
-        if f is None:
-            created.append(Fact(unit_id=k[0], campaign_id=k[1], day=k[2], key=k[3], value=d))
-        else:
-            f.value += d
-            changed.append(f)
-    Fact.objects.bulk_update(changed, ["value"], batch_size=1000)
-    Fact.objects.bulk_create(created, batch_size=2000)
-    Fact.objects.filter(pk__in=[f.pk for f in changed if f.value == 0]).delete()
+    table = connection.ops.quote_name(Fact._meta.db_table)
+    key_col = connection.ops.quote_name("key")
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        params = []
+        for u, c, d, k in chunk:
+            params.extend([u, c, d, k, delta[(u, c, d, k)]])
+        sql = (f"INSERT INTO {table} (unit_id, campaign_id, day, {key_col}, value) VALUES "
+               + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+               + f" ON CONFLICT (unit_id, {key_col}, day, campaign_id)"
+               f" DO UPDATE SET value = {table}.value + excluded.value")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    Fact.objects.filter(value=0, unit_id__in=sorted({k[0] for k in rows}),
+                        day__in=sorted({k[2] for k in rows})).delete()
 
 
-def refresh_record(record) -> None:
-    refresh(_TYPE_OF[type(record)], record.pk)
+records.add_listener(on_records)
 
 
-@transaction.atomic
-def rebuild(batch: int = 2000) -> dict[str, int]:
-    """Recompute Contribution and Fact from the records. Returns rows written."""
-    Fact.objects.all().delete()
-    Contribution.objects.all().delete()
-    totals: dict[tuple, Decimal] = defaultdict(Decimal)
-    contribs = []
-    for name, model in RECORD_MODELS.items():
-        qs = model._default_manager.select_related(*_RELATED[model]).order_by("pk")
-        if model is Activity:
-            qs = qs.prefetch_related("outcomes__indicator")
-        for record in qs.iterator(chunk_size=batch):
-            for k, v in contributions(record).items():
-                totals[k] += v
-                contribs.append(Contribution(record_type=name, record_id=record.pk, unit_id=k[0],
-                                             campaign_id=k[1], day=k[2], key=k[3], value=v))
-            if len(contribs) >= batch:
-                Contribution.objects.bulk_create(contribs)
-                contribs = []
-    Contribution.objects.bulk_create(contribs)
-    Fact.objects.bulk_create([Fact(unit_id=u, campaign_id=c, day=d, key=k, value=v)
-                              for (u, c, d, k), v in totals.items() if v], batch_size=batch)
-    return {"facts": Fact.objects.count(), "contributions": Contribution.objects.count()}
+# --- rebuild on a live site ------------------------------------------------------------------------
+
+def _ids_to_check(record_type: str, model) -> list[int]:
+    """Every id with a record or with stored scope/contributions (records deleted behind our back)."""
+    ids = set(model._default_manager.values_list("pk", flat=True))
+    ids.update(RecordScope.objects.filter(record_type=record_type).values_list("record_id", flat=True).distinct())
+    if record_type in COUNTED:
+        ids.update(Contribution.objects.filter(record_type=record_type).values_list("record_id", flat=True)
+                   .distinct())
+    return sorted(ids)
 
 
+def _expected(unit_ids) -> dict[tuple, Decimal]:
+    """``Fact`` as the stored scopes and contributions say it should be, for some units."""
+    out: dict[tuple, Decimal] = defaultdict(Decimal)
+    scopes: dict[tuple, list[int]] = defaultdict(list)
+    for rtype, rid, uid in RecordScope.objects.filter(
+            unit_id__in=unit_ids, record_type__in=list(COUNTED)).values_list("record_type", "record_id", "unit_id"):
+        scopes[(rtype, rid)].append(uid)
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for rtype, rid in scopes:
+        by_type[rtype].append(rid)
+    for rtype, rids in by_type.items():
+        for start in range(0, len(rids), 5000):
+            for rid, c, d, k, v in Contribution.objects.filter(
+                    record_type=rtype, record_id__in=rids[start:start + 5000]).values_list(
+                    "record_id", "campaign_id", "day", "key", "value"):
+                for u in scopes[(rtype, rid)]:
+                    out[(u, c, d, k)] += v
+    return out
+
+
+def _repair_units(unit_ids) -> int:
+    """Make ``Fact`` of ``unit_ids`` equal to what the ledger says, in one short transaction that
+    sees one snapshot (a writer committing meanwhile makes it retry). Returns rows fixed."""
+    for _attempt in range(5):
+        try:
+            outermost = not connection.in_atomic_block
+            with transaction.atomic():
+                if connection.vendor == "postgresql" and outermost:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                expected = _expected(unit_ids)
+                current: dict[tuple, Decimal] = defaultdict(Decimal)
+                for u, c, d, k, v in Fact.objects.filter(unit_id__in=unit_ids).values_list(
+                        "unit_id", "campaign_id", "day", "key", "value"):
+                    current[(u, c, d, k)] += v
+                delta = {k: expected.get(k, Decimal(0)) - current.get(k, Decimal(0))
+                         for k in set(expected) | set(current)}
+                delta = {k: v for k, v in delta.items() if v}
+                apply(delta)
+                return len(delta)
+        except OperationalError:   # serialization failure: a writer touched these units meanwhile
+            continue
+    raise RuntimeError("汇总表修复多次与并发写入冲突,请稍后重试。")
+
+
+def rebuild(chunk: int = 500) -> dict[str, int]:
+    """Re-derive scopes, contributions and ``Fact`` from the records, in short transactions.
+
+    Safe beside live writers: each chunk of records is locked while it is re-derived (as a writer
+    would lock it), and each chunk of units' summary rows is repaired from one snapshot.
+    Returns counts of rows and of records/rows that had to be fixed."""
+    for record_type in list(records.KINDS):
+        model = records.KINDS[record_type].model
+        ids = _ids_to_check(record_type, model)
+        for start in range(0, len(ids), chunk):
+            records.sync((record_type, rid) for rid in ids[start:start + chunk])
+    fixed = 0
+    unit_ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
+    orphan_units = set(Fact.objects.exclude(unit_id__in=unit_ids).values_list("unit_id", flat=True))
+    unit_ids.extend(sorted(orphan_units))
+    for start in range(0, len(unit_ids), 50):
+        fixed += _repair_units(unit_ids[start:start + 50])
+    return {"facts": Fact.objects.count(), "contributions": Contribution.objects.count(),
+            "scopes": RecordScope.objects.count(), "fixed": fixed}
+
+
+def snapshot() -> dict[tuple, Decimal]:
+    """``Fact`` as a dict (tests and checks compare it with a rebuild)."""
+    return {(u, c, d, k): v for u, c, d, k, v in Fact.objects.exclude(value=0).values_list(
+        "unit_id", "campaign_id", "day", "key", "value")}

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from campaigns.models import Indicator, IndicatorKind
+from organizations import records
+from pairings.models import Pairing
 
 from .models import Fact
 
@@ -51,9 +53,24 @@ def facts_in(campaign=None, date_from=None, date_to=None, keys=None):
     return qs
 
 
+def pairing_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dict[int, Decimal]:
+    """{unit id: pairings in its scope active at any time in the period} (CONTRACT.md §4,
+    indicator ``pairings``), counted live from the stored record scope in one query."""
+    pairings = Pairing.objects.active_between(date_from, date_to)
+    if campaign is not None:
+        pairings = pairings.filter(campaign=campaign)
+    rows = (records.scope_rows("pairing").filter(unit_id__in=list(unit_ids), record_id__in=pairings.values("pk"))
+            .values("unit_id").annotate(n=Count("record_id")).order_by())
+    return {row["unit_id"]: Decimal(row["n"]) for row in rows}
+
+
 def sums(unit, campaign=None, date_from=None, date_to=None) -> dict[str, Decimal]:
     qs = facts_in(campaign, date_from, date_to).filter(unit=unit)
-    return {row["key"]: row["total"] for row in qs.values("key").annotate(total=Sum("value")).order_by()}
+    out = {row["key"]: row["total"] for row in qs.values("key").annotate(total=Sum("value")).order_by()}
+    n = pairing_counts([unit.pk], campaign, date_from, date_to).get(unit.pk)
+    if n:
+        out["pairings"] = n
+    return out
 
 
 def figures(unit, campaign=None, date_from=None, date_to=None, indicators=None) -> list[Figure]:
@@ -68,6 +85,9 @@ def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=Non
     qs = facts_in(campaign, date_from, date_to, keys).filter(unit_id__in=list(unit_ids))
     for row in qs.values("unit_id", "key").annotate(total=Sum("value")).order_by():
         out[row["unit_id"]][row["key"]] = row["total"]
+    if keys is None or "pairings" in keys:
+        for uid, n in pairing_counts(unit_ids, campaign, date_from, date_to).items():
+            out[uid]["pairings"] = n
     return out
 
 

@@ -9,9 +9,12 @@ here; this module imports none of them.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
+
+from django.db import transaction
 
 _state = threading.local()
 _flushers: dict[str, Callable[[set], None]] = {}
@@ -46,3 +49,15 @@ def batch():
         _state.depth = depth
         if depth == 0:
             _state.pending = {}
+
+
+def batched(fn):
+    """A service decorator: one transaction, and derived data brought up to date once at its end
+    (not once per row the service writes), whatever the number of rows."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with transaction.atomic(), batch():
+            return fn(*args, **kwargs)
+
+    return wrapper

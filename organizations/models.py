@@ -316,3 +316,30 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class RecordScope(models.Model):
+    """Where a record stands: one row for every unit whose scope holds it.
+
+    Kept by ``organizations.records`` whenever a record, its pairing or a unit above it changes
+    (CONTRACT.md §4: a record is in U's scope when its unit is U or below, or its pairing's
+    village or bureau is). "Records of type T in the scope of units G" is then one indexed
+    equality filter, ``unit_id IN G``, on SQLite and PostgreSQL alike; access control
+    (``for_user``) and the summary figures read the same rows.
+    """
+
+    record_type = models.CharField(_("记录类型"), max_length=16)
+    record_id = models.BigIntegerField(_("记录"))
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+",
+                             db_index=False)
+
+    class Meta:
+        verbose_name = _("记录范围")
+        verbose_name_plural = _("记录范围")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "record_type", "record_id"], name="recordscope_unique"),
+        ]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="recordscope_record")]
+
+    def __str__(self):
+        return f"{self.record_type}#{self.record_id} ∈ {self.unit_id}"

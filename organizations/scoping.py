@@ -58,6 +58,15 @@ def scope_paths(user, roles=None) -> list[str] | None:
     return kept
 
 
+def scope_unit_ids(user, roles=None) -> list[int] | None:
+    """Ids of the units whose subtrees the user may see; None means everything (superuser).
+    Records carry their scope as unit ids (``organizations.records``), so this is all a record
+    filter needs."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return None
+    return sorted({g.unit_id for g in user_grants(user) if roles is None or g.role in roles})
+
+
 def scope_q(user, field: str, roles=None) -> Q | None:
     """A Q limiting ``field`` (a path) to the user's scope; None = no limit."""
     paths = scope_paths(user, roles)

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Unit, UnitKind
-from organizations.scoping import scope_paths
+from organizations.records import RecordQuerySet
+from organizations.scoping import scope_q
 
 PAIRING_BUREAU_KINDS = (UnitKind.BUREAU, UnitKind.ENTERPRISE, UnitKind.SCHOOL, UnitKind.SOCIAL_ORG)
 PAIRING_VILLAGE_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY)
@@ -23,27 +24,21 @@ SILENT_AMBER_DAYS = 30
 SILENT_RED_DAYS = 60
 
 
-def _paths_q(user, *fields):
-    """Rows whose ``fields`` (tree paths) fall in the user's scope; None = all."""
-    paths = scope_paths(user)
-    if paths is None:
-        return None
-    q = Q(pk__in=[])
-    for p in paths:
-        for f in fields:
-            q |= Q(**{f"{f}__startswith": p})
-    return q
-
-
 class PairingStatus(models.TextChoices):
     ACTIVE = "active", _("进行中")
     ENDED = "ended", _("已结束")
 
 
-class PairingQuerySet(models.QuerySet):
-    def for_user(self, user):
-        q = _paths_q(user, "village__path", "bureau__path")
-        return self if q is None else self.filter(q)
+class PairingQuerySet(RecordQuerySet):
+    def active_between(self, date_from=None, date_to=None):
+        """Pairings active at any time in the period (CONTRACT.md §4): started by its end and not
+        ended before its start."""
+        qs = self
+        if date_to is not None:
+            qs = qs.filter(start_date__lte=date_to)
+        if date_from is not None:
+            qs = qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=date_from))
+        return qs
 
 
 class Pairing(models.Model):
@@ -112,7 +107,7 @@ def silence_level(last: dt.date | None, today: dt.date | None = None) -> str:
 
 class ContactPointQuerySet(models.QuerySet):
     def for_user(self, user):
-        q = _paths_q(user, "unit__path")
+        q = scope_q(user, "unit__path")
         if q is None:
             return self
         return self.filter(q | Q(user_id=user.pk))
@@ -157,17 +152,7 @@ class InspectionMethod(models.TextChoices):
     REGULAR_VISIT = "regular_visit", _("定期走访")
 
 
-class LinkedRecordQuerySet(models.QuerySet):
-    """Records with a unit and an optional pairing: visible through either."""
-
-    unit_field = "unit"
-
-    def for_user(self, user):
-        q = _paths_q(user, f"{self.unit_field}__path", "pairing__village__path", "pairing__bureau__path")
-        return self if q is None else self.filter(q)
-
-
-class InspectionQuerySet(LinkedRecordQuerySet):
+class InspectionQuerySet(RecordQuerySet):
     pass
 
 
@@ -221,12 +206,7 @@ class RectificationStatus(models.TextChoices):
     CLOSED = "closed", _("已销号")
 
 
-class RectificationQuerySet(models.QuerySet):
-    def for_user(self, user):
-        q = _paths_q(user, "responsible_unit__path", "inspection__unit__path",
-                     "inspection__pairing__village__path", "inspection__pairing__bureau__path")
-        return self if q is None else self.filter(q)
-
+class RectificationQuerySet(RecordQuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.exclude(status=RectificationStatus.CLOSED).filter(deadline__lt=today)
@@ -291,8 +271,8 @@ class HelpStatus(models.TextChoices):
     ENDED = "ended", _("已结束")
 
 
-class HelpPairQuerySet(LinkedRecordQuerySet):
-    unit_field = "village"
+class HelpPairQuerySet(RecordQuerySet):
+    pass
 
 
 class HelpPair(models.Model):
