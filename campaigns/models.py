@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organizations.models import Unit
+from organizations.records import RecordQuerySet
 from organizations.scoping import scope_paths
 
 
@@ -133,16 +134,8 @@ class ReviewStatus(models.TextChoices):
     RETURNED = "returned", _("已退回")
 
 
-def _linked_q(user, unit_field):
-    from pairings.models import _paths_q
-
-    return _paths_q(user, f"{unit_field}__path", "pairing__village__path", "pairing__bureau__path")
-
-
-class ActivityQuerySet(models.QuerySet):
-    def for_user(self, user):
-        q = _linked_q(user, "unit")
-        return self if q is None else self.filter(q)
+class ActivityQuerySet(RecordQuerySet):
+    pass
 
 
 class Activity(models.Model):
@@ -167,6 +160,7 @@ class Activity(models.Model):
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     author = models.ForeignKey("organizations.User", verbose_name=_("填报人"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="activities_authored")
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
@@ -271,11 +265,7 @@ class CommitmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class CommitmentQuerySet(models.QuerySet):
-    def for_user(self, user):
-        q = _linked_q(user, "unit")
-        return self if q is None else self.filter(q)
-
+class CommitmentQuerySet(RecordQuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.filter(status__in=[CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS],
@@ -335,10 +325,8 @@ class Commitment(models.Model):
 
 # --- joint meetings (党工青妇联席会议) --------------------------------------------------------------
 
-class MeetingQuerySet(models.QuerySet):
-    def for_user(self, user):
-        q = _linked_q(user, "host_unit")
-        return self if q is None else self.filter(q)
+class MeetingQuerySet(RecordQuerySet):
+    pass
 
 
 class JointMeeting(models.Model):
@@ -380,13 +368,7 @@ class DecisionStatus(models.TextChoices):
     DONE = "done", _("已落实")
 
 
-class DecisionQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from pairings.models import _paths_q
-
-        q = _paths_q(user, "assigned_unit__path", "meeting__host_unit__path")
-        return self if q is None else self.filter(q)
-
+class DecisionQuerySet(RecordQuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.exclude(status=DecisionStatus.DONE).filter(deadline__lt=today)
@@ -427,12 +409,8 @@ class SurveySubject(models.TextChoices):
     COBUILD = "cobuild", _("对共建单位")
 
 
-class SurveyQuerySet(models.QuerySet):
-    def for_user(self, user):
-        from pairings.models import _paths_q
-
-        q = _paths_q(user, "unit__path")
-        return self if q is None else self.filter(q)
+class SurveyQuerySet(RecordQuerySet):
+    pass
 
 
 class Survey(models.Model):
