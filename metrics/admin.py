@@ -3,15 +3,14 @@ summary tables read-only (they are a cache of the records: ``rebuild_metrics`` r
 and the indicator catalogue (campaigns.Indicator: campaigns/admin.py does not register it)."""
 
 from django.contrib import admin
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns.models import Indicator
-from organizations.admin_tools import ServiceAdmin
+from organizations.admin_tools import REASON_FIELD, ReasonAdminMixin, ServiceAdmin
 
 from . import services
 from .models import Contribution, Fact, Target
-
-REASON = "管理后台修改"
 
 
 @admin.register(Target)
@@ -28,22 +27,17 @@ class TargetAdmin(ServiceAdmin):
     def can_change(self, user, obj) -> bool:
         return services.can_set_target(user, obj.unit)
 
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or services.can_set_target(request.user, obj.unit))
-
     def save_through_service(self, request, current, v):
         target, _ = services.target_save(
             actor=request.user, campaign=v["campaign"], unit=v["unit"], indicator=v["indicator"], value=v["value"],
-            due_date=v.get("due_date"), note=v.get("note", ""), reason=REASON)
+            due_date=v.get("due_date"), note=v.get("note", ""), reason=v[REASON_FIELD])
         return target
 
-    def delete_model(self, request, obj):
-        services.target_delete(actor=request.user, target=obj, reason=REASON)
+    def can_delete(self, user, obj) -> bool:
+        return services.can_set_target(user, obj.unit)
 
-    def delete_queryset(self, request, queryset):
-        for obj in queryset.select_related("unit"):
-            services.target_delete(actor=request.user, target=obj, reason=REASON)
+    def delete_through_service(self, request, obj, reason):
+        services.target_delete(actor=request.user, target=obj, reason=reason)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,7 +72,7 @@ class FactAdmin(ReadOnlyAdmin):
 
 @admin.register(Contribution)
 class ContributionAdmin(ReadOnlyAdmin):
-    list_display = ("record_type", "record_id", "unit_id", "campaign_id", "day", "key", "value")
+    list_display = ("record_type", "record_id", "campaign_id", "day", "key", "value")
     list_filter = ("record_type", "key")
     search_fields = ("=record_id",)
     show_full_result_count = False
@@ -89,10 +83,11 @@ class ContributionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(ReasonAdminMixin, SimpleHistoryAdmin):
+    """The catalogue (superusers): no service of its own, so the admin keeps the reason itself."""
+
     list_display = ("order", "code", "name", "unit", "kind", "is_money", "active")
     list_display_links = ("code", "name")
-    list_editable = ("order", "active")
     list_filter = ("kind", "active", "is_money")
     search_fields = ("code", "name", "definition")
     ordering = ("order", "code")
@@ -100,3 +95,18 @@ class IndicatorAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The code and kind are what the roll-up and the importer key on: fixed once created.
         return ("code", "kind") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = self.change_reason(form)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = self.delete_reason(request)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        reason = self.delete_reason(request)
+        with transaction.atomic():
+            for obj in queryset:
+                obj._change_reason = reason
+                obj.delete()

@@ -1,75 +1,40 @@
 """Admin for data correction: scoped for non-superusers, every change kept in history.
 
-Saves go through the services so that tree paths, validation and history stay right.
+Every save and delete goes through the services (``organizations.services``), with the reason
+the admin asks for (修改理由) as the history's change reason; see ``admin_tools``. Role grants
+follow ``role_grant``/``role_revoke``: only a county admin over the grant's unit (or a superuser)
+grants, changes or revokes, and only for accounts inside their scope.
 """
 
-from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .admin_tools import ScopedPagesMixin
+from .admin_tools import (
+    REASON_FIELD,
+    ReasonAdminMixin,
+    ScopedPagesMixin,
+    ServiceAdmin,
+    ServiceModelForm,
+    scoped_users,
+)
 from .models import ImportJob, Leader, Organization, RoleGrant, Unit, User
-from .scoping import scope_q
 
 
-class ScopedAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
-    """Non-superusers see and choose only rows inside their scope."""
-
-    scope_field = "unit__path"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        q = scope_q(request.user, self.scope_field)
-        return qs if q is None else qs.filter(q)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if related in (Unit, Organization):
-            field = "path" if related is Unit else "unit__path"
-            q = scope_q(request.user, field)
-            qs = related.objects.all()
-            kwargs["queryset"] = qs if q is None else qs.filter(q)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_search_results(self, request, queryset, search_term):
-        # Autocomplete requests come through here too: keep them scoped.
-        queryset, dup = super().get_search_results(request, queryset, search_term)
-        q = scope_q(request.user, self.scope_field)
-        return (queryset if q is None else queryset.filter(q)), dup
-
-
-class UnitAdminForm(forms.ModelForm):
+class UnitAdminForm(ServiceModelForm):
     class Meta:
         model = Unit
         fields = ("code", "name", "kind", "parent", "sort_order", "address", "position_shared")
 
-    def clean(self):
-        data = super().clean()
-        if "kind" in data and "parent" in data:
-            services.validate_unit_placement(
-                unit=self.instance if self.instance.pk else None, kind=data["kind"], parent=data["parent"])
-        return data
-
-
-class OrganizationAdminForm(forms.ModelForm):
-    class Meta:
-        model = Organization
-        fields = ("code", "name", "kind", "unit", "led_by", "members", "women_members", "established")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("unit"):
-            services.validate_led_by(org=self.instance if self.instance.pk else None,
-                                     unit=data["unit"], led_by=data.get("led_by"))
-        return data
-
 
 @admin.register(Unit)
-class UnitAdmin(ScopedAdmin):
+class UnitAdmin(ServiceAdmin):
     form = UnitAdminForm
-    scope_field = "path"
     list_display = ("name", "code", "kind", "parent", "depth", "sort_order")
     list_filter = ("kind", "depth")
     search_fields = ("name", "code")
@@ -78,68 +43,108 @@ class UnitAdmin(ScopedAdmin):
     readonly_fields = ("path", "depth", "created_at", "updated_at")
     fields = ("code", "name", "kind", "parent", "sort_order", "address", "position_shared",
               "path", "depth", "created_at", "updated_at")
+    identity_fields = ("code",)  # an external id: fixed once created (imports key on it)
 
-    def save_model(self, request, obj, form, change):
-        old_code = form.initial.get("code") if change else None
-        if change and old_code != obj.code:
-            # Codes are external ids: rename in place, then let the service handle the rest.
-            Unit.objects.filter(pk=obj.pk).update(code=obj.code)
+    def can_change(self, user, obj) -> bool:
+        return services.can_manage_unit(user, obj)
+
+    def save_through_service(self, request, current, v):
         unit, _ = services.unit_save(
-            actor=request.user, code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent,
-            sort_order=obj.sort_order, address=obj.address, position_shared=obj.position_shared,
-            reason="管理后台修改",
+            actor=request.user, code=v["code"], name=v["name"], kind=v["kind"], parent=v.get("parent"),
+            sort_order=v.get("sort_order"), address=v.get("address", ""),
+            position_shared=v.get("position_shared", False), reason=v[REASON_FIELD],
         )
-        obj.pk, obj.path, obj.depth = unit.pk, unit.path, unit.depth
+        return unit
+
+
+class OrganizationAdminForm(ServiceModelForm):
+    class Meta:
+        model = Organization
+        fields = ("code", "name", "kind", "unit", "led_by", "members", "women_members", "established")
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ScopedAdmin):
+class OrganizationAdmin(ServiceAdmin):
     form = OrganizationAdminForm
     list_display = ("name", "code", "kind", "unit", "led_by", "members", "women_members", "established")
     list_filter = ("kind", "unit__kind")
     search_fields = ("name", "code", "unit__name")
     list_select_related = ("unit", "led_by")
     autocomplete_fields = ("unit", "led_by")
+    identity_fields = ("code",)
 
-    def save_model(self, request, obj, form, change):
-        if change and form.initial.get("code") != obj.code:
-            Organization.objects.filter(pk=obj.pk).update(code=obj.code)
+    def can_change(self, user, obj) -> bool:
+        return services.can_edit_unit_records(user, obj.unit)
+
+    def save_through_service(self, request, current, v):
         org, _ = services.organization_save(
-            actor=request.user, code=obj.code, name=obj.name, kind=obj.kind, unit=obj.unit,
-            led_by=obj.led_by, members=obj.members, women_members=obj.women_members,
-            established=obj.established, reason="管理后台修改",
+            actor=request.user, code=v["code"], name=v["name"], kind=v["kind"], unit=v["unit"],
+            led_by=v.get("led_by"), members=v.get("members") or 0, women_members=v.get("women_members"),
+            established=v.get("established"), reason=v[REASON_FIELD],
         )
-        obj.pk = org.pk
+        return org
 
 
 @admin.register(Leader)
-class LeaderAdmin(ScopedAdmin):
+class LeaderAdmin(ServiceAdmin):
     list_display = ("name", "position", "unit", "organization", "phone", "gender")
     list_filter = ("position", "gender", "is_party_member", "unit__kind")
     search_fields = ("name", "phone", "unit__name")
     list_select_related = ("unit", "organization")
     autocomplete_fields = ("unit", "organization")
+    fields = ("name", "position", "unit", "organization", "gender", "phone", "is_party_member", "notes")
 
-    def save_model(self, request, obj, form, change):
-        leader = services.leader_save(
-            actor=request.user, leader=obj if change else None, name=obj.name, position=obj.position,
-            unit=obj.unit, organization=obj.organization, gender=obj.gender, phone=obj.phone,
-            is_party_member=obj.is_party_member, notes=obj.notes, reason="管理后台修改",
+    def can_change(self, user, obj) -> bool:
+        return services.can_edit_unit_records(user, obj.unit)
+
+    can_delete = can_change
+
+    def save_through_service(self, request, current, v):
+        return services.leader_save(
+            actor=request.user, leader=current, name=v["name"], position=v["position"], unit=v["unit"],
+            organization=v.get("organization"), gender=v.get("gender", ""), phone=v.get("phone", ""),
+            is_party_member=v.get("is_party_member", False), notes=v.get("notes", ""), reason=v[REASON_FIELD],
         )
-        obj.pk = leader.pk
+
+    def delete_through_service(self, request, obj, reason):
+        services.leader_delete(actor=request.user, leader=obj, reason=reason)
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(ScopedAdmin):
+class RoleGrantAdmin(ServiceAdmin):
+    """Grants through ``role_grant`` / ``role_grant_change`` / ``role_revoke``: township staff see
+    the grants of their township but change none; a county admin grants within the county."""
+
     list_display = ("user", "role", "unit", "created_at")
     list_filter = ("role", "unit__kind")
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name")
     list_select_related = ("user", "unit")
     autocomplete_fields = ("user", "unit")
+    fields = ("user", "role", "unit", "created_at")
+    readonly_fields = ("created_at",)
+
+    def can_change(self, user, obj) -> bool:
+        return services.can_grant(user, obj.unit) and services.can_manage_account(user, obj.user)
+
+    can_delete = can_change
+
+    def save_through_service(self, request, current, v):
+        actor, reason = request.user, v[REASON_FIELD]
+        if current is None:
+            _user, grant, created = services.role_grant(
+                actor=actor, username=v["user"].username, role=v["role"], unit=v["unit"], reason=reason)
+            if not created:
+                raise ValidationError("该账号已有这一授权。")
+            return grant
+        return services.role_grant_change(actor=actor, grant=current, user=v["user"], role=v["role"],
+                                          unit=v["unit"], reason=reason)
+
+    def delete_through_service(self, request, obj, reason):
+        services.role_revoke(actor=request.user, grant=obj, reason=reason)
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(SimpleHistoryAdmin):
+class ImportJobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     list_display = ("filename", "kind", "user", "status", "created_count", "updated_count",
                     "error_count", "created_at")
     list_filter = ("kind", "status")
@@ -155,16 +160,78 @@ class ImportJobAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # a log of what happened: nothing to edit
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = self.delete_reason(request)
+        obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        reason = self.delete_reason(request)
+        with transaction.atomic():
+            for obj in queryset:
+                obj._change_reason = reason
+                obj.delete()
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistoryAdmin):
+    """Accounts: non-superusers see those holding a role in their scope (view only, unless given
+    the change permission) and never the privilege fields. Saves through ``user_save``; deleting
+    an account that wrote anything deactivates it (``user_delete``), keeping history authors."""
+
     list_display = ("username", "last_name", "first_name", "phone", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("username", "first_name", "last_name", "phone")
     fieldsets = (*BaseUserAdmin.fieldsets, ("联系方式", {"fields": ("phone",)}))
+    PRIVILEGE_READONLY = ("is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined")
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        q = scope_q(request.user, "role_grants__unit__path")
-        return qs.filter(q).distinct()
+        users = scoped_users(request.user)
+        return qs if users is None else qs.filter(pk__in=users.values("pk"))
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever manages role grants picks accounts (autocomplete) and may look them up.
+        return super().has_view_permission(request, obj) or request.user.has_perm("organizations.view_rolegrant")
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or services.can_manage_account(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or services.can_manage_account(request.user, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += tuple(f for f in self.PRIVILEGE_READONLY if f not in readonly)
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        services.user_save(actor=request.user, user=obj, reason=self.change_reason(form))
+
+    def delete_model(self, request, obj):
+        self._delete(request, obj, self.delete_reason(request))
+
+    def delete_queryset(self, request, queryset):
+        reason = self.delete_reason(request)
+        with transaction.atomic():
+            for obj in queryset:
+                self._delete(request, obj, reason)
+
+    def _delete(self, request, obj, reason):
+        if not services.user_delete(actor=request.user, user=obj, reason=reason):
+            request.cobuild_deactivated = True
+            self.message_user(request, f"账号“{obj}”填报或修改过记录,已停用(不能再登录)而未删除,"
+                                       "历史记录仍保留其作者。", messages.WARNING)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "cobuild_deactivated", False):
+            return HttpResponseRedirect(reverse("admin:organizations_user_changelist"))
+        return super().response_delete(request, obj_display, obj_id)

@@ -22,7 +22,7 @@ from .models import (
     Unit,
     User,
 )
-from .scoping import forget_grants, has_role_at
+from .scoping import forget_grants, has_role_at, in_scope
 
 
 def _check(actor, unit: Unit | None, roles) -> None:
@@ -192,33 +192,189 @@ def leader_save(*, actor: User | None, leader: Leader | None = None, name: str, 
 
 
 @transaction.atomic
-def leader_delete(*, actor: User | None, leader: Leader) -> None:
+def leader_delete(*, actor: User | None, leader: Leader, reason: str | None = None) -> None:
     _check(actor, leader.unit, EDITOR_ROLES)
-    leader._change_reason = "删除负责人"
+    leader._change_reason = reason or "删除负责人"
     leader.delete()
+
+
+def can_grant(user, unit: Unit) -> bool:
+    """Who may grant or revoke a role over ``unit``: a county admin over it, or a superuser."""
+    return user is not None and user.is_authenticated and has_role_at(user, unit, (Role.COUNTY_ADMIN,))
+
+
+def can_manage_account(actor, user: User) -> bool:
+    """Whether ``actor`` may grant roles to, change or deactivate the account ``user``.
+
+    Superusers may manage every account. Anyone else only accounts that are not superusers and
+    either hold no role yet or hold at least one role inside the actor's scope: a county admin
+    cannot reach into another county's accounts, nor make a superuser's grants their business.
+    """
+    if actor is None or actor.is_superuser:
+        return True
+    if user.is_superuser:
+        return False
+    if user.pk is None:
+        return True
+    units = [g.unit for g in RoleGrant.objects.filter(user_id=user.pk).select_related("unit")]
+    return not units or any(in_scope(actor, u) for u in units)
+
+
+def _check_account(actor, user: User) -> None:
+    if can_manage_account(actor, user):
+        return
+    if user.is_superuser:
+        raise PermissionDenied("只有系统管理员可以修改系统管理员的账号和授权。")
+    raise PermissionDenied("该账号不在您的管理范围内。")
+
+
+def _check_grant(actor, unit: Unit) -> None:
+    if actor is None or can_grant(actor, unit):
+        return
+    raise PermissionDenied(f"只有“{unit.name}”及其上级的县级组织部管理员可以授予或撤销该单位的角色。")
 
 
 @transaction.atomic
 def role_grant(*, actor: User | None, username: str, role: str, unit: Unit,
-               password: str | None = None) -> tuple[User, RoleGrant, bool]:
-    """Create the user if missing, set the password if given, grant ``role`` over ``unit``."""
+               password: str | None = None, reason: str | None = None) -> tuple[User, RoleGrant, bool]:
+    """Create the user if missing, set the password if given, grant ``role`` over ``unit``.
+
+    Only a county admin over ``unit`` (or a superuser) may grant, so nobody grants a role over a
+    unit outside their own scope; the account must be one the actor may manage
+    (``can_manage_account``).
+    """
     if role not in Role.values:
         raise ValidationError({"role": f"未知角色“{role}”,可用:{', '.join(Role.values)}"})
-    _check(actor, unit, (Role.COUNTY_ADMIN,))
-    user, _created = User.objects.get_or_create(username=username)
+    _check_grant(actor, unit)
+    user = User.objects.filter(username=username).first()
+    _created = user is None
+    if user is not None:
+        _check_account(actor, user)
+    if password and actor is not None and not actor.is_superuser and not _created:
+        raise PermissionDenied("只有系统管理员可以重设已有账号的密码。")
+    if _created:
+        user = User(username=username)
+        user.full_clean(exclude=["password"])
     if password:
         user.set_password(password)
-        user.save()
     elif _created:
         user.set_unusable_password()
+    if _created or password:
+        user._change_reason = reason or ("新建账号" if _created else "重设密码")
         user.save()
-    grant, created = RoleGrant.objects.get_or_create(user=user, role=role, unit=unit)
+    grant = RoleGrant.objects.filter(user=user, role=role, unit=unit).first()
+    created = grant is None
+    if created:
+        grant = RoleGrant(user=user, role=role, unit=unit)
+        grant._change_reason = reason or "授予角色"
+        grant.save()
     forget_grants(user)
     return user, grant, created
 
 
 @transaction.atomic
-def role_revoke(*, actor: User | None, grant: RoleGrant) -> None:
-    _check(actor, grant.unit, (Role.COUNTY_ADMIN,))
-    grant._change_reason = "撤销授权"
+def role_revoke(*, actor: User | None, grant: RoleGrant, reason: str | None = None) -> None:
+    """Withdraw a grant: the same rule as granting (a county admin over its unit)."""
+    grant = RoleGrant.objects.select_related("user", "unit").get(pk=grant.pk)
+    _check_grant(actor, grant.unit)
+    _check_account(actor, grant.user)
+    grant._change_reason = reason or "撤销授权"
     grant.delete()
+    forget_grants(grant.user)
+
+
+@transaction.atomic
+def role_grant_change(*, actor: User | None, grant: RoleGrant, user: User, role: str, unit: Unit,
+                      reason: str | None = None) -> RoleGrant:
+    """Change a grant's account, role or unit: revoking the old grant and granting the new one,
+    each under its own rule, so a change can never reach further than a new grant could."""
+    grant = RoleGrant.objects.select_related("user", "unit").get(pk=grant.pk)
+    if (grant.user_id, grant.role, grant.unit_id) == (user.pk, role, unit.pk):
+        _check_grant(actor, grant.unit)
+        _check_account(actor, grant.user)
+        return grant
+    role_revoke(actor=actor, grant=grant, reason=reason)
+    _user, new, _created = role_grant(actor=actor, username=user.username, role=role, unit=unit, reason=reason)
+    return new
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+# Fields only a superuser may change on an account: they widen what it may do.
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff")
+
+
+@transaction.atomic
+def user_save(*, actor: User | None, user: User, reason: str | None = None) -> User:
+    """Save an account edited in the admin (names, phone, active flag, ...). Creating accounts and
+    changing the privilege flags are for superusers only."""
+    created = user.pk is None
+    if actor is not None and not actor.is_superuser:
+        if created:
+            raise PermissionDenied("只有系统管理员可以新建账号;县级管理员授予角色时会自动建立账号。")
+        stored = User.objects.get(pk=user.pk)
+        _check_account(actor, stored)
+        if any(getattr(stored, f) != getattr(user, f) for f in PRIVILEGE_FIELDS):
+            raise PermissionDenied("只有系统管理员可以修改账号的管理权限。")
+    user.full_clean(exclude=["password"])
+    user._change_reason = reason or ("新建账号" if created else "修改账号")
+    user.save()
+    return user
+
+
+def user_has_authored(user: User) -> bool:
+    """Whether anything refers to the account besides its own role grants and the history of
+    its own row: records it wrote or reviewed, history rows it authored, admin log entries."""
+    from django.contrib.auth.models import Group, Permission
+
+    for rel in User._meta.get_fields(include_hidden=True):
+        if not (rel.is_relation and rel.auto_created and not rel.concrete):
+            continue
+        model, field = rel.related_model, rel.field
+        if model is RoleGrant or model in (Group, Permission) or rel.many_to_many:
+            continue
+        if model._meta.auto_created:  # the m2m tables of groups and permissions
+            continue
+        historical = hasattr(model, "instance_type")
+        if historical and field.name != "history_user":
+            continue  # a historical copy of a row naming the user, not something they did
+        qs = model._default_manager.filter(**{field.name: user})
+        if historical and model.instance_type is User:
+            qs = qs.exclude(id=user.pk)  # their own logins and profile edits
+        if qs.exists():
+            return True
+    return False
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User, reason: str | None = None) -> User:
+    """Switch an account off (it can no longer log in) keeping it as the author of its records
+    and history rows."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _check_account(actor, user)
+    if actor is not None and not actor.is_superuser and not RoleGrant.objects.filter(user=user).exists():
+        raise PermissionDenied("该账号不在您的管理范围内。")
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError("不能停用自己的账号。")
+    if user.is_active:
+        user.is_active = False
+        user._change_reason = reason or "停用账号"
+        user.save(update_fields=["is_active"])
+    forget_grants(user)
+    return user
+
+
+@transaction.atomic
+def user_delete(*, actor: User | None, user: User, reason: str | None = None) -> bool:
+    """Delete an account that never wrote anything; one that did is deactivated instead, so every
+    record and history row keeps its author. Returns True when the account was deleted."""
+    if user_has_authored(user):
+        user_deactivate(actor=actor, user=user, reason=reason)
+        return False
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("只有系统管理员可以删除账号。")
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError("不能删除自己的账号。")
+    user._change_reason = reason or "删除账号"
+    user.delete()
+    return True

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from organizations.admin_tools import ServiceAdmin
+from organizations.admin_tools import REASON_FIELD, ServiceAdmin
 from organizations.models import Role, Unit, UnitKind
 from organizations.scoping import has_role_at
 
@@ -25,7 +25,6 @@ from .models import (
     RectificationStatus,
 )
 
-REASON = "管理后台修改"
 _MARKS = {"green": ("#198754", "绿"), "amber": ("#e0a800", "黄"), "red": ("#dc3545", "红")}
 
 
@@ -150,7 +149,7 @@ class PairingAdmin(ServiceAdmin):
             bureau_contact=v.get("bureau_contact", ""), bureau_phone=v.get("bureau_phone", ""),
             village_contact=v.get("village_contact", ""), village_phone=v.get("village_phone", ""),
             agreement=v.get("agreement", ""), agreement_signed_on=v.get("agreement_signed_on"),
-            goals=v.get("goals", ""), reason=REASON,
+            goals=v.get("goals", ""), reason=v[REASON_FIELD],
         )
         return pairing
 
@@ -173,7 +172,7 @@ class ContactPointAdmin(ServiceAdmin):
         return services.contact_point_save(
             actor=request.user, contact_point=current, leader_name=v["leader_name"], unit=v["unit"],
             leader_title=v.get("leader_title", ""), user=v.get("user"), campaign=v.get("campaign"),
-            since=v.get("since"), notes=v.get("notes", ""),
+            since=v.get("since"), notes=v.get("notes", ""), reason=v[REASON_FIELD],
         )
 
 
@@ -203,7 +202,7 @@ class InspectionAdmin(LinkedRecordAdmin):
             actor=request.user, inspection=current, code=v["code"], campaign=v["campaign"], unit=v["unit"],
             held_on=v["held_on"], kind=v["kind"], pairing=v.get("pairing"), contact_point=v.get("contact_point"),
             method=v.get("method", ""), visitors=v.get("visitors") or 1, inspector=v.get("inspector", ""),
-            findings=v.get("findings", ""), reason=REASON,
+            findings=v.get("findings", ""), reason=v[REASON_FIELD],
         )
         return inspection
 
@@ -246,11 +245,11 @@ class RectificationItemAdmin(LinkedRecordAdmin):
         return obj.status != RectificationStatus.CLOSED and services.can_follow_up(user, obj)
 
     def save_through_service(self, request, current, v):
-        actor = request.user
+        actor, reason = request.user, v[REASON_FIELD]
         if current is None:
             return services.rectification_create(
                 actor=actor, inspection=v["inspection"], description=v["description"],
-                responsible_unit=v["responsible_unit"], deadline=v["deadline"])
+                responsible_unit=v["responsible_unit"], deadline=v["deadline"], reason=reason)
         status = v.get("status") or current.status
         progress = v.get("progress", "")
         if status == RectificationStatus.CLOSED:
@@ -264,13 +263,14 @@ class RectificationItemAdmin(LinkedRecordAdmin):
             item = current
             if (progress, v["deadline"]) != (current.progress, current.deadline):
                 item = services.rectification_update(actor=actor, item=item, progress=progress,
-                                                     status=RectificationStatus.IN_PROGRESS, deadline=v["deadline"])
+                                                     status=RectificationStatus.IN_PROGRESS, deadline=v["deadline"],
+                                                     reason=reason)
             return services.rectification_close(actor=actor, item=item, closed_on=v["closed_on"],
-                                                evidence=v["evidence"])
+                                                evidence=v["evidence"], reason=reason)
         if v.get("closed_on") or (v.get("evidence") or "").strip():
             raise ValidationError({"status": "填写了销号日期或佐证:销号请把状态改为“已销号”。"})
         return services.rectification_update(actor=actor, item=current, progress=progress, status=status,
-                                             deadline=v["deadline"])
+                                             deadline=v["deadline"], reason=reason)
 
 
 # --- help pairs ----------------------------------------------------------------------------------
@@ -303,5 +303,6 @@ class HelpPairAdmin(LinkedRecordAdmin):
             member_name=v["member_name"], household_name=v["household_name"],
             household_kind=v["household_kind"], started_on=v["started_on"], pairing=v.get("pairing"),
             member_unit=v.get("member_unit"), measures=v.get("measures", ""), status=v.get("status"),
+            reason=v[REASON_FIELD],
         )
         return help_pair

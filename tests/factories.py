@@ -171,3 +171,84 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
                            household_name=household_name, started_on=extra.pop("started_on", timezone.localdate()),
                            **extra)
     return hp
+
+
+# --- admin accounts and campaign records (through the services) -----------------------------------
+
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics")
+
+
+def make_staff(username, role, unit, codenames=None):
+    """A staff account with the role over ``unit`` and admin permissions: by default view, add,
+    change and delete on every model of the four apps, so that only the services' rules (and
+    the admin's scope) stand between it and a write; or just the permission ``codenames``."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user(username, role, unit)
+    user.is_staff = True
+    user.save()
+    perms = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
+    if codenames is not None:
+        perms = perms.filter(codename__in=codenames)
+    user.user_permissions.set(perms)
+    return user
+
+
+def make_activity(campaign, unit, actor=None, pairing=None, date=None, title="主题党日活动", category="org_life",
+                  participants=20, outcomes=None, verified=False, **extra):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from campaigns.services import activity_submit
+
+    activity, _ = activity_submit(
+        actor=actor, campaign=campaign, unit=unit, pairing=pairing, title=title, category=category,
+        date=date or timezone.localdate() - dt.timedelta(days=3), participants=participants,
+        outcomes=outcomes, verified=verified, **extra)
+    return activity
+
+
+def make_commitment(campaign, unit, content="为群众办实事十件", actor=None, made_on=None, **extra):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from campaigns.services import commitment_save
+
+    commitment, _ = commitment_save(actor=actor, campaign=campaign, unit=unit, content=content,
+                                    made_on=made_on or timezone.localdate() - dt.timedelta(days=10), **extra)
+    return commitment
+
+
+def make_meeting(campaign, host_unit, title="党工青妇联席会议", actor=None, held_on=None, **extra):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from campaigns.services import meeting_save
+
+    meeting, _ = meeting_save(actor=actor, campaign=campaign, host_unit=host_unit, title=title,
+                              held_on=held_on or timezone.localdate() - dt.timedelta(days=7), **extra)
+    return meeting
+
+
+def make_decision(meeting, assigned_unit=None, content="修缮村党群服务中心", actor=None, deadline=None):
+    from campaigns.services import decision_add
+
+    return decision_add(actor=actor, meeting=meeting, content=content,
+                        assigned_unit=assigned_unit or meeting.host_unit, deadline=deadline)
+
+
+def make_survey(campaign, unit, subject="party_org", held_on=None, satisfied=30, basically_satisfied=5,
+                dissatisfied=1, actor=None, **extra):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from campaigns.services import survey_save
+
+    survey, _ = survey_save(actor=actor, campaign=campaign, unit=unit, subject=subject,
+                            held_on=held_on or timezone.localdate() - dt.timedelta(days=5), satisfied=satisfied,
+                            basically_satisfied=basically_satisfied, dissatisfied=dissatisfied, **extra)
+    return survey

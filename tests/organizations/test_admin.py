@@ -52,17 +52,17 @@ def test_admin_edit_goes_through_the_service_and_keeps_history(client):
     v = c.villages[0]
     r = client.post(f"/admin/organizations/unit/{v.pk}/change/", {
         "code": v.code, "name": "满天红村", "kind": "village", "parent": c.townships[0].pk,
-        "sort_order": 0, "address": "", "position_shared": "on",
+        "sort_order": 0, "address": "", "position_shared": "on", "change_reason": "村名变更",
     })
     assert r.status_code == 302, r.content[:2000]
     v.refresh_from_db()
     assert v.name == "满天红村" and v.position_shared
     latest = Unit.history.filter(id=v.pk).order_by("-history_date").first()
-    assert latest.history_user == user
+    assert latest.history_user == user and latest.history_change_reason == "村名变更"
     # Posting a parent outside the scope is refused.
     r = client.post(f"/admin/organizations/unit/{v.pk}/change/", {
         "code": v.code, "name": "满天红村", "kind": "village", "parent": c.townships[1].pk,
-        "sort_order": 0, "address": "",
+        "sort_order": 0, "address": "", "change_reason": "调整隶属",
     })
     assert r.status_code == 200  # form error, nothing saved
     v.refresh_from_db()
@@ -74,5 +74,6 @@ def test_admin_refuses_a_village_under_the_county_with_a_message(admin_client):
     v = c.villages[0]
     r = admin_client.post(f"/admin/organizations/unit/{v.pk}/change/", {
         "code": v.code, "name": v.name, "kind": "village", "parent": c.county.pk, "sort_order": 0,
+        "change_reason": "调整隶属",
     })
     assert r.status_code == 200 and "不能设立" in r.text

@@ -186,7 +186,8 @@ def test_county_staff_sees_and_changes_the_whole_county(client, w):
 def help_pair_post(w, hp, **changes):
     data = {"code": hp.code, "village": hp.village_id, "pairing": hp.pairing_id, "member_name": hp.member_name,
             "member_unit": "", "household_name": hp.household_name, "household_kind": hp.household_kind,
-            "measures": hp.measures, "status": hp.status, "started_on": hp.started_on.isoformat()}
+            "measures": hp.measures, "status": hp.status, "started_on": hp.started_on.isoformat(),
+            "change_reason": "核实帮扶情况"}
     data.update(changes)
     return data
 
@@ -203,7 +204,7 @@ def test_admin_edit_goes_through_the_service_with_history(client, w):
     hp.refresh_from_db()
     assert hp.measures == "协调小额贷款" and hp.status == "lifted"
     latest = hp.history.order_by("-history_date").first()
-    assert latest.history_user == user and latest.history_change_reason == "修改帮扶对子"
+    assert latest.history_user == user and latest.history_change_reason == "核实帮扶情况"
     # The service's rule (the pairing must be the village's) comes back as a form error.
     r = client.post(f"/admin/pairings/helppair/{hp.pk}/change/",
                     help_pair_post(w, hp, village=w.c.villages[1].pk))
@@ -223,7 +224,7 @@ def test_township_staff_cannot_pair_units_the_message_says_why(client, w):
     firm = make_unit(UnitKind.ENTERPRISE, w.c.townships[0], name="镇上企业")
     r = client.post("/admin/pairings/pairing/add/", {
         "code": "NEW", "campaign": w.campaign.pk, "bureau": firm.pk, "village": w.c.villages[1].pk,
-        "start_date": TODAY.isoformat()})
+        "start_date": TODAY.isoformat(), "change_reason": "新结对"})
     assert r.status_code == 200 and "只有县级组织部管理员可以建立或调整结对" in r.text
     assert not Pairing.objects.filter(code="NEW").exists()
 
@@ -233,13 +234,15 @@ def test_county_admin_adds_a_pairing_and_an_inspection_through_the_admin(client,
     client.force_login(user)
     r = client.post("/admin/pairings/pairing/add/", {
         "code": "NEW", "campaign": w.campaign.pk, "bureau": w.bureaus[0].pk, "village": w.c.villages[1].pk,
-        "start_date": days_ago(10).isoformat(), "bureau_contact": "王联络", "goals": "每季度一次活动"})
+        "start_date": days_ago(10).isoformat(), "bureau_contact": "王联络", "goals": "每季度一次活动",
+        "change_reason": "新结对"})
     assert r.status_code == 302, r.text[:3000]
     p = Pairing.objects.get(code="NEW")
     assert p.goals == "每季度一次活动" and p.history.get().history_user == user
     # An inspection whose place is not the pairing's side: the service's message as a form error.
     data = {"code": "INEW", "campaign": w.campaign.pk, "kind": "inspection", "method": "tour",
-            "held_on": days_ago(1).isoformat(), "unit": w.c.villages[0].pk, "pairing": p.pk, "visitors": 2}
+            "held_on": days_ago(1).isoformat(), "unit": w.c.villages[0].pk, "pairing": p.pk, "visitors": 2,
+            "change_reason": "补录督查"}
     r = client.post("/admin/pairings/inspection/add/", data)
     assert r.status_code == 200 and "走访地点必须是该结对的村或帮建单位" in r.text
     assert not Inspection.objects.filter(code="INEW").exists()
@@ -258,7 +261,7 @@ def test_rectification_is_followed_up_and_closed_through_the_admin(client, w):
     item = w.items[0]
     url = f"/admin/pairings/rectificationitem/{item.pk}/change/"
     base = {"deadline": item.deadline.isoformat(), "status": "in_progress", "progress": "已补录两次活动",
-            "closed_on": "", "evidence": ""}
+            "closed_on": "", "evidence": "", "change_reason": "跟进整改"}
     assert client.post(url, base).status_code == 302
     item.refresh_from_db()
     assert item.status == RectificationStatus.IN_PROGRESS and item.progress == "已补录两次活动"
@@ -270,7 +273,7 @@ def test_rectification_is_followed_up_and_closed_through_the_admin(client, w):
     assert r.status_code == 302
     item.refresh_from_db()
     assert item.status == RectificationStatus.CLOSED and item.evidence == "台帐已补齐"
-    assert item.history.order_by("-history_date").first().history_change_reason == "整改销号"
+    assert item.history.order_by("-history_date").first().history_change_reason == "跟进整改"
     assert not RectificationItem.objects.overdue().filter(pk=item.pk).exists()
     # A closed item is read-only.
     r = client.get(url)
@@ -278,7 +281,7 @@ def test_rectification_is_followed_up_and_closed_through_the_admin(client, w):
     # A new item through the add form.
     r = client.post("/admin/pairings/rectificationitem/add/", {
         "inspection": w.inspections[1].pk, "description": "新的整改", "responsible_unit": w.bureaus[1].pk,
-        "deadline": (TODAY + dt.timedelta(days=30)).isoformat()})
+        "deadline": (TODAY + dt.timedelta(days=30)).isoformat(), "change_reason": "督查发现"})
     assert r.status_code == 302, r.text[:3000]
     assert RectificationItem.objects.get(description="新的整改").created_by == user
 
@@ -288,7 +291,8 @@ def test_campaign_and_contact_point_saved_through_the_admin(client, w):
     client.force_login(user)
     r = client.post(f"/admin/campaigns/campaign/{w.campaign.pk}/change/", {
         "name": "百局联百村活动", "theme": "以城带乡", "owner_unit": w.c.county.pk,
-        "start_date": w.campaign.start_date.isoformat(), "end_date": "", "phase": "implement", "description": ""})
+        "start_date": w.campaign.start_date.isoformat(), "end_date": "", "phase": "implement", "description": "",
+        "change_reason": "进入实施阶段"})
     assert r.status_code == 302, r.text[:3000]
     campaign = Campaign.objects.get(pk=w.campaign.pk)
     assert campaign.name == "百局联百村活动" and campaign.slug == "bjlbc"
@@ -296,11 +300,11 @@ def test_campaign_and_contact_point_saved_through_the_admin(client, w):
     # The end before the start: the model's rule, as a form error.
     r = client.post(f"/admin/campaigns/campaign/{w.campaign.pk}/change/", {
         "name": "x", "owner_unit": w.c.county.pk, "start_date": TODAY.isoformat(),
-        "end_date": days_ago(10).isoformat(), "phase": "implement"})
+        "end_date": days_ago(10).isoformat(), "phase": "implement", "change_reason": "x"})
     assert r.status_code == 200
     r = client.post("/admin/pairings/contactpoint/add/", {
         "leader_name": "新常委", "leader_title": "市委常委", "unit": w.c.villages[3].pk,
-        "campaign": w.campaign.pk, "since": TODAY.isoformat(), "notes": ""})
+        "campaign": w.campaign.pk, "since": TODAY.isoformat(), "notes": "", "change_reason": "新设联系点"})
     assert r.status_code == 302, r.text[:3000]
     assert ContactPoint.objects.get(leader_name="新常委").history.get().history_user == user
 
