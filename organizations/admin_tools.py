@@ -269,6 +269,9 @@ class ServiceAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         """Nothing: the service wrote the record's relations (m2m included); inlines are read-only."""
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        return super().construct_change_message(request, form, [], add)  # the inlines were not saved
+
     def delete_model(self, request, obj):
         self.delete_through_service(request, obj, self.delete_reason(request))
 
