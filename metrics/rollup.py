@@ -11,15 +11,17 @@ or a service call), so a record saved now shows in every level's figures on the 
 
 ``rebuild()`` re-derives everything from the records in short transactions, so it can run on a
 live site: first each record's scope and contributions (records locked a chunk at a time, as a
-writer would), then ``Fact`` itself, a chunk of units at a time, from the stored contributions.
+writer would), then ``Fact`` itself, a chunk of units at a time, from the stored contributions, under the same
+per-unit locks (PostgreSQL advisory locks) that writers take before touching a unit's rows.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 
 from campaigns.models import (
     Activity,
@@ -128,7 +130,38 @@ def on_records(record_type: str, changes: dict) -> None:
     if replaced:
         Contribution.objects.filter(record_type=record_type, record_id__in=replaced).delete()
         Contribution.objects.bulk_create(new_rows, batch_size=2000)
-    apply(delta)
+    pending = _pending()
+    for k, v in delta.items():
+        pending[k] += v
+
+
+_state = threading.local()
+
+
+def _pending() -> dict:
+    if not hasattr(_state, "delta"):
+        _state.delta = defaultdict(Decimal)
+    return _state.delta
+
+
+def on_flush_done(ok: bool = True) -> None:
+    """Apply every change gathered in one flush at once: one ordered set of locks per flush."""
+    delta, _state.delta = _pending(), defaultdict(Decimal)
+    if ok:
+        apply(delta)
+
+
+# Writers and the repair of ``rebuild`` take these per-unit locks (PostgreSQL advisory locks,
+# released at commit) before touching a unit's summary rows, always in unit order.
+LOCK_CLASS = 7291
+
+
+def lock_units(unit_ids) -> None:
+    if connection.vendor != "postgresql" or not unit_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, u) FROM (SELECT unnest(%s::int[]) AS u ORDER BY 1) s",
+                       [LOCK_CLASS, sorted(unit_ids)])
 
 
 def apply(delta: dict[tuple, Decimal]) -> None:
@@ -137,6 +170,7 @@ def apply(delta: dict[tuple, Decimal]) -> None:
     rows = sorted((k for k, v in delta.items() if v), key=lambda k: (k[0], k[3], k[2], k[1]))
     if not rows:
         return
+    lock_units({k[0] for k in rows})
     table = connection.ops.quote_name(Fact._meta.db_table)
     key_col = connection.ops.quote_name("key")
     for start in range(0, len(rows), 500):
@@ -154,7 +188,7 @@ def apply(delta: dict[tuple, Decimal]) -> None:
                         day__in=sorted({k[2] for k in rows})).delete()
 
 
-records.add_listener(on_records)
+records.add_listener(on_records, on_flush_done)
 
 
 # --- rebuild on a live site ------------------------------------------------------------------------
@@ -190,28 +224,19 @@ def _expected(unit_ids) -> dict[tuple, Decimal]:
 
 
 def _repair_units(unit_ids) -> int:
-    """Make ``Fact`` of ``unit_ids`` equal to what the ledger says, in one short transaction that
-    sees one snapshot (a writer committing meanwhile makes it retry). Returns rows fixed."""
-    for _attempt in range(5):
-        try:
-            outermost = not connection.in_atomic_block
-            with transaction.atomic():
-                if connection.vendor == "postgresql" and outermost:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                expected = _expected(unit_ids)
-                current: dict[tuple, Decimal] = defaultdict(Decimal)
-                for u, c, d, k, v in Fact.objects.filter(unit_id__in=unit_ids).values_list(
-                        "unit_id", "campaign_id", "day", "key", "value"):
-                    current[(u, c, d, k)] += v
-                delta = {k: expected.get(k, Decimal(0)) - current.get(k, Decimal(0))
-                         for k in set(expected) | set(current)}
-                delta = {k: v for k, v in delta.items() if v}
-                apply(delta)
-                return len(delta)
-        except OperationalError:   # serialization failure: a writer touched these units meanwhile
-            continue
-    raise RuntimeError("汇总表修复多次与并发写入冲突,请稍后重试。")
+    """Make ``Fact`` of ``unit_ids`` equal to what the ledger says, in one short transaction
+    holding those units' locks (writers to them wait for it; the rest go on). Returns rows fixed."""
+    with transaction.atomic():
+        lock_units(unit_ids)
+        expected = _expected(unit_ids)
+        current: dict[tuple, Decimal] = defaultdict(Decimal)
+        for u, c, d, k, v in Fact.objects.filter(unit_id__in=unit_ids).values_list(
+                "unit_id", "campaign_id", "day", "key", "value"):
+            current[(u, c, d, k)] += v
+        delta = {k: expected.get(k, Decimal(0)) - current.get(k, Decimal(0)) for k in set(expected) | set(current)}
+        delta = {k: v for k, v in delta.items() if v}
+        apply(delta)
+        return len(delta)
 
 
 def rebuild(chunk: int = 500) -> dict[str, int]:

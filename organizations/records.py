@@ -66,11 +66,17 @@ def register(name: str, model, *, related=(), paths, parents=(), side_field=None
     post_delete.connect(_saved, sender=model, dispatch_uid=f"records-delete-{name}")
 
 
-def add_listener(fn: Callable[[str, dict[int, Change]], None]) -> None:
+_finishers: list[Callable[[bool], None]] = []
+
+
+def add_listener(fn: Callable[[str, dict[int, Change]], None], done: Callable[[bool], None] | None = None) -> None:
     """``fn(record_type, {id: Change})`` runs after the scope rows are written, in the same
-    transaction, for every flushed group of records."""
+    transaction, for every flushed group of records; ``done(ok)`` once when the flush ends (to
+    write what the listener gathered in one go; ``ok=False``: the flush failed, drop it)."""
     if fn not in _listeners:
         _listeners.append(fn)
+        if done is not None:
+            _finishers.append(done)
 
 
 def kind_of(model) -> str:
@@ -139,25 +145,32 @@ def sync(items: Iterable[tuple[str, int]]) -> None:
     for record_type, record_id in items:
         if record_id is not None:
             pending[record_type].add(record_id)
-    done: dict[str, set[int]] = defaultdict(set)
-    # Parents before children, so that each type is read once in the usual case.
-    order = list(KINDS)
-    while pending:
-        record_type = next(t for t in order if t in pending)
-        ids = pending.pop(record_type) - done[record_type]
-        if not ids:
-            continue
-        done[record_type] |= ids
-        moved = _sync_type(KINDS[record_type], ids)
-        if moved:
-            for child in KINDS.values():
-                for parent, fk in child.parents:
-                    if parent == record_type:
-                        child_ids = set(child.model._default_manager.filter(
-                            **{f"{fk}__in": list(moved)}).values_list("pk", flat=True))
-                        child_ids -= done[child.name]
-                        if child_ids:
-                            pending[child.name] |= child_ids
+    try:
+        done: dict[str, set[int]] = defaultdict(set)
+        # Parents before children, so that each type is read once in the usual case.
+        order = list(KINDS)
+        while pending:
+            record_type = next(t for t in order if t in pending)
+            ids = pending.pop(record_type) - done[record_type]
+            if not ids:
+                continue
+            done[record_type] |= ids
+            moved = _sync_type(KINDS[record_type], ids)
+            if moved:
+                for child in KINDS.values():
+                    for parent, fk in child.parents:
+                        if parent == record_type:
+                            child_ids = set(child.model._default_manager.filter(
+                                **{f"{fk}__in": list(moved)}).values_list("pk", flat=True))
+                            child_ids -= done[child.name]
+                            if child_ids:
+                                pending[child.name] |= child_ids
+    except BaseException:
+        for finish in _finishers:
+            finish(False)   # the transaction rolls back: drop what was gathered
+        raise
+    for finish in _finishers:
+        finish(True)
 
 
 def _sync_type(kind: Kind, ids: set[int]) -> set[int]:

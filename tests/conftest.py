@@ -8,3 +8,15 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def restore_indicator_catalogue():
+    """Transactional tests (browser journeys, concurrency) flush the database between tests and so
+    drop the catalogue the data migration shipped: put it back."""
+    from campaigns.catalogue import CATALOGUE
+    from campaigns.models import Indicator
+
+    for order, code, name, unit, kind, definition, cap, money in CATALOGUE:
+        Indicator.objects.update_or_create(code=code, defaults={
+            "order": order, "name": name, "unit": unit, "kind": kind, "definition": definition,
+            "max_per_activity": cap, "is_money": money, "active": True})

@@ -62,12 +62,7 @@ def shot():
 
 @pytest.fixture(autouse=True)
 def _indicator_catalogue(transactional_db):
-    """Browser journeys use transactional tests, which flush the database between tests and so
-    drop the catalogue the data migration shipped: put it back before each journey."""
-    from campaigns.catalogue import CATALOGUE
-    from campaigns.models import Indicator
+    """Browser journeys use transactional tests, which flush the catalogue: put it back."""
+    from tests.conftest import restore_indicator_catalogue
 
-    for order, code, name, unit, kind, definition, cap, money in CATALOGUE:
-        Indicator.objects.update_or_create(code=code, defaults={
-            "order": order, "name": name, "unit": unit, "kind": kind, "definition": definition,
-            "max_per_activity": cap, "is_money": money, "active": True})
+    restore_indicator_catalogue()
