@@ -34,3 +34,13 @@ CATALOGUE = [
      "(满意+基本满意) ÷ 票数 × 100,测评对象为基层党组织", None, False),
     (30, "satisfaction_cobuild", "对共建单位满意率", "%", "rate", "同上,测评对象为共建单位", None, False),
 ]
+
+# Summary keys that are not outcome indicators: the survey numerators and denominators behind the
+# two rates, and record counts shown beside reported outcomes (joint meetings held from the
+# meeting records; help pairs from the register are counted live).
+INTERNAL_KEYS = frozenset({
+    "sat_party_org_ok", "sat_party_org_ballots", "sat_cobuild_ok", "sat_cobuild_ballots",
+    "joint_meetings_held", "help_pairs_registered",
+})
+# Codes an outcome indicator may not take: the catalogue's counts and rates and the internal keys.
+RESERVED_CODES = frozenset(code for _o, code, _n, _u, kind, *_rest in CATALOGUE if kind != "outcome") | INTERNAL_KEYS

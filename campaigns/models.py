@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -97,6 +98,14 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.name}({self.unit})"
+
+    def clean(self):
+        from .catalogue import RESERVED_CODES
+
+        if self.kind == IndicatorKind.OUTCOME and self.code in RESERVED_CODES:
+            raise ValidationError({"code": f"“{self.code}”是系统统计口径使用的代码,成效指标请换一个代码。"})
+        if self.kind != IndicatorKind.OUTCOME and self.code not in RESERVED_CODES:
+            raise ValidationError({"kind": "新增指标只能是“活动成效填报”类;计数和比率指标由系统按记录统计。"})
 
 
 # --- activities ----------------------------------------------------------------------------------

@@ -25,20 +25,23 @@ class Fact(models.Model):
                                  related_name="+", db_index=False)
     day = models.DateField(_("日期"))
     key = models.CharField(_("指标键"), max_length=64)
+    # False: from records still awaiting review (submitted activities); the verified-only figures
+    # leave these out and "awaiting review" is their ``activities``.
+    verified = models.BooleanField(_("已审核"), default=True)
     value = models.DecimalField(_("数值"), max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("汇总数据")
         verbose_name_plural = _("汇总数据")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "key", "day", "campaign"], name="fact_unique"),
+            models.UniqueConstraint(fields=["unit", "key", "day", "campaign", "verified"], name="fact_unique_v"),
         ]
         indexes = [
             models.Index(fields=["unit", "campaign", "key", "day"], name="fact_unit_campaign"),
         ]
 
     def __str__(self):
-        return f"{self.unit_id}/{self.campaign_id}/{self.day}/{self.key}={self.value}"
+        return f"{self.unit_id}/{self.campaign_id}/{self.day}/{self.key}{'' if self.verified else '?'}={self.value}"
 
 
 class Contribution(models.Model):
@@ -50,6 +53,7 @@ class Contribution(models.Model):
     campaign_id = models.BigIntegerField(_("活动"))
     day = models.DateField(_("日期"))
     key = models.CharField(_("指标键"), max_length=64)
+    verified = models.BooleanField(_("已审核"), default=True)
     value = models.DecimalField(_("数值"), max_digits=18, decimal_places=2)
 
     class Meta:

@@ -23,12 +23,14 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from campaigns.catalogue import INTERNAL_KEYS
 from campaigns.models import (
     Activity,
     ActivityOutcome,
     Category,
     Commitment,
     CommitmentStatus,
+    JointMeeting,
     ReviewStatus,
     Survey,
 )
@@ -47,49 +49,53 @@ CATEGORY_KEYS = {
 # Keys behind the rates: numerator and denominator summed separately, divided at read time.
 SURVEY_KEYS = {"party_org": ("sat_party_org_ok", "sat_party_org_ballots"),
                "cobuild": ("sat_cobuild_ok", "sat_cobuild_ballots")}
-# Keys the summary uses that are not indicator codes: outcome codes may not take them.
-INTERNAL_KEYS = frozenset(k for pair in SURVEY_KEYS.values() for k in pair)
+assert {k for pair in SURVEY_KEYS.values() for k in pair} <= INTERNAL_KEYS
 
-# The record types whose contributions the summary keeps (pairings are counted live).
-COUNTED = {"activity": Activity, "commitment": Commitment, "inspection": Inspection, "survey": Survey}
+# The record types whose contributions the summary keeps (pairings and the help-pair register are
+# counted live from their stored scope, see selectors).
+COUNTED = {"activity": Activity, "commitment": Commitment, "inspection": Inspection, "survey": Survey,
+           "meeting": JointMeeting}
 
 
-def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal]]:
-    """(campaign id, day, {key: value}) of one record; ``outcomes`` are an activity's
-    (indicator code, value) pairs."""
+def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal], bool]:
+    """(campaign id, day, {key: value}, verified) of one record; ``outcomes`` are an activity's
+    (indicator code, value) pairs. Only activities are reviewed: the other records count as
+    verified (officials enter them)."""
     if isinstance(record, Activity):
         if record.status == ReviewStatus.RETURNED:
-            return record.campaign_id, record.date, {}
+            return record.campaign_id, record.date, {}, False
         vals = {"activities": ONE}
         if record.category in CATEGORY_KEYS:
             vals[CATEGORY_KEYS[record.category]] = ONE
         for code, value in outcomes:
             vals[code] = vals.get(code, Decimal(0)) + value
-        return record.campaign_id, record.date, vals
+        return record.campaign_id, record.date, vals, record.status == ReviewStatus.VERIFIED
     if isinstance(record, Commitment):
         vals = {}
         if record.status != CommitmentStatus.CANCELLED:
             vals["commitments_made"] = ONE
         if record.status == CommitmentStatus.DONE:
             vals["commitments_done"] = ONE
-        return record.campaign_id, record.made_on, vals
+        return record.campaign_id, record.made_on, vals, True
+    if isinstance(record, JointMeeting):
+        return record.campaign_id, record.held_on, {"joint_meetings_held": ONE}, True
     if isinstance(record, Inspection):
         if record.kind == InspectionKind.LEADER_VISIT:
             vals = {"leader_visits": Decimal(record.visitors)}
         else:
             vals = {"inspections": ONE}
-        return record.campaign_id, record.held_on, vals
+        return record.campaign_id, record.held_on, vals, True
     if isinstance(record, Survey):
         ok_key, ballots_key = SURVEY_KEYS[record.subject]
         return record.campaign_id, record.held_on, {
             ok_key: Decimal(record.satisfied + record.basically_satisfied),
-            ballots_key: Decimal(record.ballots)}
+            ballots_key: Decimal(record.ballots)}, True
     raise TypeError(f"no contributions for {type(record).__name__}")
 
 
 def _contributions(record, outcomes=()) -> dict[tuple, Decimal]:
-    campaign_id, day, vals = values(record, outcomes)
-    return {(campaign_id, day, k): v for k, v in vals.items() if v}
+    campaign_id, day, vals, verified = values(record, outcomes)
+    return {(campaign_id, day, k, verified): v for k, v in vals.items() if v}
 
 
 def _outcomes_of(ids) -> dict[int, list]:
@@ -108,7 +114,7 @@ def on_records(record_type: str, changes: dict) -> None:
     outcomes = _outcomes_of(ids) if record_type == "activity" else {}
     old: dict[int, dict] = defaultdict(dict)
     for c in Contribution.objects.filter(record_type=record_type, record_id__in=ids):
-        key = (c.campaign_id, c.day, c.key)
+        key = (c.campaign_id, c.day, c.key, c.verified)
         old[c.record_id][key] = old[c.record_id].get(key, Decimal(0)) + c.value
     delta: dict[tuple, Decimal] = defaultdict(Decimal)
     replaced, new_rows = [], []
@@ -118,15 +124,15 @@ def on_records(record_type: str, changes: dict) -> None:
         if new != before:
             replaced.append(rid)
             new_rows.extend(Contribution(record_type=record_type, record_id=rid, campaign_id=c, day=d, key=k,
-                                         value=v) for (c, d, k), v in new.items())
+                                         verified=ok, value=v) for (c, d, k, ok), v in new.items())
         elif ch.old_units == ch.new_units:
             continue
-        for (c, d, k), v in new.items():
+        for (c, d, k, ok), v in new.items():
             for u in ch.new_units:
-                delta[(u, c, d, k)] += v
-        for (c, d, k), v in before.items():
+                delta[(u, c, d, k, ok)] += v
+        for (c, d, k, ok), v in before.items():
             for u in ch.old_units:
-                delta[(u, c, d, k)] -= v
+                delta[(u, c, d, k, ok)] -= v
     if replaced:
         Contribution.objects.filter(record_type=record_type, record_id__in=replaced).delete()
         Contribution.objects.bulk_create(new_rows, batch_size=2000)
@@ -165,9 +171,9 @@ def lock_units(unit_ids) -> None:
 
 
 def apply(delta: dict[tuple, Decimal]) -> None:
-    """Add ``{(unit, campaign, day, key): change}`` to ``Fact`` with atomic upserts, in the order
-    of the unique key, then drop the rows that reached zero."""
-    rows = sorted((k for k, v in delta.items() if v), key=lambda k: (k[0], k[3], k[2], k[1]))
+    """Add ``{(unit, campaign, day, key, verified): change}`` to ``Fact`` with atomic upserts, in
+    the order of the unique key, then drop the rows that reached zero."""
+    rows = sorted((k for k, v in delta.items() if v), key=lambda k: (k[0], k[3], k[2], k[1], k[4]))
     if not rows:
         return
     lock_units({k[0] for k in rows})
@@ -176,11 +182,11 @@ def apply(delta: dict[tuple, Decimal]) -> None:
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
         params = []
-        for u, c, d, k in chunk:
-            params.extend([u, c, d, k, delta[(u, c, d, k)]])
-        sql = (f"INSERT INTO {table} (unit_id, campaign_id, day, {key_col}, value) VALUES "
-               + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-               + f" ON CONFLICT (unit_id, {key_col}, day, campaign_id)"
+        for row in chunk:
+            params.extend([*row, delta[row]])
+        sql = (f"INSERT INTO {table} (unit_id, campaign_id, day, {key_col}, verified, value) VALUES "
+               + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+               + f" ON CONFLICT (unit_id, {key_col}, day, campaign_id, verified)"
                f" DO UPDATE SET value = {table}.value + excluded.value")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -215,11 +221,11 @@ def _expected(unit_ids) -> dict[tuple, Decimal]:
         by_type[rtype].append(rid)
     for rtype, rids in by_type.items():
         for start in range(0, len(rids), 5000):
-            for rid, c, d, k, v in Contribution.objects.filter(
+            for rid, c, d, k, ok, v in Contribution.objects.filter(
                     record_type=rtype, record_id__in=rids[start:start + 5000]).values_list(
-                    "record_id", "campaign_id", "day", "key", "value"):
+                    "record_id", "campaign_id", "day", "key", "verified", "value"):
                 for u in scopes[(rtype, rid)]:
-                    out[(u, c, d, k)] += v
+                    out[(u, c, d, k, ok)] += v
     return out
 
 
@@ -230,9 +236,9 @@ def _repair_units(unit_ids) -> int:
         lock_units(unit_ids)
         expected = _expected(unit_ids)
         current: dict[tuple, Decimal] = defaultdict(Decimal)
-        for u, c, d, k, v in Fact.objects.filter(unit_id__in=unit_ids).values_list(
-                "unit_id", "campaign_id", "day", "key", "value"):
-            current[(u, c, d, k)] += v
+        for u, c, d, k, ok, v in Fact.objects.filter(unit_id__in=unit_ids).values_list(
+                "unit_id", "campaign_id", "day", "key", "verified", "value"):
+            current[(u, c, d, k, ok)] += v
         delta = {k: expected.get(k, Decimal(0)) - current.get(k, Decimal(0)) for k in set(expected) | set(current)}
         delta = {k: v for k, v in delta.items() if v}
         apply(delta)
@@ -262,5 +268,5 @@ def rebuild(chunk: int = 500) -> dict[str, int]:
 
 def snapshot() -> dict[tuple, Decimal]:
     """``Fact`` as a dict (tests and checks compare it with a rebuild)."""
-    return {(u, c, d, k): v for u, c, d, k, v in Fact.objects.exclude(value=0).values_list(
-        "unit_id", "campaign_id", "day", "key", "value")}
+    return {(u, c, d, k, ok): v for u, c, d, k, ok, v in Fact.objects.exclude(value=0).values_list(
+        "unit_id", "campaign_id", "day", "key", "verified", "value")}

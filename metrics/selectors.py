@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 
 from campaigns.models import Indicator, IndicatorKind
 from organizations import records
-from pairings.models import Pairing
+from pairings.models import HelpPair, Pairing
 
 from .models import Fact
 
@@ -39,8 +39,9 @@ class Figure:
         return f"{v:f}" if v != v.to_integral_value() else str(int(v))
 
 
-def facts_in(campaign=None, date_from=None, date_to=None, keys=None):
-    """Summary rows of a campaign (or all) in a period, optionally of some keys only."""
+def facts_in(campaign=None, date_from=None, date_to=None, keys=None, verified_only=False):
+    """Summary rows of a campaign (or all) in a period, optionally of some keys only, optionally
+    of verified records only."""
     qs = Fact.objects.all()
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
@@ -50,7 +51,16 @@ def facts_in(campaign=None, date_from=None, date_to=None, keys=None):
         qs = qs.filter(day__lte=date_to)
     if keys is not None:
         qs = qs.filter(key__in=list(keys))
+    if verified_only:
+        qs = qs.filter(verified=True)
     return qs
+
+
+# Keys added to every ``sums`` row besides the summary's own: the submitted activities still
+# awaiting review (always shown, so a verified-only figure says what it leaves out), and two
+# live counts from stored record scopes.
+AWAITING = "awaiting_review"
+LIVE_KEYS = ("pairings", "help_pairs_registered")
 
 
 def pairing_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dict[int, Decimal]:
@@ -59,35 +69,62 @@ def pairing_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dic
     pairings = Pairing.objects.active_between(date_from, date_to)
     if campaign is not None:
         pairings = pairings.filter(campaign=campaign)
-    rows = (records.scope_rows("pairing").filter(unit_id__in=list(unit_ids), record_id__in=pairings.values("pk"))
+    return _count_in_scope("pairing", unit_ids, pairings)
+
+
+def help_pair_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dict[int, Decimal]:
+    """{unit id: help pairs of the register (帮扶对子台账) started in the period in its scope}: shown
+    beside the reported outcome ``help_pairs`` so that a disagreement shows."""
+    pairs = HelpPair.objects.all()
+    if campaign is not None:
+        pairs = pairs.filter(pairing__campaign=campaign)
+    if date_from:
+        pairs = pairs.filter(started_on__gte=date_from)
+    if date_to:
+        pairs = pairs.filter(started_on__lte=date_to)
+    return _count_in_scope("helppair", unit_ids, pairs)
+
+
+def _count_in_scope(record_type, unit_ids, qs) -> dict[int, Decimal]:
+    rows = (records.scope_rows(record_type).filter(unit_id__in=list(unit_ids), record_id__in=qs.values("pk"))
             .values("unit_id").annotate(n=Count("record_id")).order_by())
     return {row["unit_id"]: Decimal(row["n"]) for row in rows}
 
 
-def sums(unit, campaign=None, date_from=None, date_to=None) -> dict[str, Decimal]:
-    qs = facts_in(campaign, date_from, date_to).filter(unit=unit)
-    out = {row["key"]: row["total"] for row in qs.values("key").annotate(total=Sum("value")).order_by()}
-    n = pairing_counts([unit.pk], campaign, date_from, date_to).get(unit.pk)
-    if n:
-        out["pairings"] = n
-    return out
+def _fold(out: dict, row: dict, verified_only: bool) -> None:
+    """Add one (key, verified) total to a {key: total} dict."""
+    if row["verified"] or not verified_only:
+        out[row["key"]] = out.get(row["key"], Decimal(0)) + row["total"]
+    if not row["verified"] and row["key"] == "activities":
+        out[AWAITING] = out.get(AWAITING, Decimal(0)) + row["total"]
 
 
-def figures(unit, campaign=None, date_from=None, date_to=None, indicators=None) -> list[Figure]:
-    """The catalogue's figures for ``unit``'s scope, in catalogue order (two queries)."""
+def sums(unit, campaign=None, date_from=None, date_to=None, verified_only=False) -> dict[str, Decimal]:
+    """{key: total} of ``unit``'s scope: summary keys, the live counts and ``awaiting_review``."""
+    return sums_by_unit([unit.pk], campaign, date_from, date_to, verified_only=verified_only)[unit.pk]
+
+
+def figures(unit, campaign=None, date_from=None, date_to=None, indicators=None, verified_only=False) -> list[Figure]:
+    """The catalogue's figures for ``unit``'s scope, in catalogue order (a few queries)."""
     indicators = list(indicators if indicators is not None else Indicator.objects.filter(active=True))
-    return figures_from_sums(sums(unit, campaign, date_from, date_to), indicators)
+    return figures_from_sums(sums(unit, campaign, date_from, date_to, verified_only), indicators)
 
 
-def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=None) -> dict[int, dict]:
-    """{unit id: {key: total}} for many units in one query (drill-down tables, rankings)."""
+def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=None,
+                 verified_only=False) -> dict[int, dict]:
+    """{unit id: {key: total}} for many units in one query (drill-down tables, rankings), plus one
+    query per live count asked for."""
+    unit_ids = list(unit_ids)
     out: dict[int, dict] = {u: {} for u in unit_ids}
-    qs = facts_in(campaign, date_from, date_to, keys).filter(unit_id__in=list(unit_ids))
-    for row in qs.values("unit_id", "key").annotate(total=Sum("value")).order_by():
-        out[row["unit_id"]][row["key"]] = row["total"]
-    if keys is None or "pairings" in keys:
-        for uid, n in pairing_counts(unit_ids, campaign, date_from, date_to).items():
-            out[uid]["pairings"] = n
+    summary_keys = None if keys is None else [k for k in keys if k not in LIVE_KEYS]
+    if summary_keys is None or summary_keys:
+        qs = facts_in(campaign, date_from, date_to, summary_keys).filter(unit_id__in=unit_ids)
+        for row in qs.values("unit_id", "key", "verified").annotate(total=Sum("value")).order_by():
+            _fold(out[row["unit_id"]], row, verified_only)
+    for key, count in (("pairings", pairing_counts), ("help_pairs_registered", help_pair_counts)):
+        if keys is None or key in keys:
+            for uid, n in count(unit_ids, campaign, date_from, date_to).items():
+                out[uid][key] = n
     return out
 
 
@@ -104,13 +141,13 @@ def figures_from_sums(totals: dict, indicators) -> list[Figure]:
     return out
 
 
-def monthly(unit, campaign=None, date_from=None, date_to=None, keys=None) -> dict:
+def monthly(unit, campaign=None, date_from=None, date_to=None, keys=None, verified_only=False) -> dict:
     """{first day of month: {key: total}} for a unit (trend charts), one query."""
     from django.db.models.functions import TruncMonth
 
     out: dict = {}
-    qs = facts_in(campaign, date_from, date_to, keys).filter(unit=unit)
-    for row in qs.annotate(month=TruncMonth("day")).values("month", "key").annotate(
+    qs = facts_in(campaign, date_from, date_to, keys, verified_only).filter(unit=unit)
+    for row in qs.annotate(month=TruncMonth("day")).values("month", "key", "verified").annotate(
             total=Sum("value")).order_by("month"):
-        out.setdefault(row["month"], {})[row["key"]] = row["total"]
+        _fold(out.setdefault(row["month"], {}), row, verified_only)
     return out

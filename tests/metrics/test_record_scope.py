@@ -264,3 +264,46 @@ def test_registered_kinds_cover_every_scoped_record():
     assert set(records.KINDS) >= {"pairing", "activity", "commitment", "meeting", "decision", "survey",
                                   "inspection", "rectification", "helppair"}
     assert Unit.objects.count() == 0
+
+
+def test_verified_only_figures_and_the_number_awaiting_review(c):
+    author = make_user("sec", Role.VILLAGE_SECRETARY, c.villages[0])
+    reviewer = make_user("rev", Role.TOWNSHIP_STAFF, c.townships[0])
+    act(c, c.villages[0], c.pairs[0], "org_life", {"households_visited": 5})           # verified
+    a = act(c, c.villages[0], None, "tech_to_countryside", {"households_visited": 2}, actor=author, verified=False)
+    act(c, c.villages[0], None, "training", {"households_visited": 1}, actor=author, verified=False)
+    everything = selectors.sums(c.county)
+    assert (everything["activities"], everything["households_visited"], everything["awaiting_review"]) == (3, 8, 2)
+    checked = selectors.sums(c.county, verified_only=True)
+    assert (checked["activities"], checked["households_visited"], checked["awaiting_review"]) == (1, 5, 2)
+    assert figures(c.county, verified_only=True)["tech_visits"] == "0" and figures(c.county)["tech_visits"] == "1"
+    cs.activity_review(actor=reviewer, activity=a, approve=True, comment="")
+    checked = selectors.sums(c.county, verified_only=True)
+    assert (checked["activities"], checked["tech_visits"], checked["awaiting_review"]) == (2, 1, 1)
+    maintained, fresh = from_scratch()
+    assert maintained == fresh
+
+
+def test_registers_counted_beside_the_reported_outcomes(c):
+    act(c, c.villages[0], c.pairs[0], "org_life", {"help_pairs": 3})
+    make_help_pair(c.villages[0], pairing=c.pairs[0], started_on=days(20))
+    make_help_pair(c.villages[2], member_name="王党员", started_on=days(5))
+    cs.meeting_save(actor=None, campaign=c.campaign, held_on=days(3), host_unit=c.townships[0], title="党工青妇联席会")
+    t0, county = selectors.sums(c.townships[0]), selectors.sums(c.county)
+    assert (t0["help_pairs"], t0["help_pairs_registered"], t0["joint_meetings_held"]) == (3, 1, 1)
+    assert (county["help_pairs"], county["help_pairs_registered"]) == (3, 2)
+    assert selectors.sums(c.townships[1], date_from=days(10))["help_pairs_registered"] == 1
+    assert "joint_meetings_held" not in selectors.sums(c.townships[1])
+
+
+def test_outcome_codes_cannot_take_the_catalogues_or_internal_keys():
+    from django.core.exceptions import ValidationError
+
+    from campaigns.models import Indicator
+
+    for code in ("activities", "commitment_rate", "sat_party_org_ok", "joint_meetings_held"):
+        with pytest.raises(ValidationError):
+            Indicator(code=code, name="新指标", unit="个", kind="outcome").full_clean()
+    with pytest.raises(ValidationError):
+        Indicator(code="new_count", name="新计数", unit="个", kind="count").full_clean()
+    Indicator(code="roads_built", name="修建道路", unit="公里", kind="outcome").full_clean()
