@@ -76,6 +76,8 @@ class ActivityForm(forms.Form):
                                       widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}))
     description = forms.CharField(label="活动内容", required=False,
                                   widget=forms.Textarea(attrs={"rows": 3, "placeholder": "时间、地点、做了什么、效果如何"}))
+    # The version the page was opened with (edits): the service refuses a stale save.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     photos = MultiplePhotoField(
         label="活动照片",
         help_text=f"可一次选多张,每张不超过 {PHOTO_MAX_BYTES // (1024 * 1024)} MB,每个活动最多 {PHOTOS_PER_ACTIVITY} 张;"
@@ -108,6 +110,7 @@ class ActivityForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
+            "version",
             "unit",
             "pairing",
             Div(Div("date", css_class="col-7"), Div("participants", css_class="col-5"), css_class="row g-2"),
@@ -209,6 +212,7 @@ def activity_initial(activity: Activity, indicators, organizer_choices: Organize
         "unit": activity.unit_id, "pairing": activity.pairing_id, "campaign": activity.campaign_id,
         "date": activity.date, "category": activity.category, "link_area": activity.link_area,
         "title": activity.title, "participants": activity.participants, "description": activity.description,
+        "version": activity.version,
     }
     for ind in indicators:
         if ind.pk in values:
@@ -220,6 +224,8 @@ def activity_initial(activity: Activity, indicators, organizer_choices: Organize
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("verify", "审核通过"), ("return", "退回修改")])
+    # The version the reviewer saw: a record changed since is not verified blindly.
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     comment = forms.CharField(label="审核意见", max_length=300, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -18,7 +18,7 @@ from organizations.models import Organization, Unit
 from pairings.models import Pairing
 
 from . import selectors_commitments as sel
-from .models import Campaign, CommitmentStatus, DecisionStatus, Phase
+from .models import Campaign, CommitmentStatus, DecisionStatus, Phase, SurveySubject
 
 DATE = {"type": "date"}
 
@@ -298,6 +298,41 @@ class DecisionUpdateForm(forms.Form):
             kwargs["initial"] = {"status": instance.status, "result": instance.result,
                                  "done_on": instance.done_on or timezone.localdate()}
         super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class DecisionCorrectionForm(DecisionUpdateForm):
+    """A county admin's 更正 of a decision: what was decided and its deadline too."""
+
+    content = text_area("议定事项", rows=2)
+    deadline = date_field("完成时限", required=False)
+    field_order = ["content", "deadline", "status", "result", "done_on"]
+
+    def __init__(self, *args, instance, **kwargs):
+        if "initial" not in kwargs:
+            kwargs["initial"] = {"content": instance.content, "deadline": instance.deadline,
+                                 "status": instance.status, "result": instance.result, "done_on": instance.done_on}
+        super().__init__(*args, instance=instance, **kwargs)
+        self.order_fields(self.field_order)
+
+
+class SurveyCorrectionForm(forms.Form):
+    """A county admin's 更正 of an appraisal's tallies (民主测评票数)."""
+
+    subject = forms.ChoiceField(label="测评对象", choices=SurveySubject.choices)
+    held_on = date_field("测评日期")
+    satisfied = forms.IntegerField(label="满意", min_value=0)
+    basically_satisfied = forms.IntegerField(label="基本满意", min_value=0)
+    dissatisfied = forms.IntegerField(label="不满意", min_value=0)
+
+    def __init__(self, *args, instance, **kwargs):
+        if "initial" not in kwargs:
+            kwargs["initial"] = {"subject": instance.subject, "held_on": instance.held_on,
+                                 "satisfied": instance.satisfied, "basically_satisfied": instance.basically_satisfied,
+                                 "dissatisfied": instance.dissatisfied}
+        super().__init__(*args, **kwargs)
+        for name in ("satisfied", "basically_satisfied", "dissatisfied"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
         self.helper = _helper()
 
 

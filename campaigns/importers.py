@@ -21,10 +21,11 @@ from organizations.importing import (
 )
 from organizations.models import Role, Unit
 from organizations.scoping import has_role_at
+from pairings.importers import report_refusals
 from pairings.models import Pairing
 
 from .models import Campaign, Commitment, CommitmentStatus
-from .services import campaign_save, can_edit_commitment, can_log, commitment_save
+from .services import campaign_save, commitment_refusals, commitment_save
 
 
 def parse_slug(value: str) -> str:
@@ -142,16 +143,17 @@ class CommitmentImport(ImportKind):
 
     def check(self, row: Row, ctx: Context) -> None:
         existing = row.existing
-        if existing is not None and ctx.restricted and not can_edit_commitment(ctx.actor, existing):
-            row.error("code", "您没有权限修改该承诺。")
         ctx.ref(row, "campaign")
         unit = ctx.ref(row, "unit_code")
         pairing = ctx.ref(row, "pairing_code") if row.has("pairing_code") else (
             existing.pairing if existing is not None else None)
         if unit is not None and pairing is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
             row.error("pairing_code", f"承诺单位“{unit.name}”不是该结对的村(社区)或帮建单位。")
-        elif unit is not None and ctx.restricted and not can_log(ctx.actor, unit, pairing):
-            row.error("unit_code", f"您没有权限为“{unit.name}”登记承诺。")
+        if unit is not None or existing is not None:
+            # The service's rules: a commitment is its unit's (the other side of a pairing does
+            # not record or change it).
+            report_refusals(row, commitment_refusals(ctx.actor, commitment=existing, unit=unit or existing.unit),
+                            self.field_columns)
         made_on, status = row.get("made_on"), row.get("status")
         due_date = self._kept(row, "due_date", "due_date")
         completed_on = self._kept(row, "completed_on", "completed_on")

@@ -30,11 +30,12 @@ from organizations.importing import (
     register,
 )
 from organizations.models import Unit
+from pairings.importers import report_refusals
 from pairings.models import Pairing
 
 from .activity_selectors import outcome_indicators
 from .models import Activity, ActivityOutcome, Campaign, Category, ReviewStatus
-from .services import REVIEWER_ROLES, _allowed, activity_submit, can_edit_activity, can_log, validate_outcomes
+from .services import REVIEWER_ROLES, _allowed, activity_refusals, activity_submit, validate_outcomes
 
 CATEGORY_ALIASES = {
     "组织生活": Category.ORG_LIFE, "党组织活动": Category.ORG_LIFE, "主题党日": Category.ORG_LIFE,
@@ -128,24 +129,24 @@ class ActivityImport(ImportKind):
         if unit is not None and pairing is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
             row.error("pairing_code", "开展单位必须是该结对的村(社区)或帮建单位。")
         actor = ctx.actor
+        # An import by the system or a reviewer of the unit records reviewed (verified) figures.
         row._verified = actor is None or (unit is not None and _allowed(actor, unit, REVIEWER_ROLES))
-        if ctx.restricted and unit is not None:
-            if not can_log(actor, unit, pairing):
-                row.error("unit_code", f"您没有权限为“{unit.name}”填报活动。")
-            elif not row._verified:
-                row.error("unit_code", f"只有县、乡审核人员可以导入“{unit.name}”的活动。")
         existing = row.existing
-        if existing is not None and ctx.restricted:
-            may_change = can_edit_activity(actor, existing) or _allowed(actor, existing.unit, REVIEWER_ROLES)
-            if not may_change:
-                row.error("code", "您没有权限修改该活动。")
-        if existing is not None and existing.status == ReviewStatus.VERIFIED and not row._verified:
-            row.error("code", "该活动已审核通过并锁定,不能通过导入修改。")
         self._check_outcomes(row, ctx)
         if existing is not None:
             stored = ctx._stored_outcomes.get(existing.code, {})
             active_stored = {code: v for code, v in stored.items() if code in ctx._indicators}
             row._outcomes_unchanged = self._outcomes(row, ctx) == active_stored
+            if row.ok and self.is_unchanged(row, existing):
+                return  # nothing would be written: a re-imported file passes, locked records too
+        if unit is None:
+            return
+        # The service's own rules (``activity_refusals``): a verified record is locked (only a
+        # 更正 changes it); verifying somebody's stored record is reviewing it, never one's own.
+        refusals = activity_refusals(actor, activity=existing, unit=unit, pairing=pairing, verified=row._verified)
+        report_refusals(row, refusals, self.field_columns)
+        if ctx.restricted and not refusals and not row._verified:
+            row.error("unit_code", f"只有县、乡审核人员可以导入“{unit.name}”的活动。")
 
     def _check_outcomes(self, row: Row, ctx: Context) -> None:
         """The service's own rules (bounds, whole numbers), each error on its column."""

@@ -17,19 +17,15 @@ from organizations.importing import (
     parse_int,
     register,
 )
-from organizations.models import Role, Unit
-from organizations.scoping import has_role_at
+from organizations.models import Unit
+from pairings.importers import report_refusals
 
 from .models import Campaign, Survey, SurveySubject
-from .services import survey_save
+from .services import survey_refusals, survey_save
 
 SUBJECT_ALIASES = {"基层党组织": "party_org", "党组织": "party_org", "村党组织": "party_org",
                    "共建单位": "cobuild", "帮建单位": "cobuild"}
 COUNTS = ("satisfied", "basically_satisfied", "dissatisfied")
-
-
-def _may_record(ctx: Context, unit) -> bool:
-    return not ctx.restricted or has_role_at(ctx.actor, unit, (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF))
 
 
 @register
@@ -59,12 +55,11 @@ class SurveyImport(ImportKind):
                      "dissatisfied": "dissatisfied"}
 
     def check(self, row: Row, ctx: Context) -> None:
-        if row.existing is not None and not _may_record(ctx, row.existing.unit):
-            row.error("code", "您没有权限修改该测评。")
         ctx.ref(row, "campaign")
         unit = ctx.ref(row, "unit_code")
-        if unit is not None and not _may_record(ctx, unit):
-            row.error("unit_code", f"只有县、乡工作人员可以登记“{unit.name}”的测评。")
+        if unit is not None or row.existing is not None:
+            report_refusals(row, survey_refusals(ctx.actor, survey=row.existing, unit=unit or row.existing.unit),
+                            self.field_columns)
         counts = [row.get(k) for k in COUNTS]
         if all(c is not None for c in counts) and sum(counts) == 0:
             row.error("satisfied", "票数合计不能为0。")

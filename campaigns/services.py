@@ -9,10 +9,23 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from organizations import records
+from organizations.batching import batched
 from organizations.models import EDITOR_ROLES, Role, Unit, User
 from organizations.scoping import has_role_at, in_scope
-from pairings.services import new_code, refresh_last_logged
+from pairings.services import (
+    RECORD,
+    Refusal,
+    can_correct,  # noqa: F401 (re-exported: the pages ask it)
+    can_edit_unit_records,
+    correction_history,
+    correction_refusals,
+    new_code,
+    refresh_last_logged,
+    refuse,
+)
 
 from .models import (
     Activity,
@@ -58,6 +71,10 @@ def campaign_save(*, actor: User | None, slug: str, name: str, owner_unit: Unit,
     return campaign, created
 
 
+class StaleEdit(ValidationError):
+    """Someone else saved the record since this edit began (optimistic locking)."""
+
+
 # --- activities ----------------------------------------------------------------------------------
 
 REVIEWER_ROLES = (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF)
@@ -78,18 +95,51 @@ def can_log(user, unit: Unit, pairing=None) -> bool:
 
 
 def can_review(user, activity: Activity) -> bool:
-    if user is not None and activity.author_id and activity.author_id == user.pk and not user.is_superuser:
+    """Township staff and county admins over the activity's unit or its pairing's village;
+    nobody reviews a record they authored (superusers neither)."""
+    if user is not None and activity.author_id and activity.author_id == user.pk:
         return False
     return _allowed(user, activity.unit, REVIEWER_ROLES) or (
         activity.pairing is not None and _allowed(user, activity.pairing.village, REVIEWER_ROLES))
 
 
 def can_edit_activity(user, activity: Activity) -> bool:
+    """Until verified: its author (while still allowed to log it, e.g. a bureau liaison for the
+    pair) or a reviewer over its unit. The other side of a pairing sees it but does not edit it."""
     if activity.status == ReviewStatus.VERIFIED:
         return False
-    if user is not None and activity.author_id == user.pk:
+    if user is not None and activity.author_id == user.pk and can_log(user, activity.unit, activity.pairing):
         return True
-    return can_review(user, activity)
+    return _allowed(user, activity.unit, REVIEWER_ROLES)
+
+
+LOCK_MESSAGE = ("该活动已审核通过并锁定,不能再修改;如需更正,请县级组织部管理员在活动页面点“更正”"
+                "并说明理由。")
+STALE_MESSAGE = "保存失败:在您编辑期间,该活动已被他人修改。您填写的内容仍保留在表单中,请查看最新版本后再决定如何保存。"
+STALE_REVIEW_MESSAGE = "该记录在您打开后已被修改,请重新查看后再审核。"
+
+
+def activity_refusals(actor, *, activity: Activity | None, unit: Unit, pairing=None,
+                      verified: bool = False) -> list[Refusal]:
+    """Why ``actor`` may not write this activity (web, admin and import alike): a verified record
+    is locked; recording it as verified is reviewing it (``can_review``: never one's own);
+    the unit needs ``can_log``, and reviewed figures a reviewer of the unit."""
+    out = []
+    if activity is not None:
+        if activity.status == ReviewStatus.VERIFIED:
+            out.append(Refusal(RECORD, LOCK_MESSAGE, denied=False))
+        elif verified and actor is not None and activity.author_id == actor.pk:
+            out.append(Refusal(RECORD, "不能审核自己填报的活动:该活动是您填报的,请由其他审核人员审核,"
+                                       "或不要把它作为已审核数据导入。"))
+        elif not can_edit_activity(actor, activity):
+            out.append(Refusal(RECORD, "您没有权限修改该活动。"))
+        elif verified and not can_review(actor, activity):
+            out.append(Refusal(RECORD, "您没有权限审核该活动。"))
+    if not can_log(actor, unit, pairing):
+        out.append(Refusal("unit", "您没有权限为该单位填报活动。"))
+    elif verified and not _allowed(actor, unit, REVIEWER_ROLES):
+        out.append(Refusal("unit", "只有县、乡审核人员可以直接登记已审核的活动。"))
+    return out
 
 
 def _check_pairing(unit: Unit, pairing) -> None:
@@ -135,47 +185,77 @@ def validate_outcomes(outcomes: dict, indicators: dict | None = None) -> dict:
     return clean
 
 
-def _write_outcomes(activity: Activity, outcomes: dict) -> None:
+def _write_outcomes(activity: Activity, outcomes: dict, history: str | None = None) -> None:
     """Set the values of the active outcome indicators; values of indicators switched off since
-    are kept as they were."""
+    are kept as they were. ``history`` is the change reason their history rows carry."""
     existing = {o.indicator_id: o for o in activity.outcomes.filter(indicator__active=True)}
+    created, changed = [], []
     for ind, value in outcomes.items():
         o = existing.pop(ind.pk, None)
         if o is None:
-            ActivityOutcome.objects.create(activity=activity, indicator=ind, value=value)
+            created.append(ActivityOutcome(activity=activity, indicator=ind, value=value))
         elif o.value != value:
             o.value = value
-            o.save()
+            changed.append(o)
+    # In bulk (a constant number of queries however many outcomes), with their history rows.
+    if created:
+        bulk_create_with_history(created, ActivityOutcome, default_change_reason=history)
+    if changed:
+        bulk_update_with_history(changed, ActivityOutcome, ["value"], default_change_reason=history)
     for o in existing.values():
+        o._change_reason = history
         o.delete()
+    if created or changed:
+        records.changed("activity", activity.pk)
 
 
-@transaction.atomic
+def _lock_activity(activity: Activity | None, code: str | None) -> Activity | None:
+    """Re-read and lock the stored record: a stale copy must not get round the review lock."""
+    qs = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing__village", "pairing__bureau")
+    if activity is not None:
+        return qs.get(pk=activity.pk)
+    return qs.filter(code=code).first() if code else None
+
+
+def _check_version(activity: Activity | None, expected_version: int | None, message: str = STALE_MESSAGE) -> None:
+    if activity is not None and expected_version is not None and expected_version != activity.version:
+        raise StaleEdit(message)
+
+
+@batched
 def activity_submit(*, actor: User | None, campaign: Campaign, date, unit: Unit, category: str, title: str,
                     activity: Activity | None = None, code: str | None = None, pairing=None,
                     link_area: str = "", description: str = "", participants: int = 0,
                     organizers: list[tuple] | None = None, outcomes: dict | None = None,
-                    verified: bool = False, reason: str | None = None) -> tuple[Activity, bool]:
+                    verified: bool = False, reason: str | None = None,
+                    expected_version: int | None = None) -> tuple[Activity, bool]:
     """Record (or resubmit) an activity with its organisers and outcome values.
 
     ``organizers`` is a list of (unit, organization or None, role). ``verified=True`` (imports of
-    reviewed figures) needs a reviewer's role over the unit.
+    reviewed figures) needs a reviewer's role over the unit, and over somebody else's stored
+    record it is a review (``can_review``). ``expected_version`` (from the edit form) refuses
+    a save when someone else saved in between. The rules: ``activity_refusals``.
     """
-    if activity is None and code:
-        activity = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing").filter(code=code).first()
-    elif activity is not None:
-        # Re-read and lock: a stale copy must not get round the review lock.
-        activity = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing").get(pk=activity.pk)
+    activity = _lock_activity(activity, code)
     created = activity is None
-    if not created:
-        if activity.status == ReviewStatus.VERIFIED and not verified:
-            raise ValidationError("该活动已审核通过并锁定;如需更正,请由管理员在后台更正并说明理由。")
-        if not (can_edit_activity(actor, activity) or (verified and _allowed(actor, activity.unit, REVIEWER_ROLES))):
-            raise PermissionDenied("您没有权限修改该活动。")
-    if not can_log(actor, unit, pairing):
-        raise PermissionDenied("您没有权限为该单位填报活动。")
-    if verified and not _allowed(actor, unit, REVIEWER_ROLES):
-        raise PermissionDenied("只有县、乡审核人员可以直接登记已审核的活动。")
+    refuse(activity_refusals(actor, activity=activity, unit=unit, pairing=pairing, verified=verified))
+    _check_version(activity, expected_version)
+    activity = activity or Activity(code=code or new_code("ACT", date), author=actor)
+    if verified:
+        activity.status, activity.reviewed_by, activity.reviewed_at = ReviewStatus.VERIFIED, actor, timezone.now()
+        activity.review_comment = activity.review_comment or "导入已审核数据"
+    else:
+        activity.status = ReviewStatus.SUBMITTED
+    return _activity_write(
+        activity, created=created, campaign=campaign, date=date, unit=unit, pairing=pairing, category=category,
+        link_area=link_area, title=title, description=description, participants=participants,
+        organizers=organizers, outcomes=outcomes,
+        history=reason or ("填报活动" if created else "修改活动")), created
+
+
+def _activity_write(activity: Activity, *, created: bool, campaign, date, unit, pairing, category, link_area,
+                    title, description, participants, organizers, outcomes, history: str) -> Activity:
+    """The one validation and write of an activity (submit and correction alike)."""
     if date > timezone.localdate():
         raise ValidationError({"date": "活动日期不能晚于今天。"})
     if campaign.start_date and date < campaign.start_date:
@@ -183,25 +263,21 @@ def activity_submit(*, actor: User | None, campaign: Campaign, date, unit: Unit,
     _check_pairing(unit, pairing)
     clean_outcomes = validate_outcomes(outcomes or {})
     old_pairing_id = None if created else activity.pairing_id
-    activity = activity or Activity(code=code or new_code("ACT", date), author=actor)
     activity.campaign, activity.date, activity.unit, activity.pairing = campaign, date, unit, pairing
     activity.category, activity.link_area, activity.title = category, link_area, title
     activity.description, activity.participants = description, participants
-    if verified:
-        activity.status, activity.reviewed_by, activity.reviewed_at = ReviewStatus.VERIFIED, actor, timezone.now()
-        activity.review_comment = activity.review_comment or "导入已审核数据"
-    else:
-        activity.status = ReviewStatus.SUBMITTED
+    if not created:
+        activity.version += 1
     activity.full_clean()
-    activity._change_reason = reason or ("填报活动" if created else "修改活动")
+    activity._change_reason = history
     activity.save()
     if organizers is not None:
         _write_organizers(activity, organizers)
     if outcomes is not None:
-        _write_outcomes(activity, clean_outcomes)
+        _write_outcomes(activity, clean_outcomes, history)
     for pid in {old_pairing_id, activity.pairing_id}:
         refresh_last_logged(pid)
-    return activity, created
+    return activity
 
 
 def _write_organizers(activity: Activity, organizers: list[tuple]) -> None:
@@ -221,12 +297,15 @@ def _write_organizers(activity: Activity, organizers: list[tuple]) -> None:
             o.delete()
 
 
-@transaction.atomic
-def activity_review(*, actor: User, activity: Activity, approve: bool, comment: str = "") -> Activity:
-    """Verify (locks the record) or return to its author with a comment."""
-    activity = Activity.objects.select_for_update(of=("self",)).select_related("unit", "pairing__village").get(pk=activity.pk)
+@batched
+def activity_review(*, actor: User, activity: Activity, approve: bool, comment: str = "",
+                    expected_version: int | None = None) -> Activity:
+    """Verify (locks the record) or return to its author with a comment. ``expected_version``
+    is the version the reviewer saw: a record changed since is refused (StaleEdit)."""
+    activity = _lock_activity(activity, None)
     if not can_review(actor, activity):
         raise PermissionDenied("您没有权限审核该活动(不能审核自己填报的记录)。")
+    _check_version(activity, expected_version, STALE_REVIEW_MESSAGE)
     if activity.status != ReviewStatus.SUBMITTED:
         raise ValidationError("只能审核“待审核”的活动。")
     if not approve and not comment.strip():
@@ -234,29 +313,31 @@ def activity_review(*, actor: User, activity: Activity, approve: bool, comment: 
     activity.status = ReviewStatus.VERIFIED if approve else ReviewStatus.RETURNED
     activity.review_comment = comment.strip()
     activity.reviewed_by, activity.reviewed_at = actor, timezone.now()
+    activity.version += 1
     activity._change_reason = "审核通过" if approve else f"退回:{comment.strip()}"
     activity.save()
     return activity
 
 
-@transaction.atomic
-def activity_correct(*, actor: User, activity: Activity, reason: str, **changes) -> Activity:
-    """An administrator's correction of a verified record, with the reason kept in history."""
-    if not actor.is_superuser:
-        raise PermissionDenied("只有系统管理员可以更正已审核的记录。")
-    if not reason.strip():
-        raise ValidationError({"reason": "更正已审核的记录必须说明理由。"})
-    outcomes = changes.pop("outcomes", None)
-    for name, value in changes.items():
-        setattr(activity, name, value)
-    _check_pairing(activity.unit, activity.pairing)
-    activity.full_clean()
-    activity._change_reason = f"管理员更正:{reason.strip()}"
-    activity.save()
-    if outcomes is not None:
-        _write_outcomes(activity, validate_outcomes(outcomes))
-    refresh_last_logged(activity.pairing_id)
-    return activity
+ACTIVITY_FIELDS = ("campaign", "date", "unit", "pairing", "category", "link_area", "title", "description",
+                   "participants")
+
+
+@batched
+def activity_correct(*, actor: User | None, activity: Activity, reason: str, expected_version: int | None = None,
+                     **changes) -> Activity:
+    """A county admin's (or superuser's) correction (更正) of a record, verified ones included:
+    the same validation as a submission, the review status kept, the reason in the history.
+    ``changes`` are any of ACTIVITY_FIELDS, ``organizers`` and ``outcomes``; the rest stay."""
+    unknown = set(changes) - {*ACTIVITY_FIELDS, "organizers", "outcomes"}
+    if unknown:
+        raise TypeError(f"activity_correct() got unexpected fields: {', '.join(sorted(unknown))}")
+    activity = _lock_activity(activity, None)
+    refuse(correction_refusals(actor, reason, activity.unit, changes.get("unit")))
+    _check_version(activity, expected_version)
+    values = {name: changes.get(name, getattr(activity, name)) for name in ACTIVITY_FIELDS}
+    return _activity_write(activity, created=False, organizers=changes.get("organizers"),
+                           outcomes=changes.get("outcomes"), history=correction_history(reason), **values)
 
 
 def _read_image(upload):
@@ -325,35 +406,46 @@ def activity_remove_photo(*, actor: User | None, photo: ActivityPhoto) -> None:
 
 # --- commitments ---------------------------------------------------------------------------------
 
-class StaleEdit(ValidationError):
-    """Someone else saved the record since this edit began (optimistic locking)."""
-
-
 def can_edit_commitment(user, commitment: Commitment) -> bool:
-    return can_log(user, commitment.unit, commitment.pairing)
+    """The committing unit's editors (not the other side of its pairing)."""
+    return can_edit_unit_records(user, commitment.unit)
 
 
-@transaction.atomic
+def commitment_refusals(actor, *, commitment: Commitment | None, unit: Unit) -> list[Refusal]:
+    """A commitment is its unit's: only that unit's editors record or change it (a bureau records
+    its own commitments for the pair, not the village's, and the other way round)."""
+    out = []
+    if commitment is not None and not can_edit_commitment(actor, commitment):
+        out.append(Refusal(RECORD, "您没有权限修改该承诺:承诺由承诺单位自己维护。"))
+    if not can_edit_unit_records(actor, unit):
+        out.append(Refusal("unit", "您没有权限为该单位登记承诺。"))
+    return out
+
+
+@batched
 def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, content: str, made_on,
                     commitment: Commitment | None = None, code: str | None = None, organization=None,
                     pairing=None, due_date=None, status: str = CommitmentStatus.PENDING, completed_on=None,
                     progress: str | None = None, evidence: str | None = None,
-                    expected_version: int | None = None) -> tuple[Commitment, bool]:
+                    expected_version: int | None = None, reason: str | None = None,
+                    correction: bool = False) -> tuple[Commitment, bool]:
     """Create or update a public commitment. ``expected_version`` (from the edit form) refuses a
-    save when someone else saved in between, so nobody silently overwrites anyone."""
+    save when someone else saved in between, so nobody silently overwrites anyone.
+    ``correction=True`` is a county admin's 更正 with a required ``reason``, kept in history."""
     if commitment is None and code:
         commitment = Commitment.objects.select_for_update(of=("self",)).filter(code=code).select_related("unit", "pairing").first()
     elif commitment is not None:
         commitment = Commitment.objects.select_for_update(of=("self",)).select_related("unit", "pairing").get(pk=commitment.pk)
     created = commitment is None
-    if not created:
-        if not can_edit_commitment(actor, commitment):
-            raise PermissionDenied("您没有权限修改该承诺。")
-        if expected_version is not None and expected_version != commitment.version:
-            raise StaleEdit("保存失败:在您编辑期间,这条承诺已被他人修改。您填写的内容仍保留在表单中,"
-                            "请查看最新版本后再决定如何保存。")
-    if not can_log(actor, unit, pairing):
-        raise PermissionDenied("您没有权限为该单位登记承诺。")
+    if correction:
+        if created:
+            raise ValidationError("只能更正已有的记录。")
+        refuse(correction_refusals(actor, reason, commitment.unit, unit))
+        reason = correction_history(reason)
+    refuse(commitment_refusals(actor, commitment=commitment, unit=unit))
+    if not created and expected_version is not None and expected_version != commitment.version:
+        raise StaleEdit("保存失败:在您编辑期间,这条承诺已被他人修改。您填写的内容仍保留在表单中,"
+                        "请查看最新版本后再决定如何保存。")
     _check_pairing(unit, pairing)
     if organization is not None and organization.unit_id != unit.pk:
         raise ValidationError({"organization": "承诺组织必须属于承诺单位。"})
@@ -380,7 +472,7 @@ def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, conte
     if not created:
         c.version += 1
     c.full_clean()
-    c._change_reason = "登记承诺" if created else "更新承诺"
+    c._change_reason = reason or ("登记承诺" if created else "更新承诺")
     c.save()
     for pid in {old_pairing_id, c.pairing_id}:
         refresh_last_logged(pid)
@@ -389,17 +481,37 @@ def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, conte
 
 # --- joint meetings ------------------------------------------------------------------------------
 
-@transaction.atomic
+def can_edit_meeting(user, meeting: JointMeeting) -> bool:
+    """The convening unit's editors (its minutes and decisions); members only see it."""
+    return can_edit_unit_records(user, meeting.host_unit)
+
+
+def meeting_refusals(actor, *, meeting: JointMeeting | None, host_unit: Unit) -> list[Refusal]:
+    out = []
+    if meeting is not None and not can_edit_meeting(actor, meeting):
+        out.append(Refusal(RECORD, "您没有权限修改该会议:会议由召集单位维护。"))
+    if not can_edit_unit_records(actor, host_unit):
+        out.append(Refusal("host_unit", "您没有权限为该单位登记联席会议。"))
+    return out
+
+
+@batched
 def meeting_save(*, actor: User | None, campaign: Campaign, held_on, host_unit: Unit, title: str,
                  meeting: JointMeeting | None = None, code: str | None = None, pairing=None,
-                 member_units=(), member_organizations=(), minutes: str = "") -> tuple[JointMeeting, bool]:
+                 member_units=(), member_organizations=(), minutes: str = "",
+                 reason: str | None = None, correction: bool = False) -> tuple[JointMeeting, bool]:
+    """Create or update a joint meeting; ``correction=True``: a county admin's 更正 with ``reason``."""
     if meeting is None and code:
-        meeting = JointMeeting.objects.filter(code=code).first()
+        meeting = JointMeeting.objects.select_for_update(of=("self",)).filter(code=code).select_related("host_unit").first()
+    elif meeting is not None:
+        meeting = JointMeeting.objects.select_for_update(of=("self",)).select_related("host_unit").get(pk=meeting.pk)
     created = meeting is None
-    if not created and not can_log(actor, meeting.host_unit, meeting.pairing):
-        raise PermissionDenied("您没有权限修改该会议。")
-    if not can_log(actor, host_unit, pairing):
-        raise PermissionDenied("您没有权限为该单位登记联席会议。")
+    if correction:
+        if created:
+            raise ValidationError("只能更正已有的记录。")
+        refuse(correction_refusals(actor, reason, meeting.host_unit, host_unit))
+        reason = correction_history(reason)
+    refuse(meeting_refusals(actor, meeting=meeting, host_unit=host_unit))
     _check_pairing(host_unit, pairing)
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": "会议日期不能晚于今天。"})
@@ -407,7 +519,7 @@ def meeting_save(*, actor: User | None, campaign: Campaign, held_on, host_unit: 
     m.campaign, m.held_on, m.host_unit, m.pairing, m.title, m.minutes = (
         campaign, held_on, host_unit, pairing, title, minutes)
     m.full_clean()
-    m._change_reason = "登记联席会议" if created else "修改联席会议"
+    m._change_reason = reason or ("登记联席会议" if created else "修改联席会议")
     m.save()
     m.member_units.set(member_units)
     m.member_organizations.set(member_organizations)
@@ -415,15 +527,15 @@ def meeting_save(*, actor: User | None, campaign: Campaign, held_on, host_unit: 
 
 
 def can_update_decision(user, decision: MeetingDecision) -> bool:
-    """The assigned unit's editors or whoever may record the meeting."""
-    return _allowed(user, decision.assigned_unit, EDITOR_ROLES) or can_log(
-        user, decision.meeting.host_unit, decision.meeting.pairing)
+    """A decision's follow-up is the assigned unit's: its editors report on it (the convening
+    unit assigns it, but does not report for the other side)."""
+    return can_edit_unit_records(user, decision.assigned_unit)
 
 
-@transaction.atomic
+@batched
 def decision_add(*, actor: User | None, meeting: JointMeeting, content: str, assigned_unit: Unit,
-                 deadline=None) -> MeetingDecision:
-    if not can_log(actor, meeting.host_unit, meeting.pairing):
+                 deadline=None, reason: str | None = None) -> MeetingDecision:
+    if not can_edit_meeting(actor, meeting):
         raise PermissionDenied("您没有权限为该会议添加议定事项。")
     paired = meeting.pairing is not None and assigned_unit.pk in (meeting.pairing.village_id,
                                                                   meeting.pairing.bureau_id)
@@ -433,39 +545,70 @@ def decision_add(*, actor: User | None, meeting: JointMeeting, content: str, ass
         raise ValidationError({"deadline": "完成时限不能早于会议日期。"})
     d = MeetingDecision(meeting=meeting, content=content, assigned_unit=assigned_unit, deadline=deadline)
     d.full_clean()
-    d._change_reason = "议定事项"
+    d._change_reason = reason or "议定事项"
     d.save()
     return d
 
 
-@transaction.atomic
+@batched
 def decision_update(*, actor: User | None, decision: MeetingDecision, status: str, result: str = "",
-                    done_on=None) -> MeetingDecision:
-    if not can_update_decision(actor, decision):
+                    done_on=None, reason: str | None = None, content: str | None = None, deadline=None,
+                    correction: bool = False) -> MeetingDecision:
+    """Report a decision's progress. ``correction=True`` (a county admin's 更正, ``reason``
+    required) may also change what was decided (``content``) and its ``deadline``."""
+    if correction:
+        refuse(correction_refusals(actor, reason, decision.assigned_unit, decision.meeting.host_unit))
+        reason = correction_history(reason)
+        if content is not None:
+            decision.content = content
+        if deadline and deadline < decision.meeting.held_on:
+            raise ValidationError({"deadline": "完成时限不能早于会议日期。"})
+        decision.deadline = deadline
+    elif not can_update_decision(actor, decision):
         raise PermissionDenied("您没有权限更新该议定事项。")
     if status == DecisionStatus.DONE and not done_on:
         raise ValidationError({"done_on": "已落实的事项请填写落实日期。"})
     decision.status, decision.result = status, result
     decision.done_on = done_on if status == DecisionStatus.DONE else None
     decision.full_clean()
-    decision._change_reason = "更新议定事项"
+    decision._change_reason = reason or "更新议定事项"
     decision.save()
     return decision
 
 
 # --- democratic appraisal tallies ----------------------------------------------------------------
 
-@transaction.atomic
+def can_record_survey(user, unit: Unit) -> bool:
+    return _allowed(user, unit, REVIEWER_ROLES)
+
+
+def survey_refusals(actor, *, survey: Survey | None, unit: Unit) -> list[Refusal]:
+    out = []
+    if survey is not None and not can_record_survey(actor, survey.unit):
+        out.append(Refusal(RECORD, "您没有权限修改该测评。"))
+    if not can_record_survey(actor, unit):
+        out.append(Refusal("unit", "只有县、乡工作人员可以登记民主测评票数。"))
+    return out
+
+
+@batched
 def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: str, held_on,
                 satisfied: int, basically_satisfied: int, dissatisfied: int, survey: Survey | None = None,
-                code: str | None = None) -> tuple[Survey, bool]:
-    """Record the ballot counts of an appraisal (county and township staff)."""
+                code: str | None = None, reason: str | None = None,
+                correction: bool = False) -> tuple[Survey, bool]:
+    """Record the ballot counts of an appraisal (county and township staff); ``correction=True``
+    is a county admin's 更正 with a required ``reason``."""
     if survey is None and code:
         survey = Survey.objects.select_for_update(of=("self",)).filter(code=code).select_related("unit").first()
+    elif survey is not None:
+        survey = Survey.objects.select_for_update(of=("self",)).select_related("unit").get(pk=survey.pk)
     created = survey is None
-    for u in (unit, None if created else survey.unit):
-        if u is not None and not _allowed(actor, u, REVIEWER_ROLES):
-            raise PermissionDenied("只有县、乡工作人员可以登记民主测评票数。")
+    if correction:
+        if created:
+            raise ValidationError("只能更正已有的记录。")
+        refuse(correction_refusals(actor, reason, survey.unit, unit))
+        reason = correction_history(reason)
+    refuse(survey_refusals(actor, survey=survey, unit=unit))
     if satisfied + basically_satisfied + dissatisfied == 0:
         raise ValidationError({"satisfied": "票数合计不能为0。"})
     if held_on > timezone.localdate():
@@ -474,6 +617,6 @@ def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: 
     s.campaign, s.unit, s.subject, s.held_on = campaign, unit, subject, held_on
     s.satisfied, s.basically_satisfied, s.dissatisfied = satisfied, basically_satisfied, dissatisfied
     s.full_clean()
-    s._change_reason = "登记测评" if created else "修改测评"
+    s._change_reason = reason or ("登记测评" if created else "修改测评")
     s.save()
     return s, created

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from organizations.models import Unit
 from pairings.models import Pairing
+from pairings.views_corrections import history_rows, require_correct, with_reason
 
 from . import activity_selectors as sel
 from . import services
@@ -33,7 +34,7 @@ from .forms_activities import (
     ReviewForm,
     activity_initial,
 )
-from .models import Activity, ActivityPhoto, ReviewStatus
+from .models import Activity, ActivityOutcome, ActivityPhoto, ReviewStatus
 
 PAGE_SIZE = 30
 THUMB_SIDE = 320
@@ -59,7 +60,7 @@ def _form_unit(request, units, activity=None):
     return sel.default_unit(request.user, units)
 
 
-def _activity_form(request, activity=None):
+def _activity_form(request, activity=None, correcting=False):
     user = request.user
     units = sel.loggable_units(user)
     unit = _form_unit(request, units, activity)
@@ -74,6 +75,8 @@ def _activity_form(request, activity=None):
     if request.method == "POST":
         form = ActivityForm(request.POST, request.FILES, **kwargs)
         formset = OrganizerFormSet(request.POST, prefix="org", organizer_choices=organizer_choices)
+        if activity is not None and not correcting:
+            form.fields["version"].required = True
     else:
         if activity is not None:
             initial, organizers = activity_initial(activity, indicators, organizer_choices)
@@ -88,6 +91,9 @@ def _activity_form(request, activity=None):
             organizers = sel.default_organizers(organizer_choices, unit, pairing)
         form = ActivityForm(initial=initial, **kwargs)
         formset = OrganizerFormSet(initial=organizers, prefix="org", organizer_choices=organizer_choices)
+    if correcting:
+        del form.fields["photos"]
+        with_reason(form)
     return form, formset
 
 
@@ -102,6 +108,7 @@ def _save(request, form, formset, activity=None):
                 link_area=data["link_area"], title=data["title"], description=data["description"],
                 participants=data["participants"], organizers=formset.organizers(),
                 outcomes=data["outcomes"], reason=None if activity is None else "修改后重新提交",
+                expected_version=data.get("version") if activity is not None else None,
             )
             photos = data.get("photos") or []
             if photos:
@@ -111,6 +118,8 @@ def _save(request, form, formset, activity=None):
                     form.add_error("photos", exc)
                     raise
     except ValidationError as exc:
+        if isinstance(exc, services.StaleEdit):
+            form.stale = True
         if "photos" not in form.errors:
             if hasattr(exc, "error_dict") and "organizers" in exc.error_dict:
                 formset._non_form_errors = formset.error_class(exc.error_dict.pop("organizers"))
@@ -130,15 +139,18 @@ def _check_photos(form, uploads):
             form.add_error("photos", exc)
 
 
-def _form_page(request, form, formset, activity=None):
+def _form_page(request, form, formset, activity=None, correcting=False):
     photos_lost = request.method == "POST" and bool(request.FILES.getlist("photos"))
     return render(request, "campaigns/activity_form.html", {
+        "correcting": correcting,
+        "stale": getattr(form, "stale", False),
+        "history": activity_history(activity) if correcting else None,
         "form": form,
         "formset": formset,
         "activity": activity,
         "unit": form.unit_obj,
         "photos": list(activity.photos.order_by("pk")) if activity is not None else [],
-        "draft_key": _draft_key(request.user, activity),
+        "draft_key": _draft_key(request.user, activity) + (":correct" if correcting else ""),
         "bound": form.is_bound,
         "photos_lost": photos_lost,
         "max_photo_bytes": services.PHOTO_MAX_BYTES,
@@ -165,7 +177,9 @@ def _scoped_activity(request, pk, queryset=None):
 def _editable(request, pk):
     activity = _scoped_activity(request, pk)
     if not services.can_edit_activity(request.user, activity):
-        raise PermissionDenied("该活动已审核锁定,或您没有修改权限。")
+        if activity.status == ReviewStatus.VERIFIED:
+            raise PermissionDenied("该活动已审核通过并锁定。如需更正,请县级组织部管理员在活动页面点“更正”并说明理由。")
+        raise PermissionDenied("您没有修改该活动的权限:活动由填报人和本单位的审核人员维护。")
     return activity
 
 
@@ -179,6 +193,35 @@ def activity_edit(request, pk):
             messages.success(request, f"已修改并重新提交活动“{saved.title}”。")
             return redirect("campaigns:activity_detail", pk=saved.pk)
     return _form_page(request, form, formset, activity)
+
+
+def activity_correct(request, pk):
+    """更正: a county admin (or superuser) corrects an activity, verified ones included, with a
+    required reason; its figures follow at once and the history shows the change and why."""
+    activity = _scoped_activity(request, pk)
+    require_correct(services.can_correct(request.user, activity.unit))
+    form, formset = _activity_form(request, activity, correcting=True)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        try:
+            services.activity_correct(
+                actor=request.user, activity=activity, reason=data["reason"],
+                expected_version=data.get("version"), campaign=data["campaign"], date=data["date"],
+                unit=data["unit"], pairing=data["pairing"], category=data["category"],
+                link_area=data["link_area"], title=data["title"], description=data["description"],
+                participants=data["participants"], organizers=formset.organizers(), outcomes=data["outcomes"])
+        except PermissionDenied as exc:
+            form.add_error("unit", str(exc))
+        except ValidationError as exc:
+            if isinstance(exc, services.StaleEdit):
+                form.stale = True
+            if hasattr(exc, "error_dict") and "organizers" in exc.error_dict:
+                formset._non_form_errors = formset.error_class(exc.error_dict.pop("organizers"))
+            form.add_service_error(exc)
+        else:
+            messages.success(request, f"已更正活动“{data['title']}”,理由已记入历史。")
+            return redirect("campaigns:activity_detail", pk=activity.pk)
+    return _form_page(request, form, formset, activity, correcting=True)
 
 
 @require_POST
@@ -268,13 +311,33 @@ def activity_detail(request, pk):
         "organizers": list(activity.organizers.all()),
         "outcomes": list(activity.outcomes.all()),
         "photos": list(activity.photos.all()),
-        "history": sel.activity_history(activity),
+        "history": activity_history(activity),
         "can_edit": services.can_edit_activity(request.user, activity),
+        "can_correct": services.can_correct(request.user, activity.unit),
         "can_review": can_review,
         "is_author": activity.author_id == request.user.pk,
-        "review_form": ReviewForm() if can_review else None,
+        "review_form": ReviewForm(initial={"version": activity.version}) if can_review else None,
         "clear_draft": request.session.pop(DRAFT_SESSION_KEY, None),
     })
+
+
+def activity_history(activity) -> list:
+    """The activity's history (who, when, why, what) with its outcome values' changes folded
+    into the save that wrote them (outcomes are written right after their activity)."""
+    rows = history_rows(activity)
+    if not rows:
+        return rows
+    last: dict[int, object] = {}
+    for h in ActivityOutcome.history.filter(activity_id=activity.pk).select_related("indicator").order_by(
+            "history_date", "history_id"):
+        before = last.get(h.indicator_id)
+        after = None if h.history_type == "-" else h.value
+        last[h.indicator_id] = after
+        owner = next((r for r in rows if r.history_date <= h.history_date), rows[-1])
+        name = h.indicator.name if h.indicator_id and h.indicator else "成效"
+        owner.changes.append((name, "—" if before is None else f"{before.normalize():f}",
+                              "—" if after is None else f"{after.normalize():f}"))
+    return rows
 
 
 def _next_url(request, default):
@@ -292,12 +355,19 @@ def activity_review(request, pk):
     form = ReviewForm(request.POST)
     detail = reverse("campaigns:activity_detail", args=[activity.pk])
     if not form.is_valid():
-        messages.error(request, "请选择“审核通过”或“退回修改”。")
+        if "version" in form.errors:
+            messages.error(request, "审核页面已过期,请重新打开该活动查看后再审核。")
+        else:
+            messages.error(request, "请选择“审核通过”或“退回修改”。")
         return redirect(detail)
     approve = form.cleaned_data["decision"] == "verify"
     try:
         services.activity_review(actor=request.user, activity=activity, approve=approve,
-                                 comment=form.cleaned_data["comment"])
+                                 comment=form.cleaned_data["comment"],
+                                 expected_version=form.cleaned_data["version"])
+    except services.StaleEdit as exc:
+        messages.error(request, ";".join(exc.messages))
+        return redirect(detail)
     except ValidationError as exc:
         messages.error(request, ";".join(exc.messages))
         return redirect(detail)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from organizations.models import AREA_KINDS, EDITOR_ROLES, Role, Unit
 from organizations.scoping import has_role_at, user_grants
 from pairings.models import Pairing
+from pairings.views_corrections import correction_page, history_rows, require_correct, with_reason
 
 from . import selectors_commitments as sel
 from .forms_commitments import (
@@ -27,25 +28,30 @@ from .forms_commitments import (
     CommitmentFilterForm,
     CommitmentForm,
     CommitmentStatusForm,
+    DecisionCorrectionForm,
     DecisionFilterForm,
     DecisionForm,
     DecisionUpdateForm,
     MeetingFilterForm,
     MeetingForm,
     PhaseForm,
+    SurveyCorrectionForm,
     add_service_error,
 )
-from .models import Campaign, Commitment, DecisionStatus, JointMeeting, Phase
+from .models import Campaign, Commitment, DecisionStatus, JointMeeting, Phase, Survey
 from .services import (
     StaleEdit,
     campaign_save,
+    can_correct,
     can_edit_commitment,
+    can_edit_meeting,
     can_log,
     can_update_decision,
     commitment_save,
     decision_add,
     decision_update,
     meeting_save,
+    survey_save,
 )
 
 PER_PAGE = 30
@@ -243,11 +249,38 @@ def _editable_commitment(request, pk):
 
 def commitment_detail(request, pk):
     commitment = _scoped_commitment(request, pk)
-    history = list(commitment.history.select_related("history_user").order_by("-history_date")[:10])
     return render(request, "campaigns/commitment_detail.html", {
-        "c": commitment, "history": history, "can_edit": can_edit_commitment(request.user, commitment),
-        "today": timezone.localdate(),
+        "c": commitment, "history": history_rows(commitment, 10),
+        "can_edit": can_edit_commitment(request.user, commitment),
+        "can_correct": can_correct(request.user, commitment.unit), "today": timezone.localdate(),
     })
+
+
+def commitment_correct(request, pk):
+    """更正 of a commitment by a county admin, with a required reason."""
+    commitment = _scoped_commitment(request, pk)
+    require_correct(can_correct(request.user, commitment.unit))
+    form = with_reason(CommitmentForm(request.POST or None, user=request.user, unit=commitment.unit,
+                                      instance=commitment))
+    extra = {}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason, version = data.pop("reason"), data.pop("version")
+        try:
+            commitment_save(actor=request.user, commitment=commitment, unit=commitment.unit, reason=reason,
+                            correction=True, expected_version=version, **data)
+        except StaleEdit:
+            extra = {"stale": True}
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已更正承诺,理由已记入历史。")
+            return redirect("campaigns:commitment_detail", pk=commitment.pk)
+    return correction_page(request, form=form, record=commitment, title="更正公开承诺",
+                           back_url=reverse("campaigns:commitment_detail", args=[commitment.pk]),
+                           back_label="承诺详情", extra=extra)
 
 
 def _stale(request, form, pk):
@@ -358,9 +391,32 @@ def _scoped_meeting(request, pk):
 
 def meeting_edit(request, pk):
     meeting = _scoped_meeting(request, pk)
-    if not can_log(request.user, meeting.host_unit, meeting.pairing):
-        raise PermissionDenied("您没有权限修改该会议。")
+    if not can_edit_meeting(request.user, meeting):
+        raise PermissionDenied("您没有权限修改该会议:会议由召集单位维护。")
     return _meeting_form(request, meeting.host_unit, meeting)
+
+
+def meeting_correct(request, pk):
+    """更正 of a joint meeting by a county admin, with a required reason."""
+    meeting = _scoped_meeting(request, pk)
+    require_correct(can_correct(request.user, meeting.host_unit))
+    form = with_reason(MeetingForm(request.POST or None, user=request.user, host=meeting.host_unit,
+                                   instance=meeting))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            meeting_save(actor=request.user, meeting=meeting, host_unit=meeting.host_unit, reason=reason,
+                         correction=True, **data)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已更正会议记录,理由已记入历史。")
+            return redirect("campaigns:meeting_detail", pk=meeting.pk)
+    return correction_page(request, form=form, record=meeting, title=f"更正联席会议:{meeting.title}",
+                           back_url=reverse("campaigns:meeting_detail", args=[meeting.pk]), back_label=meeting.title)
 
 
 def _meeting_form(request, host, meeting):
@@ -380,16 +436,18 @@ def _meeting_form(request, host, meeting):
 
 def _meeting_page(request, meeting, decision_form=None, status=200):
     user = request.user
-    may_log = can_log(user, meeting.host_unit, meeting.pairing)
+    may_log = can_edit_meeting(user, meeting)
     decisions = list(meeting.decisions.select_related("assigned_unit").order_by("deadline", "pk"))
     for d in decisions:
         d.meeting = meeting
         d.can_update = can_update_decision(user, d)
+        d.can_correct = can_correct(user, d.assigned_unit, meeting.host_unit)
     if may_log and decision_form is None:
         decision_form = DecisionForm(user=user, meeting=meeting)
     return render(request, "campaigns/meeting_detail.html", {
         "meeting": meeting, "decisions": decisions, "can_edit": may_log,
         "decision_form": decision_form if may_log else None,
+        "can_correct": can_correct(user, meeting.host_unit), "history": history_rows(meeting, 10),
         "member_units": list(meeting.member_units.order_by("depth", "name")),
         "member_organizations": list(meeting.member_organizations.select_related("unit")
                                      .order_by("unit__name", "kind", "name")),
@@ -404,7 +462,7 @@ def meeting_detail(request, pk):
 @require_POST
 def meeting_decision_add(request, pk):
     meeting = _scoped_meeting(request, pk)
-    if not can_log(request.user, meeting.host_unit, meeting.pairing):
+    if not can_edit_meeting(request.user, meeting):
         raise PermissionDenied("您没有权限为该会议添加议定事项。")
     form = DecisionForm(request.POST, user=request.user, meeting=meeting)
     if form.is_valid():
@@ -469,4 +527,54 @@ def decision_edit(request, pk):
             return redirect("campaigns:decision_list")
     return render(request, "campaigns/decision_form.html", {
         "form": form, "d": decision, "sees_meeting": sel.sees_meeting(request.user, decision.meeting),
+        "can_correct": can_correct(request.user, decision.assigned_unit, decision.meeting.host_unit),
+        "history": history_rows(decision, 10),
     })
+
+
+def decision_correct(request, pk):
+    """更正 of a meeting decision (what, deadline, follow-up) by a county admin, with a reason."""
+    decision = get_object_or_404(sel.decisions(request.user).select_related("meeting__host_unit"), pk=pk)
+    require_correct(can_correct(request.user, decision.assigned_unit, decision.meeting.host_unit))
+    form = with_reason(DecisionCorrectionForm(request.POST or None, instance=decision))
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision_update(actor=request.user, decision=decision, correction=True, **form.cleaned_data)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已更正议定事项,理由已记入历史。")
+            if sel.sees_meeting(request.user, decision.meeting):
+                return redirect(reverse("campaigns:meeting_detail", args=[decision.meeting_id]) + "#decisions")
+            return redirect("campaigns:decision_list")
+    return correction_page(request, form=form, record=decision, title="更正议定事项",
+                           back_url=reverse("campaigns:meeting_detail", args=[decision.meeting_id]) + "#decisions",
+                           back_label=decision.meeting.title)
+
+
+# --- democratic appraisal tallies (民主测评): their page is their correction --------------------------
+
+def survey_correct(request, pk):
+    """更正 of an appraisal's ballot counts by a county admin, with a required reason."""
+    survey = get_object_or_404(Survey.objects.for_user(request.user).select_related("unit", "campaign"), pk=pk)
+    require_correct(can_correct(request.user, survey.unit))
+    form = with_reason(SurveyCorrectionForm(request.POST or None, instance=survey))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            survey_save(actor=request.user, survey=survey, campaign=survey.campaign, unit=survey.unit,
+                        reason=reason, correction=True, **data)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "已更正测评票数,理由已记入历史。")
+            return redirect("campaigns:survey_correct", pk=survey.pk)
+    return correction_page(request, form=form, record=survey,
+                           title=f"更正民主测评:{survey.unit.name} {survey.get_subject_display()} {survey.held_on:%Y-%m-%d}",
+                           back_url=reverse("campaigns:campaign_detail", args=[survey.campaign_id]),
+                           back_label=survey.campaign.name)

@@ -369,10 +369,18 @@ class HelpPairForm(forms.Form):
 
         cleaned = super().clean()
         village, pairing = cleaned.get("village"), cleaned.get("pairing")
+        member_unit = cleaned.get("member_unit")
+        if (village and pairing and member_unit is None and not can_edit_help_pair(self.user, village, pairing)
+                and can_edit_help_pair(self.user, village, pairing, pairing.bureau)):
+            # The bureau's liaison records its own members' help pairs for the pair.
+            cleaned["member_unit"] = member_unit = pairing.bureau
         if village and pairing and pairing.village_id != village.pk:
             self.add_error("pairing", "所选结对不属于该村。")
-        elif village and not can_edit_help_pair(self.user, village, pairing):
-            self.add_error("pairing", "请选择本单位与该村的结对。")
+        elif village and not can_edit_help_pair(self.user, village, pairing, member_unit):
+            if pairing is not None and can_edit_help_pair(self.user, village, pairing, pairing.bureau):
+                self.add_error("member_unit", "结对单位只能登记本单位党员的帮扶对子,党员所在单位请选本单位。")
+            else:
+                self.add_error("pairing", "请选择本单位与该村的结对。")
         return cleaned
 
 

@@ -34,7 +34,7 @@ from .models import (
     InspectionMethod,
     Pairing,
 )
-from .services import can_manage_pairing, can_record_inspection, inspection_save, pairing_save
+from .services import RECORD, Refusal, can_manage_pairing, inspection_refusals, inspection_save, pairing_save
 
 CAMPAIGN_COLUMN_HELP = "所属活动的代码(活动须已导入),如bjlbc-2024。"
 
@@ -42,6 +42,14 @@ CAMPAIGN_COLUMN_HELP = "所属活动的代码(活动须已导入),如bjlbc-2024�
 def _kinds_text(kinds) -> str:
     labels = dict(UnitKind.choices)
     return "、".join(str(labels[k]) for k in kinds)
+
+
+def report_refusals(row: Row, refusals: list[Refusal], columns: dict[str, str], code_column: str = "code") -> None:
+    """Put a service's refusals (``<kind>_refusals``) on the row: the stored record's on the
+    code column, the others on the column of their field, so an import is refused exactly
+    where and why the web form would be."""
+    for r in refusals:
+        row.error(code_column if r.field == RECORD else columns.get(r.field, code_column), r.message)
 
 
 def _county_admin(ctx: Context, unit) -> bool:
@@ -216,12 +224,11 @@ class InspectionImport(ImportKind):
 
     def check(self, row: Row, ctx: Context) -> None:
         existing = row.existing
-        if existing is not None and ctx.restricted and not can_record_inspection(ctx.actor, existing.unit):
-            row.error("code", "只有督查人员或县级组织部管理员可以修改该督查记录。")
         ctx.ref(row, "campaign")
         unit = ctx.ref(row, "unit_code")
-        if unit is not None and ctx.restricted and not can_record_inspection(ctx.actor, unit):
-            row.error("unit_code", f"只有督查人员或县级组织部管理员可以登记“{unit.name}”的督查走访。")
+        if unit is not None or existing is not None:
+            report_refusals(row, inspection_refusals(ctx.actor, inspection=existing, unit=unit or existing.unit),
+                            self.field_columns)
         pairing = ctx.ref(row, "pairing_code") if row.has("pairing_code") else (
             existing.pairing if existing is not None else None)
         if pairing is not None and unit is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):

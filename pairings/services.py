@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from organizations import batching, records
+from organizations.batching import batched
 from organizations.models import EDITOR_ROLES, Role, Unit, User
 from organizations.scoping import has_role_at
 
@@ -43,6 +47,67 @@ def _require(actor, unit, roles, message="您没有权限进行此操作。"):
         raise PermissionDenied(message)
 
 
+# --- the write rules, shared by the web, the admin and the importers -----------------------------
+#
+# Each record kind has a ``<kind>_refusals(actor, ...)`` function listing why a write would be
+# refused; its service raises the first one (``refuse``) and its importer reports every one on
+# its row and column, so an import obeys exactly the rules of the web form.
+#
+# Ownership: a record belongs to its own unit (an activity's or commitment's ``unit``, a meeting's
+# ``host_unit``, a decision's ``assigned_unit``, a help pair's village, or the pairing's bureau
+# when the helping member comes from it). Editing needs an editor role over that unit (which
+# township staff and county admins hold over everything below them). Being the other side of a
+# pairing lets you see the pair's records and log your own for it, never edit the other side's.
+
+RECORD = "record"  # a refusal about the stored record itself (locked, not yours)
+CORRECTION_ROLES = (Role.COUNTY_ADMIN,)
+REASON_MAX_LENGTH = 90  # "更正:" + reason fits the history's 100-character change reason
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a write is refused. ``field`` is RECORD or the model field the problem lies on;
+    ``denied`` is a missing permission (PermissionDenied) rather than a rule (ValidationError)."""
+
+    field: str
+    message: str
+    denied: bool = True
+
+
+def refuse(refusals: Iterable[Refusal]) -> None:
+    """Raise the first refusal, rules (a lock) before permissions, as the service's exception."""
+    for r in sorted(refusals, key=lambda r: r.denied):
+        if r.denied:
+            raise PermissionDenied(r.message)
+        raise ValidationError(r.message if r.field == RECORD else {r.field: r.message})
+
+
+def can_edit_unit_records(user, unit: Unit) -> bool:
+    """The owner rule: an editor role over the record's unit (or a manager role above it)."""
+    return _allowed(user, unit, EDITOR_ROLES)
+
+
+def can_correct(user, *units: Unit) -> bool:
+    """Corrections (更正) of records, verified ones included: county admins over every unit
+    involved, and superusers."""
+    return all(_allowed(user, u, CORRECTION_ROLES) for u in units if u is not None)
+
+
+def correction_refusals(actor, reason: str | None, *units: Unit) -> list[Refusal]:
+    out = []
+    if not can_correct(actor, *units):
+        out.append(Refusal(RECORD, "只有县级组织部管理员可以更正记录。"))
+    if not (reason or "").strip():
+        out.append(Refusal("reason", "更正记录必须说明理由。", denied=False))
+    elif len(reason.strip()) > REASON_MAX_LENGTH:
+        out.append(Refusal("reason", f"更正理由请不超过{REASON_MAX_LENGTH}个字。", denied=False))
+    return out
+
+
+def correction_history(reason: str) -> str:
+    return f"更正:{reason.strip()}"
+
+
 def new_code(prefix: str, day: dt.date | None = None) -> str:
     """A code for a record entered on the web (imports bring their own)."""
     day = day or timezone.localdate()
@@ -63,12 +128,26 @@ def can_log_for_pairing(user, pairing: Pairing) -> bool:
 
 
 def refresh_last_logged(pairing_id) -> None:
-    """Recompute ``last_logged_on`` from the ledger (after any write of a linked record)."""
-    if pairing_id:
-        Pairing.objects.filter(pk=pairing_id).update(last_logged_on=ledger.last_logged(pairing_id))
+    """Recompute ``last_logged_on`` from the ledger (after any write of a linked record). Inside a
+    batch (an import) once per pairing at its end, so the pairing rows are locked for moments,
+    not for the whole import."""
+    if not pairing_id:
+        return
+    if batching.active():
+        batching.defer("pairings-last-logged", pairing_id)
+    else:
+        _refresh_last_logged({pairing_id})
 
 
-@transaction.atomic
+def _refresh_last_logged(pairing_ids) -> None:
+    for pid in sorted(pairing_ids):
+        Pairing.objects.filter(pk=pid).update(last_logged_on=ledger.last_logged(pid))
+
+
+batching.register_flusher("pairings-last-logged", _refresh_last_logged)
+
+
+@batched
 def pairing_save(*, actor: User | None, code: str, campaign, bureau: Unit, village: Unit, start_date,
                  end_date=None, bureau_contact: str | None = None, bureau_phone: str | None = None,
                  village_contact: str | None = None, village_phone: str | None = None,
@@ -88,6 +167,7 @@ def pairing_save(*, actor: User | None, code: str, campaign, bureau: Unit, villa
         errors["village"] = "结对对象必须是行政村或社区。"
     if errors:
         raise ValidationError(errors)
+    old_sides = None if created else (pairing.village_id, pairing.bureau_id)
     pairing = pairing or Pairing(code=code)
     pairing.campaign, pairing.bureau, pairing.village = campaign, bureau, village
     pairing.start_date, pairing.end_date = start_date, end_date
@@ -102,10 +182,17 @@ def pairing_save(*, actor: User | None, code: str, campaign, bureau: Unit, villa
     pairing.full_clean()
     pairing._change_reason = reason or ("建立结对" if created else "修改结对")
     pairing.save()
+    if old_sides is not None:
+        # Records of the pair that stood at a replaced side move to the new one; the pairing's
+        # save re-scopes the rest (records.py), all in this transaction.
+        for old_id, new_unit in zip(old_sides, (village, bureau), strict=True):
+            if old_id != new_unit.pk:
+                records.move_pairing_side(pairing.pk, old_id, new_unit.pk,
+                                          f"结对“{pairing.code}”调整为“{new_unit.name}”,记录随之调整")
     return pairing, created
 
 
-@transaction.atomic
+@batched
 def pairing_end(*, actor: User | None, pairing: Pairing, end_date, reason: str = "结束结对") -> Pairing:
     if not can_manage_pairing(actor, pairing):
         raise PermissionDenied("您没有权限结束该结对。")
@@ -122,14 +209,14 @@ def pairing_end(*, actor: User | None, pairing: Pairing, end_date, reason: str =
 @transaction.atomic
 def contact_point_save(*, actor: User | None, contact_point: ContactPoint | None = None, leader_name: str,
                        unit: Unit, leader_title: str = "", user: User | None = None, campaign=None,
-                       since=None, notes: str = "") -> ContactPoint:
+                       since=None, notes: str = "", reason: str | None = None) -> ContactPoint:
     _require(actor, unit, (Role.COUNTY_ADMIN,), "只有县级组织部管理员可以设置领导联系点。")
     created = contact_point is None
     cp = contact_point or ContactPoint.objects.filter(leader_name=leader_name, unit=unit).first() or ContactPoint()
     cp.leader_name, cp.leader_title, cp.user, cp.unit = leader_name, leader_title, user, unit
     cp.campaign, cp.since, cp.notes = campaign, since, notes
     cp.full_clean()
-    cp._change_reason = "设置联系点" if created else "修改联系点"
+    cp._change_reason = reason or ("设置联系点" if created else "修改联系点")
     cp.save()
     return cp
 
@@ -138,19 +225,36 @@ def can_record_inspection(user, unit: Unit) -> bool:
     return _allowed(user, unit, SUPERVISOR_ROLES)
 
 
-@transaction.atomic
+def inspection_refusals(actor, *, inspection: Inspection | None, unit: Unit) -> list[Refusal]:
+    """Who may write an inspection: supervisors (inspectors, county admins) over its place."""
+    out = []
+    if inspection is not None and not can_record_inspection(actor, inspection.unit):
+        out.append(Refusal(RECORD, "只有督查人员或县级组织部管理员可以修改该督查记录。"))
+    if not can_record_inspection(actor, unit):
+        out.append(Refusal("unit", "只有督查人员或县级组织部管理员可以登记督查走访。"))
+    return out
+
+
+@batched
 def inspection_save(*, actor: User | None, inspection: Inspection | None = None, code: str | None = None,
                     campaign, unit: Unit, held_on, kind: str, pairing: Pairing | None = None,
                     contact_point: ContactPoint | None = None, method: str = "", visitors: int = 1,
-                    inspector: str = "", findings: str = "", reason: str | None = None
-                    ) -> tuple[Inspection, bool]:
-    """Record a leader's visit or an inspection (create, or update by ``code``/instance)."""
+                    inspector: str = "", findings: str = "", reason: str | None = None,
+                    correction: bool = False) -> tuple[Inspection, bool]:
+    """Record a leader's visit or an inspection (create, or update by ``code``/instance).
+    ``correction=True`` is a county admin's 更正 of a stored record: ``reason`` is required and
+    kept in its history."""
     if inspection is None and code:
         inspection = Inspection.objects.select_for_update(of=("self",)).filter(code=code).select_related("unit").first()
+    elif inspection is not None:
+        inspection = Inspection.objects.select_for_update(of=("self",)).select_related("unit").get(pk=inspection.pk)
     created = inspection is None
-    if not created:
-        _require(actor, inspection.unit, SUPERVISOR_ROLES, "您没有权限修改该督查记录。")
-    _require(actor, unit, SUPERVISOR_ROLES, "只有督查人员或县级组织部管理员可以登记督查走访。")
+    if correction:
+        if created:
+            raise ValidationError("只能更正已有的记录。")
+        refuse(correction_refusals(actor, reason, inspection.unit, unit))
+        reason = correction_history(reason)
+    refuse(inspection_refusals(actor, inspection=inspection, unit=unit))
     if pairing is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
         raise ValidationError({"pairing": "走访地点必须是该结对的村或帮建单位。"})
     if held_on > timezone.localdate():
@@ -179,9 +283,9 @@ def can_follow_up(user, item: RectificationItem) -> bool:
             or _allowed(user, item.inspection.unit, SUPERVISOR_ROLES))
 
 
-@transaction.atomic
+@batched
 def rectification_create(*, actor: User | None, inspection: Inspection, description: str,
-                         responsible_unit: Unit, deadline) -> RectificationItem:
+                         responsible_unit: Unit, deadline, reason: str | None = None) -> RectificationItem:
     _require(actor, inspection.unit, SUPERVISOR_ROLES, "只有督查人员或县级组织部管理员可以提出整改事项。")
     _require(actor, responsible_unit, SUPERVISOR_ROLES + (Role.TOWNSHIP_STAFF,),
              "责任单位不在您的督查范围内。")
@@ -190,16 +294,16 @@ def rectification_create(*, actor: User | None, inspection: Inspection, descript
     item = RectificationItem(inspection=inspection, description=description,
                              responsible_unit=responsible_unit, deadline=deadline, created_by=actor)
     item.full_clean()
-    item._change_reason = "提出整改事项"
+    item._change_reason = reason or "提出整改事项"
     item.save()
     refresh_last_logged(inspection.pairing_id)
     return item
 
 
-@transaction.atomic
+@batched
 def rectification_update(*, actor: User | None, item: RectificationItem, progress: str,
                          status: str = RectificationStatus.IN_PROGRESS,
-                         deadline=None) -> RectificationItem:
+                         deadline=None, reason: str | None = None) -> RectificationItem:
     """Report progress (and, for supervisors, move the deadline)."""
     if not can_follow_up(actor, item):
         raise PermissionDenied("您没有权限更新该整改事项。")
@@ -212,14 +316,14 @@ def rectification_update(*, actor: User | None, item: RectificationItem, progres
         item.deadline = deadline
     item.progress, item.status = progress, status
     item.full_clean()
-    item._change_reason = "更新整改进展"
+    item._change_reason = reason or "更新整改进展"
     item.save()
     return item
 
 
-@transaction.atomic
-def rectification_close(*, actor: User | None, item: RectificationItem, closed_on, evidence: str
-                        ) -> RectificationItem:
+@batched
+def rectification_close(*, actor: User | None, item: RectificationItem, closed_on, evidence: str,
+                        reason: str | None = None) -> RectificationItem:
     """Close (销号) an item with evidence of what was done."""
     if not can_follow_up(actor, item):
         raise PermissionDenied("您没有权限为该整改事项销号。")
@@ -232,7 +336,7 @@ def rectification_close(*, actor: User | None, item: RectificationItem, closed_o
     item.status, item.closed_on, item.evidence, item.closed_by = (
         RectificationStatus.CLOSED, closed_on, evidence.strip(), actor)
     item.full_clean()
-    item._change_reason = "整改销号"
+    item._change_reason = reason or "整改销号"
     item.save()
     refresh_last_logged(item.inspection.pairing_id)
     return item
@@ -240,24 +344,43 @@ def rectification_close(*, actor: User | None, item: RectificationItem, closed_o
 
 # --- help pairs ----------------------------------------------------------------------------------
 
-def can_edit_help_pair(user, village: Unit, pairing: Pairing | None) -> bool:
-    return _allowed(user, village, EDITOR_ROLES) or (
-        pairing is not None and _allowed(user, pairing.bureau, (Role.BUREAU_LIAISON,)))
+def help_pair_owner(village: Unit, pairing: Pairing | None, member_unit: Unit | None) -> Unit:
+    """A help pair is its village's, unless its Party member comes from the pairing's bureau:
+    then it is the bureau's (the bureau logs its own members' help pairs for the pair)."""
+    if pairing is not None and member_unit is not None and member_unit.path.startswith(pairing.bureau.path):
+        return pairing.bureau
+    return village
 
 
-@transaction.atomic
+def can_edit_help_pair(user, village: Unit, pairing: Pairing | None, member_unit: Unit | None = None) -> bool:
+    """Editors over the owner (``help_pair_owner``): the village edits the village's help
+    pairs, the bureau its own members' ones; neither side edits the other's."""
+    return can_edit_unit_records(user, help_pair_owner(village, pairing, member_unit))
+
+
+def help_pair_refusals(actor, *, help_pair: HelpPair | None, village: Unit, pairing: Pairing | None,
+                       member_unit: Unit | None) -> list[Refusal]:
+    out = []
+    if help_pair is not None and not can_edit_help_pair(actor, help_pair.village, help_pair.pairing,
+                                                        help_pair.member_unit):
+        out.append(Refusal(RECORD, "您没有权限修改该帮扶对子(帮扶对子由所属一方维护)。"))
+    if not can_edit_help_pair(actor, village, pairing, member_unit):
+        out.append(Refusal("village", "您没有权限为该村登记帮扶对子;结对单位只能登记本单位党员的帮扶对子。"))
+    return out
+
+
+@batched
 def help_pair_save(*, actor: User | None, help_pair: HelpPair | None = None, code: str | None = None,
                    village: Unit, member_name: str, household_name: str, household_kind: str,
                    started_on, pairing: Pairing | None = None, member_unit: Unit | None = None,
-                   measures: str = "", status: str | None = None) -> tuple[HelpPair, bool]:
+                   measures: str = "", status: str | None = None,
+                   reason: str | None = None) -> tuple[HelpPair, bool]:
     if help_pair is None and code:
         help_pair = HelpPair.objects.select_for_update(of=("self",)).filter(code=code).select_related(
-            "village", "pairing__bureau").first()
+            "village", "member_unit", "pairing__bureau").first()
     created = help_pair is None
-    if not created and not can_edit_help_pair(actor, help_pair.village, help_pair.pairing):
-        raise PermissionDenied("您没有权限修改该帮扶对子。")
-    if not can_edit_help_pair(actor, village, pairing):
-        raise PermissionDenied("您没有权限为该村登记帮扶对子。")
+    refuse(help_pair_refusals(actor, help_pair=help_pair, village=village, pairing=pairing,
+                              member_unit=member_unit))
     if pairing is not None and pairing.village_id != village.pk:
         raise ValidationError({"pairing": "所选结对不属于该村。"})
     old_pairing_id = None if created else help_pair.pairing_id
@@ -268,7 +391,7 @@ def help_pair_save(*, actor: User | None, help_pair: HelpPair | None = None, cod
     if status is not None:
         hp.status = status
     hp.full_clean()
-    hp._change_reason = "登记帮扶对子" if created else "修改帮扶对子"
+    hp._change_reason = reason or ("登记帮扶对子" if created else "修改帮扶对子")
     hp.save()
     for pid in {old_pairing_id, hp.pairing_id}:
         refresh_last_logged(pid)

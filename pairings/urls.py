@@ -28,6 +28,7 @@ urlpatterns += [
     path("inspections/new/", sv.inspection_create, name="inspection_create"),
     path("inspections/<int:pk>/", sv.inspection_detail, name="inspection_detail"),
     path("inspections/<int:pk>/edit/", sv.inspection_edit, name="inspection_edit"),
+    path("inspections/<int:pk>/correct/", sv.inspection_correct, name="inspection_correct"),
     path("inspections/<int:pk>/rectifications/new/", sv.rectification_create, name="rectification_create"),
     path("rectifications/", sv.rectification_list, name="rectification_list"),
     path("rectifications/overdue/", sv.rectification_overdue, name="rectification_overdue"),

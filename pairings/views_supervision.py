@@ -43,6 +43,7 @@ from .models import (
     RectificationItem,
 )
 from .supervision_filters import HelpPairFilterForm, InspectionFilterForm, RectificationFilterForm
+from .views_corrections import correction_page, history_rows, require_correct, with_reason
 
 PER_PAGE = 30
 
@@ -163,8 +164,29 @@ def inspection_detail(request, pk):
     can_record = services.can_record_inspection(request.user, inspection.unit)
     return _render(request, "pairings/inspection_detail.html", {
         "inspection": inspection, "items": items, "can_edit": can_record, "can_add_item": can_record,
-        "tab": "inspections",
+        "can_correct": services.can_correct(request.user, inspection.unit),
+        "history": history_rows(inspection, 10), "tab": "inspections",
     })
+
+
+def inspection_correct(request, pk):
+    """更正 of an inspection record by a county admin, with a required reason."""
+    inspection = _inspection(request, pk)
+    require_correct(services.can_correct(request.user, inspection.unit))
+    form = with_reason(InspectionForm(request.POST or None, user=request.user, instance=inspection))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.inspection_save(actor=request.user, inspection=inspection, correction=True, **form.cleaned_data)
+        except PermissionDenied as e:
+            form.add_error(None, str(e))
+        except ValidationError as e:
+            add_service_error(form, e)
+        else:
+            messages.success(request, "已更正督查记录,理由已记入历史。")
+            return redirect("pairings:inspection_detail", pk=inspection.pk)
+    return correction_page(request, form=form, record=inspection, title="更正督查走访记录",
+                           back_url=reverse("pairings:inspection_detail", args=[inspection.pk]),
+                           back_label=f"{inspection.held_on:%Y-%m-%d} {inspection.unit.name}")
 
 
 def inspection_create(request):
@@ -310,7 +332,7 @@ def helppair_list(request):
         total=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in HelpStatus.values})
     page = _page(request, qs)
     for hp in page.object_list:
-        hp.can_edit = services.can_edit_help_pair(request.user, hp.village, hp.pairing)
+        hp.can_edit = services.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit)
     d = form.cleaned_data if form.is_bound else {}
     return _render(request, "pairings/helppair_list.html", {
         "page": page, "filter": form, "total": counts["total"], "statuses": HelpStatus.choices,
@@ -338,7 +360,7 @@ def _helppair(request, pk):
 
 def helppair_edit(request, pk):
     hp = _helppair(request, pk)
-    if not services.can_edit_help_pair(request.user, hp.village, hp.pairing):
+    if not services.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit):
         raise PermissionDenied("您没有权限修改该帮扶对子。")
     return _helppair_form(request, hp, None)
 
@@ -360,7 +382,7 @@ def _helppair_form(request, hp, village):
 def helppair_status(request, pk):
     """Change only the status (帮扶中 / 已脱困 / 已结束) from the list."""
     hp = _helppair(request, pk)
-    if not services.can_edit_help_pair(request.user, hp.village, hp.pairing):
+    if not services.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit):
         raise PermissionDenied("您没有权限修改该帮扶对子。")
     form = HelpPairStatusForm(request.POST)
     if form.is_valid():

@@ -303,7 +303,7 @@ def test_author_edits_a_returned_record_and_it_is_resubmitted(client, w):
     assert "请补充参加人数" in r.text and r.context["form"]["outcome_households_visited"].value() == "5"
     assert r.context["form"]["title"].value() == "主题党日"
     data = form_data(w, title="主题党日(补充)", participants="41", outcome_households_visited="6",
-                     **{"org-TOTAL_FORMS": "1"})
+                     version=r.context["form"]["version"].value(), **{"org-TOTAL_FORMS": "1"})
     data["photos"] = [upload("more.jpg")]
     r = client.post(url("activity_edit", a.pk), data)
     assert r.status_code == 302

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 import campaigns.importers_activities  # noqa: F401  (registers the kind)
 from campaigns.models import Activity, ActivityOutcome, Indicator, IndicatorKind, ReviewStatus
-from campaigns.services import activity_review
+from campaigns.services import LOCK_MESSAGE, activity_review
 from organizations.importing import get_kind, run_import, template_bytes
 from tests.campaigns.activity_world import World, days, media  # noqa: F401
 
@@ -93,7 +93,14 @@ def test_reimporting_the_same_file_changes_nothing_and_a_change_updates(w):
     assert run(good(w)).written
     again = run(good(w))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    # Imported figures are verified, so locked: a changed row is refused, even for the system.
     changed = good(w).replace(b"35,12,2500.5", b"36,12,2500.5")
+    result = run(changed)
+    assert not result.written and [(r, c) for r, c, _ in errors(result)] == [(2, "code")]
+    assert "更正" in errors(result)[0][2]
+    assert Activity.objects.get(code="A1").participants == 35
+    # A record still awaiting review is updated (and, by the system, verified).
+    Activity.objects.filter(code="A1").update(status=ReviewStatus.SUBMITTED)
     result = run(changed)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
     assert Activity.objects.get(code="A1").participants == 36
@@ -102,6 +109,7 @@ def test_reimporting_the_same_file_changes_nothing_and_a_change_updates(w):
 
 def test_outcome_columns_left_out_keep_their_values_and_empty_cells_clear_them(w):
     assert run(good(w, 1)).written
+    Activity.objects.filter(code="A1").update(status=ReviewStatus.SUBMITTED)  # not yet locked
     header = "code,campaign,date,unit_code,pairing_code,category,title,participants,relief_money"
     v = w.villages[0].code
     result = run(csv(f"A1,bjlbc,{days(-30)},{v},P1,org_life,七一主题党日,35,", header=header))
@@ -160,19 +168,51 @@ def test_a_village_secretary_cannot_import_verified_figures(w):
     assert errors(result) == [(2, "unit_code", f"只有县、乡审核人员可以导入“{w.villages[0].name}”的活动。")]
 
 
-def test_a_verified_record_is_locked_for_who_cannot_verify_it(w):
+def test_a_verified_record_is_locked_for_every_importer(w):
     a = w.log(title="网上填报")
     activity_review(actor=w.users["township"], activity=a, approve=True)
     line = f"{a.code},bjlbc,{a.date},{w.villages[0].code},P1,org_life,改名,10,,"
-    result = run(csv(line), actor=w.users["village"])
-    assert (2, "code", "该活动已审核通过并锁定,不能通过导入修改。") in errors(result)
-    # A reviewer of the unit may correct it by import; the record stays verified.
+    for actor in (w.users["village"], w.users["township"], w.users["county"], None):
+        result = run(csv(line), actor=actor)
+        assert not result.written
+        assert (2, "code", LOCK_MESSAGE) in errors(result), actor
     result = run(csv(line), actor=w.users["township2"])
     assert errors(result) and not result.written  # not in township2's scope
-    result = run(csv(line), actor=w.users["township"])
-    assert result.written and result.updated == 1
     a.refresh_from_db()
-    assert (a.title, a.status) == ("改名", ReviewStatus.VERIFIED)
+    assert (a.title, a.status) == ("网上填报", ReviewStatus.VERIFIED)
+    # The same file again (nothing would change) passes: a re-import is idempotent.
+    same = f"{a.code},bjlbc,{a.date},{w.villages[0].code},P1,org_life,网上填报,0,,"
+    assert run(csv(same)).unchanged == 1
+
+
+def test_importing_verified_over_a_submitted_record_is_reviewing_it(w):
+    """Verified rows over somebody else's submitted record review it (can_review); over one's
+    own it is refused, each with row and column, and nothing is written."""
+    theirs = w.log(title="村里填报")
+    own = w.log(actor="township", title="乡镇自己填报")
+    line = "{code},bjlbc,{date},{unit},P1,org_life,{title},10,,"
+    t = w.users["township"]
+    result = run(csv(line.format(code=own.code, date=own.date, unit=w.villages[0].code, title="改"),
+                     line.format(code=theirs.code, date=theirs.date, unit=w.villages[0].code, title="核实后")),
+                 actor=t)
+    assert not result.written
+    assert [(r, c) for r, c, _ in errors(result)] == [(2, "code")]
+    assert "不能审核自己填报的活动" in errors(result)[0][2]
+    result = run(csv(line.format(code=theirs.code, date=theirs.date, unit=w.villages[0].code, title="核实后")),
+                 actor=t)
+    assert result.written, errors(result)
+    theirs.refresh_from_db()
+    assert (theirs.title, theirs.status, theirs.reviewed_by, theirs.author) == (
+        "核实后", ReviewStatus.VERIFIED, t, w.users["village"])
+    # New rows imported by a reviewer are their own entry of reviewed figures.
+    result = run(csv(f"N1,bjlbc,{days(-3)},{w.villages[0].code},P1,org_life,纸质台账,8,,"), actor=t)
+    assert result.written
+    new = Activity.objects.get(code="N1")
+    assert (new.status, new.author, new.reviewed_by) == (ReviewStatus.VERIFIED, t, t)
+    # The bureau's liaison (other side of the pairing) cannot touch the village's record.
+    result = run(csv(line.format(code=own.code, date=own.date, unit=w.villages[0].code, title="改")),
+                 actor=w.users["bureau"])
+    assert not result.written and errors(result)
 
 
 def test_a_code_taken_outside_the_scope_is_not_revealed(w):
@@ -208,8 +248,9 @@ def test_validation_uses_bulk_lookups(w):
 
     count(1)  # the actor's grants are loaded once and cached on the user
     assert count(3) == count(60)
-    # And with existing records to compare against.
+    # And with existing records (awaiting review, so not locked) to compare against.
     assert run(csv(*[f"D{i},bjlbc,{days(-3)},{w.villages[0].code},P1,org_life,活动{i},5,1," for i in range(60)])).written
+    Activity.objects.filter(code__startswith="D").update(status=ReviewStatus.SUBMITTED)
     assert count(3) == count(60)
 
 

@@ -35,8 +35,12 @@ def queue(client, **params):
     return r
 
 
-def review(client, activity, decision, comment="", next_url=None):
-    data = {"decision": decision, "comment": comment}
+def review(client, activity, decision, comment="", next_url=None, version=None):
+    """Post the review form as the page does: with the version the reviewer saw (the current one
+    unless ``version`` says otherwise)."""
+    if version is None:
+        version = Activity.objects.filter(pk=activity.pk).values_list("version", flat=True).first() or 1
+    data = {"decision": decision, "comment": comment, "version": version}
     if next_url is not None:
         data["next"] = next_url
     return client.post(url("activity_review", activity.pk), data)

@@ -77,10 +77,14 @@ def test_who_may_record_commitments(w):
     assert w.commit(actor=u["township"]).pk
     assert w.commit(actor=u["county"]).pk
     assert w.commit(unit=w.bureau, actor=u["bureau"]).pk
-    # The bureau's liaison may record for the paired village only through the pairing.
-    assert w.commit(actor=u["bureau"], pairing=w.pairing).pk
+    assert w.commit(unit=w.bureau, actor=u["bureau"], pairing=w.pairing).pk  # its own, for the pair
+    # A commitment is its unit's: the bureau's liaison does not commit for the paired village.
+    with pytest.raises(PermissionDenied):
+        w.commit(actor=u["bureau"], pairing=w.pairing)
     with pytest.raises(PermissionDenied):
         w.commit(actor=u["bureau"])
+    with pytest.raises(PermissionDenied):  # nor the village for the bureau
+        w.commit(unit=w.bureau, actor=u["village"], pairing=w.pairing)
     for name in ("village2", "inspector", "viewer"):
         with pytest.raises(PermissionDenied):
             w.commit(actor=u[name])
@@ -161,11 +165,23 @@ def test_each_role_on_a_village_commitment(client, w, role, list_ok, detail, edi
     assert client.get(url("commitment_create")).status_code == create
 
 
-def test_bureau_liaison_edits_the_pairing_commitment_of_the_village(client, w):
-    c = w.commit(pairing=w.pairing, content="共建承诺")
-    client.force_login(w.users["bureau"])
-    assert client.get(url("commitment_detail", c.pk)).status_code == 200
-    assert client.get(url("commitment_edit", c.pk)).status_code == 200
+def test_each_side_of_a_pairing_sees_but_does_not_edit_the_others_commitments(client, w):
+    village_own = w.commit(pairing=w.pairing, content="村的共建承诺")
+    bureau_own = w.commit(unit=w.bureau, pairing=w.pairing, content="局的共建承诺")
+    for user, theirs, mine in ((w.users["bureau"], village_own, bureau_own),
+                               (w.users["village"], bureau_own, village_own)):
+        client.force_login(user)
+        assert client.get(url("commitment_detail", theirs.pk)).status_code == 200
+        for name in ("commitment_edit", "commitment_status"):
+            assert client.get(url(name, theirs.pk)).status_code == 403
+            assert client.get(url(name, mine.pk)).status_code == 200
+        r = client.post(url("commitment_status", theirs.pk), {"status": "cancelled", "version": theirs.version})
+        assert r.status_code == 403
+        with pytest.raises(PermissionDenied):
+            commitment_save(actor=user, commitment=theirs, campaign=w.campaign, unit=theirs.unit,
+                            content="改写", made_on=theirs.made_on, pairing=w.pairing, status="cancelled")
+        theirs.refresh_from_db()
+        assert theirs.status == "pending" and "改写" not in theirs.content
 
 
 def test_create_is_preselected_for_a_village_secretary(client, w):

@@ -104,11 +104,34 @@ def test_each_role_on_a_village_meeting(client, w, role, detail, edit, create):
     assert r.status_code == {200: 302, 404: 404, 403: 403}[edit]
 
 
-def test_pairing_meeting_is_seen_by_the_bureau(client, w):
+def test_pairing_meeting_is_seen_but_not_edited_by_the_other_side(client, w):
     m = w.meeting(pairing=w.pairing, title="结对联席会议")
     client.force_login(w.users["bureau"])
     assert client.get(url("meeting_detail", m.pk)).status_code == 200
-    assert client.get(url("meeting_edit", m.pk)).status_code == 200
+    assert client.get(url("meeting_edit", m.pk)).status_code == 403
+    assert client.post(url("meeting_decision_add", m.pk), {"content": "x", "assigned_unit": w.bureau.pk}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        meeting_save(actor=w.users["bureau"], meeting=m, campaign=w.campaign, held_on=m.held_on,
+                     host_unit=m.host_unit, pairing=w.pairing, title="改写")
+    # The bureau hosts its own meetings for the pair; the village sees them and cannot edit them.
+    own, _ = meeting_save(actor=w.users["bureau"], campaign=w.campaign, held_on=days(-2), host_unit=w.bureau,
+                          pairing=w.pairing, title="局召集的联席会议")
+    assert client.get(url("meeting_edit", own.pk)).status_code == 200
+    client.force_login(w.users["village"])
+    assert client.get(url("meeting_detail", own.pk)).status_code == 200
+    assert client.get(url("meeting_edit", own.pk)).status_code == 403
+
+
+def test_decisions_are_followed_up_by_the_assigned_side_only(w):
+    m = w.meeting(pairing=w.pairing)
+    for_bureau = w.decide(m, unit=w.bureau, deadline=days(10))
+    for_village = w.decide(m, unit=w.villages[0], deadline=days(10))
+    with pytest.raises(PermissionDenied):  # the village (host) does not report for the bureau
+        decision_update(actor=w.users["village"], decision=for_bureau, status=DecisionStatus.DONE, done_on=days(-1))
+    with pytest.raises(PermissionDenied):  # nor the bureau for the village
+        decision_update(actor=w.users["bureau"], decision=for_village, status=DecisionStatus.DONE, done_on=days(-1))
+    decision_update(actor=w.users["bureau"], decision=for_bureau, status=DecisionStatus.IN_PROGRESS)
+    decision_update(actor=w.users["village"], decision=for_village, status=DecisionStatus.IN_PROGRESS)
 
 
 def test_village_secretary_records_a_meeting_with_members_and_decisions(client, w):

@@ -44,11 +44,36 @@ def test_help_pair_save_permissions_and_validation(w):
     with pytest.raises(ValidationError) as e:
         make_help_pair(w.village, pairing=w.q, actor=w["county_admin"])
     assert "pairing" in e.value.message_dict
-    hp = make_help_pair(w.village, pairing=w.p, actor=w["bureau_liaison"])
+    with pytest.raises(PermissionDenied):  # the village's own help pair is not the bureau's to record
+        make_help_pair(w.village, pairing=w.p, actor=w["bureau_liaison"])
+    hp = make_help_pair(w.village, pairing=w.p, member_unit=w.bureau, actor=w["bureau_liaison"])
     assert hp.status == HelpStatus.ACTIVE
     with pytest.raises(PermissionDenied):
         services.help_pair_save(actor=w.other_secretary, help_pair=hp, village=w.other_village,
                                 member_name="x", household_name="y", household_kind="poor", started_on=TODAY)
+
+
+def test_each_side_edits_its_own_help_pairs_only(w):
+    """A help pair is the village's, or the bureau's when its member comes from the bureau: each
+    side sees the pair's help pairs and edits its own, in both directions."""
+    villages = make_help_pair(w.village, pairing=w.p, household_name="村里的户")
+    bureaus = make_help_pair(w.village, pairing=w.p, member_unit=w.bureau, household_name="局里帮的户")
+    liaison, secretary = w["bureau_liaison"], w["village_secretary"]
+    assert services.can_edit_help_pair(liaison, bureaus.village, bureaus.pairing, bureaus.member_unit)
+    assert not services.can_edit_help_pair(liaison, villages.village, villages.pairing, villages.member_unit)
+    assert services.can_edit_help_pair(secretary, villages.village, villages.pairing, villages.member_unit)
+    assert not services.can_edit_help_pair(secretary, bureaus.village, bureaus.pairing, bureaus.member_unit)
+    for actor, theirs in ((liaison, villages), (secretary, bureaus)):
+        with pytest.raises(PermissionDenied):
+            services.help_pair_save(actor=actor, help_pair=theirs, village=theirs.village, pairing=theirs.pairing,
+                                    member_unit=theirs.member_unit, member_name=theirs.member_name,
+                                    household_name=theirs.household_name, household_kind="poor",
+                                    started_on=TODAY, status=HelpStatus.ENDED)
+        theirs.refresh_from_db()
+        assert theirs.status == HelpStatus.ACTIVE
+    # Township staff over the village edit the village's; the county edits both.
+    assert services.can_edit_help_pair(w["township_staff"], villages.village, villages.pairing)
+    assert services.can_edit_help_pair(w["county_admin"], bureaus.village, bureaus.pairing, bureaus.member_unit)
 
 
 # --- pages -------------------------------------------------------------------------------------------
@@ -147,7 +172,7 @@ def test_help_pairs_are_listed_per_village_and_per_pairing(client, w):
 
 
 def test_status_change_from_the_list(client, w):
-    hp = make_help_pair(w.village, pairing=w.p)
+    hp = make_help_pair(w.village, pairing=w.p, member_unit=w.bureau)  # the bureau's member helps
     client.force_login(w["bureau_liaison"])
     back = f"{url('helppair_list')}?pairing={w.p.pk}"
     r = client.post(url("helppair_status", hp.pk), {"status": "lifted", "next": back})
