@@ -208,3 +208,21 @@ def test_lookups_are_in_bulk(w):
 def test_completed_date_today_is_fine(w):
     text = HEADER + f"D1,bjlbc,{w.villages[0].code},,今天完成,{days(-20)},,done,{TODAY}\n"
     assert run(text).written
+
+
+def test_each_side_of_a_pairing_imports_only_its_own_commitments(w):
+    """The importer obeys the service's rule (commitment_refusals) in both directions, per row
+    and column, and writes nothing when a row is refused."""
+    v, b, p = w.villages[0].code, w.bureau.code, w.pairing.code
+    made = days(-10)
+    mine = f"K1,{w.campaign.slug},{b},{p},局的承诺,{made},,pending,"
+    theirs = f"K2,{w.campaign.slug},{v},{p},替村承诺,{made},,pending,"
+    result = run(HEADER + mine + "\n" + theirs + "\n", actor=w.users["bureau"])
+    assert not result.written and not Commitment.objects.exists()
+    assert [(e.row, e.column) for e in result.errors] == [(3, "unit_code")]
+    assert run(HEADER + mine + "\n", actor=w.users["bureau"]).written
+    # The village cannot rewrite (or cancel) the bureau's commitment by import either.
+    cancel = f"K1,{w.campaign.slug},{b},{p},局的承诺,{made},,cancelled,"
+    result = run(HEADER + cancel + "\n", actor=w.users["village"])
+    assert not result.written and result.errors
+    assert Commitment.objects.get(code="K1").status == CommitmentStatus.PENDING
