@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from . import records
+from .batching import batched
 from .models import (
     ALLOWED_PARENT_KINDS,
     EDITOR_ROLES,
@@ -71,7 +73,7 @@ def validate_led_by(*, org: Organization | None, unit: Unit, led_by: Organizatio
         raise ValidationError({"led_by": "领导党组织必须属于本单位或其上级单位。"})
 
 
-@transaction.atomic
+@batched
 def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Unit | None,
               sort_order: int | None = None, address: str | None = None,
               position_shared: bool | None = None, reason: str | None = None) -> tuple[Unit, bool]:
@@ -120,6 +122,9 @@ def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Un
             d.depth = d.depth + depth_change
             d._change_reason = f"随上级单位“{unit.name}”迁移"
             d.save(update_fields=["path", "depth", "updated_at"])
+        # Every record under the moved unit now stands elsewhere: re-scope it (and its figures)
+        # in this transaction.
+        records.rescope_unit(unit.pk)
     return unit, created
 
 
