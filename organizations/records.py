@@ -124,6 +124,14 @@ def move_pairing_side(pairing_id: int, old_unit_id: int, new_unit_id: int, reaso
     return moved
 
 
+def bulk_created(objs) -> None:
+    """After a ``bulk_create`` of registered records (bulk loading, tests): derive their scope and
+    everything that follows, as if each had been saved, in a few queries per type."""
+    items = {(_BY_MODEL[type(o)], o.pk) for o in objs}
+    if items:
+        sync(items)
+
+
 def rescope_unit(unit_id: int) -> None:
     """``unit_id`` moved in the tree: re-scope every record whose scope holds it."""
     rows = RecordScope.objects.filter(unit_id=unit_id).values_list("record_type", "record_id")

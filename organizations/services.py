@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import records
+from . import batching, records
 from .batching import batched
 from .models import (
     ALLOWED_PARENT_KINDS,
@@ -131,7 +131,7 @@ def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Un
 def unit_rebuild_paths() -> int:
     """Recompute every path and depth from ``parent`` (repair tool). Returns units fixed."""
     fixed = 0
-    with transaction.atomic():
+    with transaction.atomic(), batching.batch():
         level = list(Unit.objects.filter(parent__isnull=True))
         for u in level:
             u._new_path = f"/{u.pk}/"
@@ -140,6 +140,7 @@ def unit_rebuild_paths() -> int:
                 if u.path != u._new_path:
                     u.path, u.depth = u._new_path, u._new_path.count("/") - 2
                     u.save(update_fields=["path", "depth"])
+                    records.rescope_unit(u.pk)   # its records (and figures) follow, once at the end
                     fixed += 1
             by_id = {u.pk: u for u in level}
             nxt = list(Unit.objects.filter(parent_id__in=by_id))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Commitment, CommitmentStatus
 from campaigns.services import campaign_save, commitment_save, decision_add, meeting_save
+from organizations import records
 from organizations.models import OrgKind, Role, UnitKind
 from pairings.services import pairing_save
 from tests.factories import County, make_org, make_unit, make_user
@@ -74,4 +75,4 @@ def bulk_commitments(world: World, unit, n: int, pairing=None, overdue_every=3, 
             due_date=days(-1) if i % overdue_every == 0 else days(30),
             completed_on=days(-5) if status == CommitmentStatus.DONE else None,
         ))
-    Commitment.objects.bulk_create(rows)
+    records.bulk_created(Commitment.objects.bulk_create(rows))

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from organizations import records
 from pairings import services
 from pairings.models import HelpPair, HelpStatus
 from tests.factories import make_help_pair
@@ -201,11 +202,12 @@ def _count(client, params=None):
 
 def _bulk(w, n):
     start = HelpPair.objects.count()
-    HelpPair.objects.bulk_create([
+    made = HelpPair.objects.bulk_create([
         HelpPair(code=f"BHP{start + k}", village=(w.village, w.other_village)[k % 2],
                  pairing=(w.p, w.q)[k % 2] if k % 3 else None, member_name=f"党员{k}", household_name=f"户{k}",
                  household_kind="poor", started_on=TODAY, member_unit=w.bureau if k % 2 else None)
         for k in range(n)])
+    records.bulk_created(made)
 
 
 @pytest.mark.parametrize("role", ["county_admin", "village_secretary", "bureau_liaison"])

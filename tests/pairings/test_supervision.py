@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.services import campaign_save
+from organizations import records
 from organizations.models import Role, UnitKind
 from pairings import services
 from pairings.models import ContactPoint, Inspection, RectificationItem, RectificationStatus
@@ -487,16 +488,18 @@ def _count(client, path, params=None):
 def _bulk_inspections(w, n, **extra):
     start = Inspection.objects.count()
     units = [w.village, w.other_village, w.bureau]
-    return Inspection.objects.bulk_create([
+    made = Inspection.objects.bulk_create([
         Inspection(code=f"BULK{start + k}", campaign=w.campaign, unit=units[k % 3], held_on=TODAY - k * DAY,
                    kind="inspection", method="tour", inspector=f"检查人{k}", created_by=w["inspector"], **extra)
         for k in range(n)])
+    records.bulk_created(made)
+    return made
 
 
 def _bulk_items(w, inspections, deadline):
-    RectificationItem.objects.bulk_create([
+    records.bulk_created(RectificationItem.objects.bulk_create([
         RectificationItem(inspection=i, description=f"事项{i.code}", responsible_unit=i.unit,
-                          deadline=deadline, created_by=w["inspector"]) for i in inspections])
+                          deadline=deadline, created_by=w["inspector"]) for i in inspections]))
 
 
 def _bulk_contact_points(w, n):
@@ -505,9 +508,9 @@ def _bulk_contact_points(w, n):
         ContactPoint(leader_name=f"领导{start + k}", unit=(w.village, w.other_village)[k % 2], campaign=w.campaign)
         for k in range(n)])
     cps = list(ContactPoint.objects.filter(leader_name__in=[c.leader_name for c in cps]))
-    Inspection.objects.bulk_create([
+    records.bulk_created(Inspection.objects.bulk_create([
         Inspection(code=f"CPV{c.pk}-{j}", campaign=w.campaign, unit=c.unit, contact_point=c, held_on=TODAY - j * DAY,
-                   kind="leader_visit", visitors=2) for c in cps for j in range(2)])
+                   kind="leader_visit", visitors=2) for c in cps for j in range(2)]))
 
 
 @pytest.mark.parametrize("role", ["county_admin", "inspector", "village_secretary"])
