@@ -1,5 +1,5 @@
 """Import declaration of ``campaigns`` (CONTRACT.md §3): slug*, name*, owner_unit_code*, start_date*,
-end_date. Found by ``organizations.importing`` like every app's ``importers.py``."""
+end_date. Found by ``cobuild.importing`` like every app's ``importers.py``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from django.utils import timezone
 
-from organizations.importing import (
+from cobuild.importing import (
     Column,
     Context,
     ImportKind,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from organizations.importing import (
+from cobuild.importing import (
     LOOKUP_CHUNK,
     Column,
     Context,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from organizations.importing import (
+from cobuild.importing import (
     Column,
     Context,
     ImportKind,

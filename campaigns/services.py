@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from cobuild.batching import batched
 from organizations import records
-from organizations.batching import batched
 from organizations.models import EDITOR_ROLES, Role, Unit, User
 from organizations.scoping import has_role_at, in_scope
 from pairings.services import (

@@ -6,7 +6,7 @@ import json
 
 from openpyxl import Workbook
 
-from organizations.exports import write_sheet
+from cobuild.spreadsheets import write_sheet
 
 COLUMNS = ["indicator", "name", "unit", "value"]
 

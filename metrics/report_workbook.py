@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from organizations.exports import write_sheet
+from cobuild.spreadsheets import write_sheet
 
 from . import reports, selectors
 from .reports import LEVEL_LABELS

@@ -18,7 +18,7 @@ from campaigns import services as campaign_services
 from campaigns.forms_commitments import add_service_error
 from campaigns.models import Campaign, Survey
 from campaigns.services import REVIEWER_ROLES
-from organizations.exports import xlsx_response
+from cobuild.spreadsheets import xlsx_response
 from organizations.models import Unit, UnitKind
 from organizations.scoping import has_role_at, user_grants
 from organizations.selectors import ancestors, root_units

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class OrganizationsConfig(AppConfig):
     name = "organizations"
     verbose_name = "组织体系"
+
+    def ready(self):
+        # The shared import engine asks this app who may manage a unit (it imports no app).
+        from cobuild.importing import register_unit_permission
+
+        from .services import can_manage_unit
+
+        register_unit_permission(can_manage_unit)

@@ -1,38 +1,11 @@
-"""Excel workbooks (openpyxl): Chinese headers, frozen header row, sensible widths."""
+"""The organisation coverage workbook (覆盖情况汇总, 空白点清单); sheet helpers in
+``cobuild.spreadsheets``."""
 
-from io import BytesIO
-from urllib.parse import quote
-
-from django.http import HttpResponse
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+
+from cobuild.spreadsheets import write_sheet
 
 from .models import COVERAGE_AREAS, COVERAGE_LABELS
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="FDE9E7")
-
-
-def write_sheet(ws, headers, rows, widths=None):
-    ws.append(list(headers))
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    for row in rows:
-        ws.append(list(row))
-    ws.freeze_panes = "A2"
-    for i, h in enumerate(headers, start=1):
-        width = (widths or {}).get(i) or max(10, min(40, len(str(h)) * 2 + 4))
-        ws.column_dimensions[get_column_letter(i)].width = width
-
-
-def xlsx_response(wb: Workbook, filename: str) -> HttpResponse:
-    buf = BytesIO()
-    wb.save(buf)
-    resp = HttpResponse(buf.getvalue(), content_type=XLSX_TYPE)
-    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return resp
 
 
 def _rate(v):

@@ -17,30 +17,27 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .exports import xlsx_response
-from .importing import (
+from cobuild.importing import (
     CONTRACT_KINDS,
     ImportFileError,
     KindNotAvailable,
     get_kind,
-    import_job_check,
-    import_job_confirm,
-    import_job_create,
     registered_kinds,
     sniff,
     template_workbook,
 )
-from .models import MANAGER_ROLES, ImportJob, ImportStatus
-from .scoping import user_grants
+from cobuild.spreadsheets import xlsx_response
+
+from .import_jobs import import_job_check, import_job_confirm, import_job_create
+from .models import ImportJob, ImportStatus
+from .policy import can_import
 
 PREVIEW_ROWS = 500  # rows shown in the preview table (all errors are listed regardless)
 SHOWN_ERRORS = 1000
 
 
 def _require_importer(user) -> None:
-    if user.is_superuser:
-        return
-    if not any(g.role in MANAGER_ROLES for g in user_grants(user)):
+    if not can_import(user):
         raise PermissionDenied("只有县级管理员和乡镇工作人员可以导入数据。")
 
 

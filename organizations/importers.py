@@ -1,11 +1,11 @@
 """Import declarations of the organisation tree: ``units`` and ``organizations`` (CONTRACT.md §3).
 
-Found by ``organizations.importing`` like every app's ``importers.py``.
+Found by ``cobuild.importing`` like every app's ``importers.py``.
 """
 
 from __future__ import annotations
 
-from .importing import (
+from cobuild.importing import (
     Column,
     Context,
     ImportKind,
@@ -18,6 +18,7 @@ from .importing import (
     parse_text,
     register,
 )
+
 from .models import ALLOWED_PARENT_KINDS, PARTY_KINDS, Organization, OrgKind, Unit, UnitKind
 from .services import organization_save, unit_save
 

@@ -28,7 +28,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from . import batching
+from cobuild import batching
+
 from .models import RecordScope
 from .scoping import scope_unit_ids
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import batching, records
-from .batching import batched
+from cobuild import batching
+from cobuild.batching import batched
+
+from . import records
 from .models import (
     ALLOWED_PARENT_KINDS,
-    EDITOR_ROLES,
-    MANAGER_ROLES,
     PARTY_KINDS,
     Leader,
     Organization,
@@ -24,23 +24,25 @@ from .models import (
     Unit,
     User,
 )
-from .scoping import forget_grants, has_role_at, in_scope
+from .policy import (
+    can_change_privileges,
+    can_create_top_unit,
+    can_deactivate_account,
+    can_delete_records,
+    can_edit_unit_records,
+    can_grant,
+    can_manage_account,
+    can_manage_unit,
+)
+from .scoping import forget_grants
 
 
-def _check(actor, unit: Unit | None, roles) -> None:
-    """Raise PermissionDenied unless the actor holds one of ``roles`` over ``unit``."""
+def _check(actor, unit: Unit | None, rule) -> None:
+    """Raise PermissionDenied unless ``rule(actor, unit)`` (a ``policy`` predicate) allows it."""
     if actor is None or actor.is_superuser:
         return
-    if unit is None or not has_role_at(actor, unit, roles):
+    if unit is None or not rule(actor, unit):
         raise PermissionDenied("您没有权限修改该单位的数据。")
-
-
-def can_manage_unit(user, unit: Unit) -> bool:
-    return user.is_authenticated and has_role_at(user, unit, MANAGER_ROLES)
-
-
-def can_edit_unit_records(user, unit: Unit) -> bool:
-    return user.is_authenticated and has_role_at(user, unit, EDITOR_ROLES)
 
 
 def _validate_parent(kind: str, parent: Unit | None) -> None:
@@ -80,11 +82,11 @@ def unit_save(*, actor: User | None, code: str, name: str, kind: str, parent: Un
     """Create the unit with ``code`` or update it; returns (unit, created). Moves keep the subtree."""
     unit = Unit.objects.select_for_update().filter(code=code).first()
     created = unit is None
-    _check(actor, parent, MANAGER_ROLES)
-    if parent is None and actor is not None and not actor.is_superuser:
+    _check(actor, parent, can_manage_unit)
+    if parent is None and not can_create_top_unit(actor):
         raise PermissionDenied("只有系统管理员可以建立顶级单位。")
     if not created:
-        _check(actor, unit, MANAGER_ROLES)
+        _check(actor, unit, can_manage_unit)
     validate_unit_placement(unit=unit, kind=kind, parent=parent)
     if created:
         unit = Unit(code=code)
@@ -161,8 +163,8 @@ def organization_save(*, actor: User | None, code: str, name: str, kind: str, un
     org = Organization.objects.select_for_update().select_related("unit").filter(code=code).first()
     created = org is None
     if not created:
-        _check(actor, org.unit, EDITOR_ROLES)
-    _check(actor, unit, EDITOR_ROLES)
+        _check(actor, org.unit, can_edit_unit_records)
+    _check(actor, unit, can_edit_unit_records)
     if created:
         org = Organization(code=code)
     validate_led_by(org=None if created else org, unit=unit, led_by=led_by)
@@ -184,8 +186,8 @@ def leader_save(*, actor: User | None, leader: Leader | None = None, name: str, 
                 reason: str | None = None) -> Leader:
     created = leader is None
     if not created:
-        _check(actor, leader.unit, EDITOR_ROLES)
-    _check(actor, unit, EDITOR_ROLES)
+        _check(actor, leader.unit, can_edit_unit_records)
+    _check(actor, unit, can_edit_unit_records)
     if organization is not None and organization.unit_id != unit.pk:
         raise ValidationError({"organization": "所在组织必须属于所在单位。"})
     leader = leader or Leader()
@@ -199,31 +201,9 @@ def leader_save(*, actor: User | None, leader: Leader | None = None, name: str, 
 
 @transaction.atomic
 def leader_delete(*, actor: User | None, leader: Leader, reason: str | None = None) -> None:
-    _check(actor, leader.unit, EDITOR_ROLES)
+    _check(actor, leader.unit, can_edit_unit_records)
     leader._change_reason = reason or "删除负责人"
     leader.delete()
-
-
-def can_grant(user, unit: Unit) -> bool:
-    """Who may grant or revoke a role over ``unit``: a county admin over it, or a superuser."""
-    return user is not None and user.is_authenticated and has_role_at(user, unit, (Role.COUNTY_ADMIN,))
-
-
-def can_manage_account(actor, user: User) -> bool:
-    """Whether ``actor`` may grant roles to, change or deactivate the account ``user``.
-
-    Superusers may manage every account. Anyone else only accounts that are not superusers and
-    either hold no role yet or hold at least one role inside the actor's scope: a county admin
-    cannot reach into another county's accounts, nor make a superuser's grants their business.
-    """
-    if actor is None or actor.is_superuser:
-        return True
-    if user.is_superuser:
-        return False
-    if user.pk is None:
-        return True
-    units = [g.unit for g in RoleGrant.objects.filter(user_id=user.pk).select_related("unit")]
-    return not units or any(in_scope(actor, u) for u in units)
 
 
 def _check_account(actor, user: User) -> None:
@@ -256,7 +236,7 @@ def role_grant(*, actor: User | None, username: str, role: str, unit: Unit,
     _created = user is None
     if user is not None:
         _check_account(actor, user)
-    if password and actor is not None and not actor.is_superuser and not _created:
+    if password and not can_change_privileges(actor) and not _created:
         raise PermissionDenied("只有系统管理员可以重设已有账号的密码。")
     if _created:
         user = User(username=username)
@@ -315,7 +295,7 @@ def user_save(*, actor: User | None, user: User, reason: str | None = None) -> U
     """Save an account edited in the admin (names, phone, active flag, ...). Creating accounts and
     changing the privilege flags are for superusers only."""
     created = user.pk is None
-    if actor is not None and not actor.is_superuser:
+    if not can_change_privileges(actor):
         if created:
             raise PermissionDenied("只有系统管理员可以新建账号;县级管理员授予角色时会自动建立账号。")
         stored = User.objects.get(pk=user.pk)
@@ -358,7 +338,7 @@ def user_deactivate(*, actor: User | None, user: User, reason: str | None = None
     and history rows."""
     user = User.objects.select_for_update().get(pk=user.pk)
     _check_account(actor, user)
-    if actor is not None and not actor.is_superuser and not RoleGrant.objects.filter(user=user).exists():
+    if not can_deactivate_account(actor, user):
         raise PermissionDenied("该账号不在您的管理范围内。")
     if actor is not None and actor.pk == user.pk:
         raise ValidationError("不能停用自己的账号。")
@@ -377,7 +357,7 @@ def user_delete(*, actor: User | None, user: User, reason: str | None = None) ->
     if user_has_authored(user):
         user_deactivate(actor=actor, user=user, reason=reason)
         return False
-    if actor is not None and not actor.is_superuser:
+    if actor is not None and not can_delete_records(actor):
         raise PermissionDenied("只有系统管理员可以删除账号。")
     if actor is not None and actor.pk == user.pk:
         raise ValidationError("不能删除自己的账号。")

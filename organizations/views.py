@@ -9,12 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cobuild.spreadsheets import xlsx_response
+
 from . import selectors, services
-from .exports import coverage_workbook, xlsx_response
+from .exports import coverage_workbook
 from .forms import LeaderForm
 from .models import COVERAGE_LABELS, Leader, Organization, Unit, UnitKind
+from .policy import can_edit_unit_records, can_manage_unit
 from .scoping import user_grants
-from .services import can_edit_unit_records, can_manage_unit
 
 
 @login_not_required

@@ -1,6 +1,6 @@
 """Import declarations of ``pairings`` and ``inspections`` (CONTRACT.md §3).
 
-Found by ``organizations.importing`` like every app's ``importers.py``. References are looked up
+Found by ``cobuild.importing`` like every app's ``importers.py``. References are looked up
 in bulk and scoped to the actor (an out-of-scope code reads as "not found"); the rules the
 services enforce are checked here too, so every problem of a file is listed in one pass.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from organizations.importing import (
+from cobuild.importing import (
     Column,
     Context,
     ImportKind,

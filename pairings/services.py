@@ -16,8 +16,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from organizations import batching, records
-from organizations.batching import batched
+from cobuild import batching
+from cobuild.batching import batched
+from organizations import records
 from organizations.models import EDITOR_ROLES, Role, Unit, User
 from organizations.scoping import has_role_at
 

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from organizations.exports import xlsx_response
+from cobuild.spreadsheets import xlsx_response
 from organizations.scoping import in_scope
 
 from . import selectors

@@ -7,18 +7,15 @@ registered source with that source's own Chinese ``columns``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from organizations.exports import HEADER_FILL, HEADER_FONT, write_sheet
+from cobuild.spreadsheets import HEADER_FILL, HEADER_FONT, cells_as_text, sheet_title, write_sheet
 
 from .selectors import MARK_LABELS, days_silent
-
-_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
 def _value(v):
@@ -29,23 +26,6 @@ def _value(v):
     if isinstance(v, (list, tuple, set)):
         return ";".join(str(x) for x in v)
     return v
-
-
-def _as_text(ws, min_row=1):
-    """Cells typed by users are text, never formulas (a title starting with "=" stays text)."""
-    for row in ws.iter_rows(min_row=min_row):
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-
-
-def _title(label: str, used: set[str]) -> str:
-    base = _BAD_TITLE.sub("", str(label)).strip()[:28] or "记录"
-    title, n = base, 2
-    while title in used:
-        title, n = f"{base}{n}", n + 1
-    used.add(title)
-    return title
 
 
 def _period_text(date_from, date_to) -> str:
@@ -98,16 +78,16 @@ def ledger_workbook(pairing, date_from, date_to, totals, sheets) -> Workbook:
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2, max_row=header_row - 1):
         row[1].alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-    _as_text(ws, 2)
+    cells_as_text(ws, 2)
 
     used = {"汇总"}
     for source, records in sheets:
-        sheet = wb.create_sheet(_title(source.label, used))
+        sheet = wb.create_sheet(sheet_title(source.label, used))
         columns = source.columns or [("日期", lambda o, s=source: _date_of(o, s)),
                                      ("内容", source.title), ("说明", source.detail)]
         write_sheet(sheet, [str(h) for h, _ in columns],
                     ([_value(get(obj)) for _, get in columns] for obj in records))
-        _as_text(sheet, 2)
+        cells_as_text(sheet, 2)
     return wb
 
 
@@ -136,7 +116,7 @@ def silent_workbook(rows, today, date_from, date_to) -> Workbook:
             p.last_logged_on, "从未记录" if days is None else days, p.n_records, p.campaign.name,
         ])
     write_sheet(ws, SILENT_HEADERS, body, {4: 20, 7: 24, 13: 20})
-    _as_text(ws, 2)
+    cells_as_text(ws, 2)
     ws.append([])
     ws.append([f"统计期间:{_period_text(date_from, date_to)};预警按{today}计:"
                "30天内有记录为正常,31–60天为黄色预警,超过60天或从未记录为红色预警。"])

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 import campaigns.importers_activities  # noqa: F401  (registers the kind)
 from campaigns.models import Activity, ActivityOutcome, Indicator, IndicatorKind, ReviewStatus
 from campaigns.services import LOCK_MESSAGE, activity_review
-from organizations.importing import get_kind, run_import, template_bytes
+from cobuild.importing import get_kind, run_import, template_bytes
 from tests.campaigns.activity_world import World, days, media  # noqa: F401
 
 pytestmark = pytest.mark.django_db

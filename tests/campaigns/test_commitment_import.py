@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Commitment, CommitmentStatus
-from organizations.importing import get_kind, run_import, template_workbook
+from cobuild.importing import get_kind, run_import, template_workbook
 from pairings.services import pairing_save
 
 from .commitment_world import TODAY, World, days

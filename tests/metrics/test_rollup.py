@@ -215,7 +215,7 @@ def test_summary_csv_query_count_is_constant(client, c, django_assert_max_num_qu
 
 def test_batched_upkeep_equals_a_rebuild(c):
     """Inside a batch (imports, seed_demo) the summary is brought up to date once per record."""
-    from organizations.batching import batch
+    from cobuild.batching import batch
 
     with batch():
         a = act(c, c.villages[0], c.pairs[0], "tech_to_countryside", {"info_posts": 5})

@@ -11,8 +11,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from organizations import importing, services
-from organizations.importing import run_import, template_workbook
+from cobuild import importing
+from cobuild.importing import run_import, template_workbook
+from organizations import services
 from organizations.models import ImportJob, ImportStatus, Organization, OrgKind, Role, Unit, UnitKind
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook, load_workbook
 
 from campaigns.models import Campaign
-from organizations.importing import run_import, template_workbook
+from cobuild.importing import run_import, template_workbook
 from organizations.models import Role, UnitKind
 from pairings.models import Inspection, Pairing, PairingStatus
 from tests.factories import make_campaign, make_user

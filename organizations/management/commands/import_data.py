@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from organizations.importing import CONTRACT_KINDS, ImportFileError, KindNotAvailable, get_kind, run_import
+from cobuild.importing import CONTRACT_KINDS, ImportFileError, KindNotAvailable, get_kind, run_import
 
 
 class Command(BaseCommand):

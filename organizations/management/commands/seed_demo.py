@@ -29,8 +29,8 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_save
+from cobuild.batching import batch
 from organizations import demo_data, services
-from organizations.batching import batch
 from organizations.models import (
     PARTY_KINDS,
     Leader,
@@ -224,7 +224,7 @@ class Command(BaseCommand):
         """Seed 004's activities, commitments and appraisal, through the importer (as a county
         would load them with ``import_data``)."""
         from campaigns.demo_year import to_csv, year_rows
-        from organizations.importing import run_import
+        from cobuild.importing import run_import
 
         for kind, rows in year_rows(today).items():
             if kind == "activities":

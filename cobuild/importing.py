@@ -9,7 +9,7 @@ Registering a kind (from another app)
 Write ``<app>/importers.py``; the registry imports that module of every installed app the first
 time a kind is looked up (like ``admin.py``), so nothing else needs wiring::
 
-    from organizations.importing import Column, ImportKind, Ref, parse_code, parse_date, register
+    from cobuild.importing import Column, ImportKind, Ref, parse_code, parse_date, register
     from organizations.models import Unit
 
     @register
@@ -54,6 +54,11 @@ The engine then does, for every file:
 
 ``actor=None`` is the system (commands); a web user is limited to their scope and their manager
 roles in the validation pass, and checked again by the services when writing.
+
+This module imports no app (CI's import-linter contract): the rule "may this actor manage this
+unit" is registered by the app that owns units (``register_unit_permission``, from
+``organizations.apps``), and the web import jobs live with their model in
+``organizations.import_jobs``.
 """
 
 from __future__ import annotations
@@ -67,19 +72,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .batching import batch
-from .exports import write_sheet
-from .models import ImportJob, ImportStatus
-from .services import can_manage_unit
+from .spreadsheets import workbook_bytes, write_sheet
 
 # Every kind of CONTRACT.md §2, in its order, with the name people see.
 CONTRACT_KINDS = {
@@ -346,6 +348,14 @@ class ImportKind:
 
 _registry: dict[str, ImportKind] = {}
 _discovered = False
+_unit_permission: Callable[[Any, Any], bool] | None = None
+
+
+def register_unit_permission(check: Callable[[Any, Any], bool]) -> None:
+    """Set the rule behind ``Context.can_manage``: ``check(user, unit)`` -> may the user manage
+    the unit. Registered once at start-up by the app that owns units."""
+    global _unit_permission
+    _unit_permission = check
 
 
 def register(kind):
@@ -536,7 +546,11 @@ class Context:
         return None
 
     def can_manage(self, unit) -> bool:
-        return not self.restricted or can_manage_unit(self.actor, unit)
+        if not self.restricted:
+            return True
+        if _unit_permission is None:
+            raise ImproperlyConfigured("No unit permission registered (register_unit_permission).")
+        return _unit_permission(self.actor, unit)
 
     def kind_column(self, key) -> Column:
         return self._columns[key]
@@ -808,37 +822,4 @@ def template_workbook(kind: str | ImportKind) -> Workbook:
 
 
 def template_bytes(kind: str | ImportKind) -> bytes:
-    buf = io.BytesIO()
-    template_workbook(kind).save(buf)
-    return buf.getvalue()
-
-
-# --------------------------------------------------------------------------------------------
-# Web import jobs (an uploaded file between preview and confirmation)
-
-
-def import_job_create(*, user, kind: ImportKind, filename: str, content: bytes) -> ImportJob:
-    return ImportJob.objects.create(user=user, kind=kind.name, filename=filename[:200], content=content)
-
-
-def import_job_check(*, job: ImportJob, actor) -> ImportResult:
-    """Dry-run the job's file for ``actor``; record whether it has errors."""
-    result = run_import(job.kind, bytes(job.content), job.filename, actor=actor, dry_run=True)
-    status = ImportStatus.PENDING if result.ok else ImportStatus.FAILED
-    if job.status != status or job.error_count != len(result.errors):
-        job.status, job.error_count = status, len(result.errors)
-        job.save(update_fields=["status", "error_count"])
-    return result
-
-
-def import_job_confirm(*, job: ImportJob, actor) -> ImportResult:
-    """Validate again and write; the job becomes done, or failed with its error count."""
-    result = run_import(job.kind, bytes(job.content), job.filename, actor=actor)
-    if result.written:
-        job.status = ImportStatus.DONE
-        job.created_count, job.updated_count, job.error_count = result.created, result.updated, 0
-        job.finished_at = timezone.now()
-    else:
-        job.status, job.error_count = ImportStatus.FAILED, len(result.errors)
-    job.save()
-    return result
+    return workbook_bytes(template_workbook(kind))
