@@ -14,7 +14,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import policy, services
 from .admin_tools import (
     REASON_FIELD,
     ReasonAdminMixin,
@@ -46,7 +46,7 @@ class UnitAdmin(ServiceAdmin):
     identity_fields = ("code",)  # an external id: fixed once created (imports key on it)
 
     def can_change(self, user, obj) -> bool:
-        return services.can_manage_unit(user, obj)
+        return policy.can_manage_unit(user, obj)
 
     def save_through_service(self, request, current, v):
         unit, _ = services.unit_save(
@@ -74,7 +74,7 @@ class OrganizationAdmin(ServiceAdmin):
     identity_fields = ("code",)
 
     def can_change(self, user, obj) -> bool:
-        return services.can_edit_unit_records(user, obj.unit)
+        return policy.can_edit_unit_records(user, obj.unit)
 
     def save_through_service(self, request, current, v):
         org, _ = services.organization_save(
@@ -95,7 +95,7 @@ class LeaderAdmin(ServiceAdmin):
     fields = ("name", "position", "unit", "organization", "gender", "phone", "is_party_member", "notes")
 
     def can_change(self, user, obj) -> bool:
-        return services.can_edit_unit_records(user, obj.unit)
+        return policy.can_edit_unit_records(user, obj.unit)
 
     can_delete = can_change
 
@@ -124,7 +124,7 @@ class RoleGrantAdmin(ServiceAdmin):
     readonly_fields = ("created_at",)
 
     def can_change(self, user, obj) -> bool:
-        return services.can_grant(user, obj.unit) and services.can_manage_account(user, obj.user)
+        return policy.can_grant(user, obj.unit) and policy.can_manage_account(user, obj.user)
 
     can_delete = can_change
 
@@ -164,7 +164,7 @@ class ImportJobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
         return False  # a log of what happened: nothing to edit
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
+        return policy.can_delete_records(request.user) and super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj):
         obj._change_reason = self.delete_reason(request)
@@ -201,15 +201,15 @@ class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistory
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (
-            obj is None or services.can_manage_account(request.user, obj))
+            obj is None or policy.can_manage_account(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (
-            obj is None or services.can_manage_account(request.user, obj))
+            obj is None or policy.can_manage_account(request.user, obj))
 
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
+        if not policy.can_change_privileges(request.user):
             readonly += tuple(f for f in self.PRIVILEGE_READONLY if f not in readonly)
         return readonly
 

@@ -26,6 +26,7 @@ from django.http import Http404, QueryDict
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import User
+from .policy import can_delete_records
 from .scoping import scope_q
 
 
@@ -231,13 +232,13 @@ class ServiceAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     def delete_through_service(self, request, obj, reason: str) -> None:
         """Delete ``obj``. Without a delete service of their own, records are corrected, not
         removed: only superusers delete, and the reason goes into the history."""
-        if not request.user.is_superuser:
+        if not can_delete_records(request.user):
             raise PermissionDenied("只有系统管理员可以删除该记录。")
         obj._change_reason = reason
         obj.delete()
 
     def can_delete(self, user, obj) -> bool:
-        return user.is_superuser
+        return can_delete_records(user)
 
     @staticmethod
     def fresh(obj):
