@@ -9,6 +9,6 @@ class OrganizationsConfig(AppConfig):
         # The shared import engine asks this app who may manage a unit (it imports no app).
         from cobuild.importing import register_unit_permission
 
-        from .services import can_manage_unit
+        from .policy import can_manage_unit
 
         register_unit_permission(can_manage_unit)
