@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "pairings",
     "campaigns",
     "metrics",
+    "demo",  # the top layer: seed_demo, demo_csv (imports every app; none imports it)
 ]
 
 MIDDLEWARE = [

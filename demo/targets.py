@@ -21,9 +21,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 
 from campaigns.models import Campaign, Indicator
+from metrics import services
 from organizations.models import Unit, UnitKind
-
-from . import services
 
 REASON = "演示数据"
 # The county's own targets for the whole campaign.
@@ -87,8 +86,3 @@ def load_demo_targets(campaign: Campaign, today: dt.date | None = None) -> dict[
         for code, value in VILLAGE_TARGETS.items():
             many(township, "village", code, value)
     return counts
-
-
-def load_demo(campaign: Campaign, today: dt.date | None = None) -> dict[str, int]:
-    """The hook ``seed_demo`` calls in every app that has a ``demo`` module."""
-    return load_demo_targets(campaign, today)

@@ -7,7 +7,7 @@ The totals are exactly the results table of seed 004 (CONTRACT.md §4): 66 org-l
 242 problems, 127 agent services, 1,280,000 yuan project funds, 10 projects, 800,000 yuan
 construction funds, 2,870,000 yuan loans, 37 plans, 350 posts, 1,560 labourers, 16 bases,
 11 co-operatives) and 97.63% / 98.55% satisfaction. Dates count back from the demo's "today" and
-never make a pairing look livelier than the silence plan of ``organizations.demo_data``: a
+never make a pairing look livelier than the silence plan of ``demo.data``: a
 pairing's records are all older than its planned newest record, and the never-logged pairings'
 records are kept at their village without the pairing link.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from organizations import demo_data as dd
+from demo import data as dd
 
 SLUG = dd.CAMPAIGN_SLUG
 OLDEST = dd.RECORDS_MAX_DAYS

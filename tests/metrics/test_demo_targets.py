@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from campaigns.models import Campaign
-from metrics.demo import load_demo_targets
+from demo.targets import load_demo_targets
 from metrics.models import Target
 from organizations.models import User
 
@@ -18,7 +18,7 @@ def test_demo_targets_give_green_amber_and_red_and_are_idempotent(client):
     call_command("seed_demo", stdout=io.StringIO())
     campaign = Campaign.objects.get(slug__startswith="bjlbc")
     today = campaign.start_date.replace(year=campaign.start_date.year + 1)
-    n = Target.objects.count()              # seed_demo loads them (metrics.demo.load_demo)
+    n = Target.objects.count()              # seed_demo loads them (demo.targets)
     assert n > 100
     assert load_demo_targets(campaign, today) == {"created": 0, "updated": 0, "unchanged": n}
     client.force_login(User.objects.get(username="county"))

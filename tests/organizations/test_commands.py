@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
-from organizations import demo_data, selectors, services
+from demo import data as demo_data
+from organizations import selectors, services
 from organizations.models import (
     PARTY_KINDS,
     Leader,

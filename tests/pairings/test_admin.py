@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_save
-from organizations import demo_data
+from demo import data as demo_data
 from organizations.models import Role, UnitKind
 from pairings import services
 from pairings.models import (

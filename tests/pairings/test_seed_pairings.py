@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from organizations import demo_data
+from demo import data as demo_data
 from organizations.models import Unit, UnitKind, User
 from pairings.models import (
     ContactPoint,

@@ -14,8 +14,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from campaigns.demo_year import to_csv, year_rows
-from organizations import demo_data
+from demo import data as demo_data
+from demo.year import to_csv, year_rows
 
 ORDER = ("units", "organizations", "campaigns", "pairings", "inspections", "activities", "commitments", "surveys")
 

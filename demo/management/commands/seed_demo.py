@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import unicodedata
 
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
@@ -27,10 +26,15 @@ from django.db import models, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import Campaign
-from campaigns.services import campaign_save
+from campaigns.models import Activity, Campaign
+from campaigns.services import activity_correct, campaign_save
 from cobuild.batching import batch
-from organizations import demo_data, services
+from cobuild.console import format_table
+from cobuild.importing import run_import
+from demo import data as demo_data
+from demo.targets import load_demo_targets
+from demo.year import to_csv, year_rows
+from organizations import services
 from organizations.models import (
     PARTY_KINDS,
     Leader,
@@ -69,23 +73,6 @@ def _differs(obj: models.Model, **wanted) -> bool:
         if current != value:
             return True
     return False
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def format_table(headers, rows) -> str:
-    """A plain-text table that lines up Chinese (double-width) characters too."""
-    rows = [[str(c) for c in row] for row in rows]
-    headers = [str(h) for h in headers]
-    widths = [max(_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells):
-        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    sep = "  ".join("-" * w for w in widths)
-    return "\n".join([line(headers), sep, *(line(r) for r in rows)])
 
 
 class Command(BaseCommand):
@@ -202,30 +189,12 @@ class Command(BaseCommand):
         self._load_rectifications(units, inspections, data["rectifications"])
         self._load_help_pairs(units, pairings, data["help_pairs"])
         self._load_year(today)
-        self._load_app_demos(campaign, today)
+        load_demo_targets(campaign, today)  # metrics' 目标任务
         return campaign
-
-    def _load_app_demos(self, campaign: Campaign, today: dt.date) -> None:
-        """Apps above this one add their own demo data (e.g. metrics' targets) through a
-        ``<app>.demo.load_demo(campaign, today)`` hook, so this app imports none of them."""
-        from importlib import import_module
-        from importlib.util import find_spec
-
-        from django.apps import apps
-
-        for config in apps.get_app_configs():
-            if config.name == "organizations" or find_spec(f"{config.name}.demo") is None:
-                continue
-            module = import_module(f"{config.name}.demo")
-            if hasattr(module, "load_demo"):
-                module.load_demo(campaign, today)
 
     def _load_year(self, today: dt.date) -> None:
         """Seed 004's activities, commitments and appraisal, through the importer (as a county
         would load them with ``import_data``)."""
-        from campaigns.demo_year import to_csv, year_rows
-        from cobuild.importing import run_import
-
         for kind, rows in year_rows(today).items():
             if kind == "activities":
                 self._redate_verified(rows)
@@ -240,9 +209,6 @@ class Command(BaseCommand):
     def _redate_verified(self, rows) -> None:
         """Verified activities are locked against imports: ``--redate`` moves their dates through
         the correction service (with the reason in their history) before the import runs."""
-        from campaigns.models import Activity
-        from campaigns.services import activity_correct
-
         dates = {row["code"]: row["date"] for row in rows}
         for activity in Activity.objects.filter(code__in=list(dates), status="verified").select_related("unit"):
             new = dates[activity.code]

@@ -22,11 +22,10 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 
+from cobuild.console import format_table
 from organizations import selectors, services
 from organizations.models import Organization, OrgKind, Role, Unit, UnitKind, User
 from organizations.scoping import forget_grants
-
-from .seed_demo import format_table
 
 
 class Command(BaseCommand):
