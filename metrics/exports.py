@@ -23,14 +23,21 @@ def to_csv(figures) -> str:
     return buf.getvalue()
 
 
-def to_json(figures, unit, campaign=None, date_from=None, date_to=None) -> str:
-    return json.dumps({
+def to_json(figures, unit, campaign=None, date_from=None, date_to=None, silence=None) -> str:
+    """The CSV's rows as ``indicators``; with ``silence`` (metrics.figures.Silence) also the silent
+    villages and pairs on its as-of day."""
+    data = {
         "unit": unit.code, "unit_name": unit.name,
         "campaign": campaign.slug if campaign else None,
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
         "indicators": [dict(zip(COLUMNS, r, strict=True)) for r in rows(figures)],
-    }, ensure_ascii=False, indent=2)
+    }
+    if silence is not None:
+        data["silence"] = {"as_of": silence.as_of.isoformat(), "days": silence.days,
+                           "villages": silence.villages_total, "silent_villages": silence.villages_silent,
+                           "pairings": silence.pairs["total"], "silent_pairings": silence.pairs["silent"]}
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def to_xlsx(figures, unit) -> bytes:

@@ -6,7 +6,6 @@ The appraisal form only collects input; ``campaigns.services.survey_save`` holds
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -19,10 +18,11 @@ from campaigns.services import REVIEWER_ROLES
 from organizations.models import Unit, UnitKind
 from organizations.scoping import scope_q
 
-from .reports import DEFAULT_WEIGHTS, LEVEL_LABELS
+from . import figures
+from .figures import LEVEL_LABELS
+from .reports import DEFAULT_WEIGHTS
 
 DATE = {"type": "date"}
-MAX_MONTHS = 36
 
 
 def _date_field(label, required=False):
@@ -55,21 +55,11 @@ class PeriodForm(forms.Form):
             raise forms.ValidationError("开始日期不能晚于截止日期。")
         return data
 
-    def period(self) -> tuple[dt.date, dt.date]:
-        """The period asked for, defaulting to the campaign's (up to today) or the last 12 months;
-        at most MAX_MONTHS long (the grid and charts stay readable)."""
-        today = timezone.localdate()
-        campaign = self.cleaned_data.get("campaign")
-        d_to = self.cleaned_data.get("to") or min(
-            (campaign.end_date if campaign and campaign.end_date else today), today)
-        d_from = self.cleaned_data.get("from")
-        if d_from is None and campaign is not None:
-            d_from = min(campaign.start_date, d_to)
-        elif d_from is None:
-            y, m = (d_to.year, d_to.month - 11) if d_to.month == 12 else (d_to.year - 1, d_to.month + 1)
-            d_from = dt.date(y, m, 1)
-        earliest = dt.date(d_to.year - MAX_MONTHS // 12, d_to.month, 1)
-        return max(d_from, earliest), d_to
+    def period(self) -> figures.Period:
+        """The period asked for, completed by the one default rule of every page
+        (:func:`metrics.figures.period`)."""
+        return figures.period(self.cleaned_data.get("campaign"), self.cleaned_data.get("from"),
+                              self.cleaned_data.get("to"))
 
 
 class AssessmentForm(PeriodForm):

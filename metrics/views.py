@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from campaigns.models import Campaign
 from organizations.models import Unit
 
-from . import exports, selectors
+from . import exports, figures
 
 
 def _date(value):
@@ -29,7 +29,7 @@ def summary_csv(request):
     campaign = None
     if request.GET.get("campaign"):
         campaign = get_object_or_404(Campaign.objects.for_user(request.user), slug=request.GET["campaign"])
-    figures = selectors.figures(unit, campaign, _date(request.GET.get("from")), _date(request.GET.get("to")))
-    resp = HttpResponse(exports.to_csv(figures), content_type="text/csv; charset=utf-8")
+    figs = figures.figures(unit, campaign, _date(request.GET.get("from")), _date(request.GET.get("to")))
+    resp = HttpResponse(exports.to_csv(figs), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'inline; filename="summary-{unit.code}.csv"'
     return resp

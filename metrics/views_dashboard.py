@@ -1,8 +1,8 @@
 """The dashboard (看板) and the targets page (目标任务).
 
 ``/metrics/dashboard/?unit=<pk>&campaign=<slug>&from=&to=`` — any unit of the user's scope
-(else 404); by default the user's scope root, the latest campaign running in it and the
-campaign's period. ``/metrics/targets/?unit=&campaign=`` — the targets set below a unit, with
+(else 404); by default the user's scope root, the default campaign and period of every page
+(:mod:`metrics.figures`: the campaign's start to today); ``campaign=`` empty: all campaigns. ``/metrics/targets/?unit=&campaign=`` — the targets set below a unit, with
 progress, and for county admins and township staff the form that sets them.
 """
 
@@ -18,11 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from campaigns.models import Indicator, IndicatorKind
+from campaigns.models import IndicatorKind
 from organizations.models import AREA_KINDS, Unit
-from organizations.selectors import ancestors, root_units
+from organizations.selectors import ancestors
 
-from . import charts, selectors, services
+from . import charts, figures, services
 from . import dashboard as dash
 from .forms_targets import TargetForm
 from .models import Target
@@ -37,21 +37,26 @@ def _unit(request) -> Unit:
         if not str(raw).isdigit():
             raise Http404
         return get_object_or_404(Unit.objects.for_user(request.user), pk=raw)
-    unit = root_units(request.user).order_by("path").first()
+    unit = figures.default_unit(request.user)
     if unit is None:
         raise Http404("您的账号还没有授权单位。")
     return unit
 
 
-def _campaign(request, unit, today):
-    campaigns = list(dash.campaigns_for(request.user))
+def _campaign(request, unit, on, allow_all=True):
+    """The campaign asked for; ``campaign=`` left empty: all campaigns (where allowed); without
+    the parameter: the default campaign (metrics.figures)."""
+    campaigns = list(figures.campaigns_for(request.user))
+    asked = "campaign" in request.GET or "campaign" in request.POST
     slug = request.GET.get("campaign") or request.POST.get("campaign")
     if slug:
         found = next((c for c in campaigns if c.slug == slug), None)
         if found is None:
             raise Http404("没有这个专项活动。")
         return found, campaigns
-    return dash.default_campaign(campaigns, unit, today), campaigns
+    if asked and allow_all:
+        return None, campaigns
+    return figures.default_campaign(campaigns, unit, on), campaigns
 
 
 def _indicator(indicators, code, default):
@@ -60,68 +65,70 @@ def _indicator(indicators, code, default):
 
 
 def dashboard(request):
-    today = dash.today()
+    on = figures.today()
     unit = _unit(request)
-    campaign, campaigns = _campaign(request, unit, today)
-    date_from = _date(request.GET.get("from")) or (campaign.start_date if campaign else today.replace(month=1, day=1))
-    date_to = _date(request.GET.get("to")) or (campaign.end_date if campaign and campaign.end_date else today)
-    if date_from > date_to:
-        date_from, date_to = date_to, date_from
-    as_of = min(date_to, today)
-    indicators = list(Indicator.objects.filter(active=True))
+    campaign, campaigns = _campaign(request, unit, on)
+    period = figures.period(campaign, _date(request.GET.get("from")), _date(request.GET.get("to")), on)
+    date_from, date_to, as_of = period.date_from, period.date_to, period.as_of
+    indicators = figures.indicators()
 
     # Headline figures for the period, and progress against the unit's targets (campaign to date).
-    figures = selectors.figures_from_sums(selectors.sums(unit, campaign, date_from, date_to), indicators)
+    figs = figures.figures(unit, campaign, date_from, date_to, indicators)
     targets = {}
     cumulative = {}
     if campaign is not None:
         targets = {t.indicator_id: t for t in Target.objects.filter(campaign=campaign, unit=unit)}
-        cumulative = {f.indicator.pk: f for f in selectors.figures_from_sums(
-            selectors.sums(unit, campaign, campaign.start_date, as_of), indicators)}
+        cumulative = {f.indicator.pk: f for f in figures.figures(
+            unit, campaign, campaign.start_date, as_of, [i for i in indicators if i.pk in targets])}
     cards = []
-    for f in figures:
+    for f in figs:
         t = targets.get(f.indicator.pk)
         if f.indicator.code not in dash.HEADLINE and t is None:
             continue
-        progress = dash.target_progress(t, cumulative[f.indicator.pk], campaign, as_of) if t else None
+        progress = figures.target_progress(t, cumulative[f.indicator.pk], campaign, as_of) if t else None
         cards.append(dash.Card(f, dash.record_link(f.indicator.code, f.indicator.kind, unit, campaign,
                                                    date_from, date_to), progress))
     all_rows = [(f, dash.record_link(f.indicator.code, f.indicator.kind, unit, campaign, date_from, date_to))
-                for f in figures]
+                for f in figs]
 
     prog_ind = _indicator(indicators, request.GET.get("ind"), "activities")
-    drill, drill_cols = dash.drill_down(unit, request.user, campaign, date_from, date_to, indicators, prog_ind, as_of,
-                                        expand=request.GET.get("expand", ""))
+    drill_cols = [i for i in indicators if i.code in dash.DRILL]
+    drill = figures.drill_down(unit, request.user, campaign, date_from, date_to, drill_cols, fold=dash.DRILL_SHOWN,
+                               expand=request.GET.get("expand", ""), progress_indicator=prog_ind, as_of=as_of)
 
-    trends = dash.trends(unit, campaign, date_from, max(min(date_to, as_of), date_from), indicators)
+    trends = figures.trends(unit, campaign, date_from, max(as_of, date_from),
+                            [i for i in indicators if i.code in dash.TREND])
     trend_charts = [(t, charts.column_chart([charts.month_label(m) for m in t.months], t.values,
                                             title=f"{t.indicator.name}(按月)", unit=t.indicator.unit,
                                             cumulative=True)) for t in trends]
 
-    rank_ind = _indicator([i for i in indicators], request.GET.get("rank"), "activities")
-    window = request.GET.get("window") if request.GET.get("window") in dash.RANK_WINDOWS else "90"
-    r_from, r_to = dash.rank_window(window, date_from, as_of)
-    prev_from, prev_to = dash.previous_period(r_from, r_to)
-    ranks = dash.rankings(unit, request.user, campaign, rank_ind, r_from, r_to) if rank_ind else []
+    rank_ind = _indicator(indicators, request.GET.get("rank"), "activities")
+    window = request.GET.get("window") if request.GET.get("window") in dash.RANK_WINDOWS else "period"
+    r_from, r_to = dash.rank_window(window, period)
+    prev_from, prev_to = figures.previous_period(r_from, r_to)
+    ranks = figures.rankings(unit, request.user, campaign, rank_ind, r_from, r_to) if rank_ind else []
     rank_charts = []
     for r in ranks:
+        if r.total < 2:
+            continue
         bars = [charts.Bar(row.unit.name, row.value, charts.COLOURS["series"],
                            note=_moved(row), href=_dash_url(row.unit, campaign, date_from, date_to))
                 for row in r.top]
         rank_charts.append((r, charts.bar_chart(bars, title=f"{r.label}排名:{rank_ind.name}",
                                                 unit=rank_ind.unit)))
 
-    warn = dash.warnings(unit, request.user, campaign, today)
+    warn = figures.warnings(unit, request.user, campaign, as_of, on, listed=dash.SILENT_LISTED)
     return render(request, "metrics/dashboard.html", {
         "unit": unit, "breadcrumbs": ancestors(unit, request.user), "campaign": campaign, "campaigns": campaigns,
-        "date_from": date_from, "date_to": date_to, "as_of": as_of, "today": today,
-        "cards": cards, "figures": figures, "all_rows": all_rows,
+        "date_from": date_from, "date_to": date_to, "as_of": as_of, "today": on,
+        "cards": cards, "figures": figs, "all_rows": all_rows,
         "drill": drill, "drill_cols": drill_cols, "prog_ind": prog_ind, "indicators": indicators,
         "trend_charts": trend_charts,
         "rank_ind": rank_ind, "rank_charts": rank_charts, "window": window, "windows": dash.RANK_WINDOWS,
         "rank_from": r_from, "rank_to": r_to, "prev_from": prev_from, "prev_to": prev_to,
-        "warn": warn, "rank_shown": dash.RANK_SHOWN,
-        "expected": dash.expected_share(campaign.start_date, campaign.end_date, as_of) if campaign else None,
+        "warn": warn, "warn_links": dash.warning_links(unit, campaign, as_of), "silent_days": figures.SILENT_DAYS,
+        "rank_shown": dash.RANK_SHOWN,
+        "expected": figures.expected_share(campaign.start_date, campaign.end_date, as_of) if campaign else None,
         "rate_kind": IndicatorKind.RATE,
         "base_qs": _base_qs(unit, campaign, date_from, date_to),
     })
@@ -129,9 +136,8 @@ def dashboard(request):
 
 def _base_qs(unit, campaign, date_from, date_to) -> str:
     """The dashboard's own query (for the links that keep unit, campaign and period)."""
-    params = {"unit": unit.pk, "from": date_from.isoformat(), "to": date_to.isoformat()}
-    if campaign is not None:
-        params["campaign"] = campaign.slug
+    params = {"unit": unit.pk, "from": date_from.isoformat(), "to": date_to.isoformat(),
+              "campaign": campaign.slug if campaign is not None else ""}
     return urlencode(params)
 
 
@@ -151,9 +157,9 @@ def _dash_url(unit, campaign, date_from, date_to) -> str:
 
 @require_http_methods(["GET", "POST"])
 def targets(request):
-    today = dash.today()
+    today = figures.today()
     unit = _unit(request)
-    campaign, campaigns = _campaign(request, unit, today)
+    campaign, campaigns = _campaign(request, unit, today, allow_all=False)
     if campaign is None:
         raise Http404("还没有专项活动。")
     can_set = services.can_set_targets_below(request.user, unit)
@@ -184,22 +190,20 @@ def targets(request):
     elif request.method == "POST":
         raise PermissionDenied("您没有权限下达目标任务。")
 
-    as_of = min(campaign.end_date or today, today)
+    as_of = figures.period(campaign, on=today).as_of
     qs = (Target.objects.for_user(request.user).filter(campaign=campaign, unit__path__startswith=unit.path)
           .select_related("unit", "indicator").order_by("indicator__order", "unit__path"))
     page = Paginator(qs, TARGETS_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    sums = selectors.sums_by_unit({t.unit_id for t in rows}, campaign, campaign.start_date, as_of)
+    progress = figures.targets_progress(rows, campaign, as_of)
     for t in rows:
-        fig = selectors.figures_from_sums(sums[t.unit_id], [t.indicator])[0]
-        t.figure = fig
-        t.progress = dash.target_progress(t, fig, campaign, as_of)
+        t.figure, t.progress = progress[t.pk]
         t.bar = charts.progress_bar(t.progress.percent, rag=t.progress.rag, expected=t.progress.expected)
         t.can_delete = services.can_set_target(request.user, t.unit)
     return render(request, "metrics/dashboard_targets.html", {
         "unit": unit, "breadcrumbs": ancestors(unit, request.user), "campaign": campaign, "campaigns": campaigns,
         "form": form, "page": page, "rows": rows, "as_of": as_of, "area_children": [c for c in children if c.kind in AREA_KINDS],
-        "expected": dash.expected_share(campaign.start_date, campaign.end_date, as_of),
+        "expected": figures.expected_share(campaign.start_date, campaign.end_date, as_of),
     })
 
 

@@ -1,6 +1,8 @@
 """Report pages: reporting completeness, the bulletin, the dashboard workbook, the appraisal
 tallies and the assessment. Every page takes ``?unit=CODE&campaign=SLUG&from=&to=``; a unit or
-campaign outside the user's scope is a 404, like a missing one."""
+campaign outside the user's scope is a 404, like a missing one. Without parameters a page shows
+the default unit, campaign and period of every page (metrics.figures); ``campaign=`` left empty
+means all campaigns."""
 
 from __future__ import annotations
 
@@ -21,15 +23,16 @@ from campaigns.services import REVIEWER_ROLES
 from cobuild.spreadsheets import xlsx_response
 from organizations.models import Unit, UnitKind
 from organizations.scoping import has_role_at, user_grants
-from organizations.selectors import ancestors, root_units
+from organizations.selectors import ancestors
 
 from . import charts as charts_svg
-from . import reports, selectors
+from . import figures, reports
 from .forms_reports import AssessmentForm, PeriodForm, SurveyForm
 from .report_workbook import dashboard_workbook
 
 BULLETIN_CODES = ("pairings", "activities", "org_life_sessions", "democratic_life_meetings", "tech_visits",
                   "commitments_made", "commitments_done", "commitment_rate", "problems_solved")
+COMPLETENESS_CODES = ("pairings", "activities", "org_life_sessions", "commitments_made")
 HEADLINE_CODES = ("pairings", "activities", "org_life_sessions", "commitments_made", "commitment_rate",
                   "leader_visits", "problems_solved", "satisfaction_party_org")
 
@@ -39,103 +42,110 @@ class Scope:
     form: PeriodForm
     unit: Unit
     campaign: Campaign | None
-    date_from: object
-    date_to: object
+    period: figures.Period
+
+    @property
+    def date_from(self):
+        return self.period.date_from
+
+    @property
+    def date_to(self):
+        return self.period.date_to
+
+    @property
+    def as_of(self):
+        return self.period.as_of
 
     @property
     def args(self) -> tuple:
         return self.campaign, self.date_from, self.date_to
 
     def query(self, **extra) -> str:
-        q = {"unit": self.unit.code, "from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
-        if self.campaign is not None:
-            q["campaign"] = self.campaign.slug
+        q = {"unit": self.unit.code, "from": self.date_from.isoformat(), "to": self.date_to.isoformat(),
+             "campaign": self.campaign.slug if self.campaign is not None else ""}
         q.update(extra)
         return urlencode(q)
 
 
 def _scope(request, form_class=PeriodForm) -> Scope:
-    form = form_class(request.GET, user=request.user)
-    form.is_valid()
-    if "campaign" in form.errors:
-        raise Http404("没有这个专项活动")
-    code = form.cleaned_data.get("unit")
+    """Unit, campaign and period of a report page; what is not asked for follows the default
+    rule of every page (metrics.figures): the scope's top, the default campaign, campaign to date."""
+    data = request.GET.copy()
+    code = (data.get("unit") or "").strip()
     if code:
         unit = get_object_or_404(Unit.objects.for_user(request.user), code=code)
     else:
-        unit = root_units(request.user).order_by("depth", "path").first()
+        unit = figures.default_unit(request.user)
         if unit is None:
             raise Http404("没有可查看的单位")
-    date_from, date_to = form.period()
-    return Scope(form, unit, form.cleaned_data.get("campaign"), date_from, date_to)
+    if "campaign" not in data:
+        default = figures.default_campaign(figures.campaigns_for(request.user), unit, figures.today())
+        if default is not None:
+            data["campaign"] = default.slug
+    form = form_class(data, user=request.user)
+    form.is_valid()
+    if "campaign" in form.errors:
+        raise Http404("没有这个专项活动")
+    return Scope(form, unit, form.cleaned_data.get("campaign"), form.period())
 
 
 def _context(request, s: Scope, **extra) -> dict:
     return {"unit": s.unit, "campaign": s.campaign, "date_from": s.date_from, "date_to": s.date_to,
-            "form": s.form, "query": s.query(), "breadcrumbs": ancestors(s.unit, request.user),
-            "xlsx_url": f"{reverse('metrics:dashboard_xlsx')}?{s.query()}", **extra}
-
-
-def _drill_kinds(unit):
-    if unit.kind in (UnitKind.PROVINCE, UnitKind.CITY, UnitKind.COUNTY):
-        return reports.AREA_CHILD_KINDS
-    if unit.kind == UnitKind.TOWNSHIP:
-        return reports.VILLAGE_KINDS
-    return None
+            "as_of": s.as_of, "form": s.form, "query": s.query(), "breadcrumbs": ancestors(s.unit, request.user),
+            "xlsx_url": f"{reverse('metrics:dashboard_xlsx')}?{s.query()}", "silent_days": figures.SILENT_DAYS,
+            **extra}
 
 
 # --- reporting completeness -------------------------------------------------------------------------
 
 def completeness(request):
     s = _scope(request)
-    months = reports.month_starts(s.date_from, s.date_to)
-    rows, total = reports.completeness_rates(s.unit, request.user, *s.args)
-    page = Paginator(reports.village_list(s.unit, request.user), 100).get_page(request.GET.get("page"))
-    grid = reports.completeness_grid(page.object_list, *s.args)
+    months = figures.month_starts(s.date_from, s.date_to)
+    rows, total = figures.completeness_rates(s.unit, request.user, *s.args)
+    villages = reports.village_list(s.unit, request.user)
+    page = Paginator(villages, 100).get_page(request.GET.get("page"))
+    grid = figures.completeness_grid(page.object_list, *s.args)
     grid_rows = [(v, [grid[v.pk].get(m) for m in months]) for v in page.object_list]
-    silent = Paginator(reports.silent_villages(s.unit, request.user, *s.args), 200).get_page(
-        request.GET.get("spage"))
+    silent = Paginator(figures.silent_villages(s.unit, request.user, s.campaign, s.as_of, base=villages), 200
+                       ).get_page(request.GET.get("spage"))
+    headline = figures.figures(s.unit, *s.args, inds=figures.indicators(COMPLETENESS_CODES))
     return render(request, "metrics/completeness.html", _context(
-        request, s, months=months, rows=rows, total=total, page=page, grid_rows=grid_rows, silent=silent))
+        request, s, months=months, rows=rows, total=total, page=page, grid_rows=grid_rows, silent=silent,
+        headline=headline))
 
 
 # --- bulletin --------------------------------------------------------------------------------------
 
 def bulletin(request):
     s = _scope(request)
-    inds = reports.indicators()
-    figs = reports.figure_map(selectors.figures(s.unit, *s.args, indicators=inds))
+    inds = figures.indicators()
+    figs = figures.figure_map(figures.figures(s.unit, *s.args, inds=inds))
     table_inds = [i for i in inds if i.code in BULLETIN_CODES]
-    kinds = _drill_kinds(s.unit)
-    drill = reports.drill_down(s.unit, request.user, *s.args, table_inds, kinds) if kinds else []
-    _, rates = reports.completeness_rates(s.unit, request.user, *s.args)
-    silence = reports.silence_counts(s.unit, request.user, s.campaign)
-    trend = selectors.monthly(s.unit, *s.args, keys=["activities"])
-    months = reports.month_starts(s.date_from, s.date_to)
+    drill = figures.drill_down(s.unit, request.user, *s.args, table_inds, groups=("area", "village"))
+    _, rates = figures.completeness_rates(s.unit, request.user, *s.args)
+    silence = figures.silence(s.unit, request.user, s.campaign, s.as_of)
     charts = []  # (caption, inline SVG) from metrics.charts
-    area_rows = [r for r in drill if r.kind == "row"]
+    area_rows = [r for r in drill if r.kind == "child"]
     if area_rows:
         charts.append(("各单位共建活动(次)", charts_svg.bar_chart(
-            [charts_svg.Bar(r.name, r.by_code["activities"].value) for r in area_rows],
+            [charts_svg.Bar(r.label, r.by_code["activities"].value) for r in area_rows],
             title="各单位共建活动", unit="次")))
-    if months:
+    for t in figures.trends(s.unit, *s.args, [i for i in inds if i.code == "activities"]):
         charts.append(("每月共建活动(次,折线为累计)", charts_svg.column_chart(
-            [charts_svg.month_label(m) for m in months],
-            [trend.get(m, {}).get("activities", 0) for m in months],
+            [charts_svg.month_label(m) for m in t.months], t.values,
             title="每月共建活动", unit="次", cumulative=True)))
     title = f"{s.unit.name}{s.campaign.name if s.campaign else '党群共建'}活动简报"
     return render(request, "metrics/bulletin.html", _context(
         request, s, title=title, headline=[figs[c] for c in HEADLINE_CODES if c in figs],
-        paragraphs=reports.summary_text(s.unit, figs, silence["silent"], rates),
-        table_inds=table_inds, drill=drill, silence=silence, rates=rates, charts=charts,
-        silent_days=reports.SILENT_AMBER_DAYS))
+        paragraphs=reports.summary_text(s.unit, figs, silence, rates),
+        table_inds=table_inds, drill=drill, silence=silence, rates=rates, charts=charts))
 
 
 # --- dashboard workbook ----------------------------------------------------------------------------
 
 def dashboard_xlsx(request):
     s = _scope(request)
-    wb = dashboard_workbook(s.unit, request.user, *s.args)
+    wb = dashboard_workbook(s.unit, request.user, s.campaign, s.period)
     return xlsx_response(wb, f"{s.unit.name}共建指标-{s.date_from:%Y%m%d}-{s.date_to:%Y%m%d}.xlsx")
 
 
@@ -197,6 +207,6 @@ def assessment(request):
     page = Paginator(scored, 100).get_page(request.GET.get("page"))
     first, rest = form.weight_rows()
     return render(request, "metrics/assessment.html", _context(
-        request, s, level=level, level_label=reports.LEVEL_LABELS[level], levels=reports.LEVEL_LABELS,
+        request, s, level=level, level_label=figures.LEVEL_LABELS[level], levels=figures.LEVEL_LABELS,
         page=page, leader=scored[0] if scored else None, best=best, weights=weights,
         weight_first=first, weight_rest=rest, total_weight=sum(weights.values()) if weights else 0))

@@ -234,12 +234,13 @@ def test_warnings_count_silent_pairs_villages_overdue_and_gaps(client, c):
     make_rectification(insp, deadline=TODAY - dt.timedelta(days=5))
     make_unit(UnitKind.VILLAGE, c.townships[1], name="空白村")          # no organisations: a gap
     client.force_login(make_user("k", Role.COUNTY_ADMIN, c.county))
-    w = client.get(url()).context["warn"]
+    r = client.get(url())
+    w = r.context["warn"]
     assert w.pairs["total"] == 2 and w.pairs["silent"] == 1           # the second pair never logged
     assert w.villages_total == 5 and w.silent_villages == 4
     assert w.overdue_commitments == 1 and w.overdue_rectifications == 1
     assert w.blank_spots >= 1
-    assert w.links["coverage"] == reverse("organizations:coverage", args=[c.county.pk])
+    assert r.context["warn_links"]["coverage"] == reverse("organizations:coverage", args=[c.county.pk])
     # a township sees only its own
     client.force_login(make_user("t", Role.TOWNSHIP_STAFF, c.townships[0]))
     w = client.get(url()).context["warn"]
@@ -270,6 +271,9 @@ def test_dashboard_query_count_is_constant(client, c):
     admin = make_user("k", Role.COUNTY_ADMIN, c.county)
     activities = Indicator.objects.get(code="activities")
     services.target_save(actor=None, campaign=c.campaign, unit=c.county, indicator=activities, value=10)
+    for kind, value in (("township", 20), ("village", 2)):
+        services.targets_apply(actor=None, campaign=c.campaign, parent=c.county, kind=kind, indicator=activities,
+                               value=value)
     act(c, c.villages[0])
     client.force_login(admin)
     pages = [{}, {"unit": c.townships[0].pk}, {"unit": c.villages[0].pk}, {"unit": c.bureau.pk, "window": "period"}]
@@ -277,8 +281,8 @@ def test_dashboard_query_count_is_constant(client, c):
     new = bulk_villages(c.townships[0], 120) + bulk_villages(c.townships[1], 80)
     for i in range(6):
         make_unit(UnitKind.BUREAU, c.county, name=f"局{i}")
-    services.targets_apply(actor=None, campaign=c.campaign, parent=c.county, kind="township", indicator=activities,
-                           value=20)
+    services.targets_apply(actor=None, campaign=c.campaign, parent=c.county, kind="village",  # 200 more
+                           indicator=activities, value=2)
     for i, v in enumerate(new[:25]):
         act(c, v, days_ago=1 + i * 7, outcomes={"problems_solved": 1})
     act(c, c.villages[0], pairing=c.pairs[0])

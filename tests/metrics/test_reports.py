@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from campaigns import services as cs
 from campaigns.models import Survey
-from metrics import reports
+from metrics import figures, reports
 from organizations.models import Role, UnitKind
 from tests.factories import County, bulk_villages, make_leader, make_pairing, make_unit, make_user
 
@@ -26,7 +26,7 @@ PERIOD = {"from": FIRST.isoformat(), "to": LAST.isoformat()}
 
 
 def in_month(i: int, day=10) -> dt.date:
-    return reports.month_starts(FIRST, LAST)[i].replace(day=day)
+    return figures.month_starts(FIRST, LAST)[i].replace(day=day)
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_completeness_marks_the_village_that_logged_and_rates_each_township(clie
     act(c, v0, in_month(0, 20), category="training")
     act(c, c.bureau2, in_month(1), pairing=c.pairs[1])      # a pair's record counts for its village
     act(c, v0, FIRST - dt.timedelta(days=5))                  # before the period: not counted
-    rows, total = reports.completeness_rates(c.county, make_user("x", Role.COUNTY_ADMIN, c.county),
+    rows, total = figures.completeness_rates(c.county, make_user("x", Role.COUNTY_ADMIN, c.county),
                                              None, FIRST, LAST)
     by_name = {r.name: r for r in rows}
     t1, t2 = by_name[c.townships[0].name], by_name[c.townships[1].name]
@@ -112,7 +112,8 @@ def test_completeness_marks_the_village_that_logged_and_rates_each_township(clie
     client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
     r = get(client, "completeness", unit=c.county.code, **PERIOD)
     assert r.status_code == 200
-    assert [s.name for s in r.context["silent"]] == [v1.name, v3.name]
+    # silent on the period's last day: nothing in its last 30 days (the one rule of metrics.figures)
+    assert [s.name for s in r.context["silent"]] == [v0.name, v1.name, v2.name, v3.name]
     html = r.content.decode()
     assert "王书记" in html and "tel:13912345678" in html and "tel:13800000000" in html and "50.00%" in html
     grid = {v.name: cells for v, cells in r.context["grid_rows"]}
@@ -122,7 +123,7 @@ def test_completeness_marks_the_village_that_logged_and_rates_each_township(clie
 
 
 def test_completeness_for_a_township_user_lists_only_its_villages(client, c):
-    act(c, c.villages[0], in_month(1))
+    act(c, c.villages[0], LAST - dt.timedelta(days=3))
     client.force_login(make_user("t", Role.TOWNSHIP_STAFF, c.townships[0]))
     r = get(client, "completeness", **PERIOD)
     assert r.context["unit"] == c.townships[0]
@@ -152,11 +153,11 @@ def test_bulletin_text_has_the_figures(client, c):
     assert "解决群众关心的问题5件" in text
     assert "群众对基层党组织满意率90.00%(有效票100张)" in text
     assert "4个村(社区)中有3个在本期填报了活动，填报率75.00%" in text
-    drill = {row.name: row.by_code for row in r.context["drill"]}
+    drill = {row.label: row.by_code for row in r.context["drill"]}
     assert drill[c.townships[0].name]["activities"].text == "2"
     assert drill[c.townships[1].name]["activities"].text == "1"
     assert drill["测试县合计"]["commitment_rate"].text == "66.67"
-    assert r.context["silence"]["total"] == 2
+    assert r.context["silence"].pairs["total"] == 2
     assert html.count("<svg") == 2 and "@page { size: A4" in html and "window.print()" in html
 
 
@@ -185,7 +186,8 @@ def test_workbook_sheets_headers_and_rankings(client, c):
     body = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
     assert body[c.townships[0].name][col] == 1 and body[c.townships[1].name][col] == 3
     assert body[c.bureau.name][col] == 1
-    assert body["下级小计"][col] == 5 and body["测试县合计"][col] == 4
+    # a subtotal per group; the pair's activity counts on both sides, once in the total
+    assert body["乡镇(街道)小计(2)"][col] == 4 and body["帮建单位小计(3)"][col] == 1 and body["测试县合计"][col] == 4
     ws = wb["排名"]
     assert [x.value for x in ws[1]][:5] == ["层级", "排名", "单位", "上级单位", "本期共建活动(次)"]
     rank = [row for row in ws.iter_rows(min_row=2, values_only=True)]
@@ -194,7 +196,7 @@ def test_workbook_sheets_headers_and_rankings(client, c):
         (1, c.townships[1].name, 3, 0, 3), (2, c.townships[0].name, 1, 2, -1)]
     villages = [row for row in rank if row[0] == "村(社区)"]
     assert villages[0][2] == c.villages[2].name and len(villages) == 4
-    assert {row[2] for row in rank if row[0] == "机关单位"} == {c.bureau.name, c.bureau2.name}
+    assert {row[2] for row in rank if row[0] == "帮建单位"} == {c.bureau.name, c.bureau2.name, c.enterprise.name}
 
 
 # --- appraisal tallies ---------------------------------------------------------------------------------

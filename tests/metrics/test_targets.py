@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaigns import services as cs
 from campaigns.models import Indicator
-from metrics import dashboard as dash
+from metrics import figures as dash
 from metrics import services
 from metrics.models import Target
 from organizations.models import Role, UnitKind

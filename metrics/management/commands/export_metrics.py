@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.models import Campaign
-from metrics import exports, selectors
+from metrics import exports, figures
 from organizations.models import Unit
 
 
@@ -38,18 +38,22 @@ class Command(BaseCommand):
         date_from, date_to = _date(opts["date_from"], "from"), _date(opts["date_to"], "to")
         if date_from and date_to and date_from > date_to:
             raise CommandError("--from is after --to")
-        figures = selectors.figures(unit, campaign, date_from, date_to)
+        figs = figures.figures(unit, campaign, date_from, date_to)
         fmt = opts["format"]
         if fmt == "xlsx":
-            data = exports.to_xlsx(figures, unit)
+            data = exports.to_xlsx(figs, unit)
             if not opts["output"]:
                 sys.stdout.buffer.write(data)
                 return
             with open(opts["output"], "wb") as fh:
                 fh.write(data)
             return
-        text = exports.to_csv(figures) if fmt == "csv" else exports.to_json(figures, unit, campaign, date_from,
-                                                                              date_to) + "\n"
+        if fmt == "csv":
+            text = exports.to_csv(figs)
+        else:
+            on = figures.today()
+            silence = figures.silence(unit, None, campaign, min(date_to or on, on))
+            text = exports.to_json(figs, unit, campaign, date_from, date_to, silence) + "\n"
         if opts["output"]:
             with open(opts["output"], "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
