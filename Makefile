@@ -34,8 +34,10 @@ test: setup
 e2e: setup
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
+# Ruff, then the import-linter contracts of pyproject.toml (layers point one way).
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(PY) manage.py bench_tree

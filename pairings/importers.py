@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from campaigns.models import Campaign
 from cobuild.importing import (
     Column,
     Context,
@@ -37,6 +36,9 @@ from .models import (
 from .services import RECORD, Refusal, can_manage_pairing, inspection_refusals, inspection_save, pairing_save
 
 CAMPAIGN_COLUMN_HELP = "所属活动的代码(活动须已导入),如bjlbc-2024。"
+# The campaign model through the relation: campaigns sits above pairings (no import). Importers
+# are found after the app registry is ready, so the relation is resolved here.
+Campaign = Pairing.campaign.field.related_model
 
 
 def _kinds_text(kinds) -> str:

@@ -15,7 +15,6 @@ from itertools import groupby
 from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.utils import timezone
 
-from campaigns.models import Campaign
 from organizations.models import Unit
 
 from . import ledger
@@ -72,7 +71,7 @@ class Choices:
     """Filter choices, built from the user's own pairs (so a posted id outside scope is refused)."""
 
     townships: list[Unit] = field(default_factory=list)
-    campaigns: list[Campaign] = field(default_factory=list)
+    campaigns: list = field(default_factory=list)  # Campaign instances
 
     @property
     def has_pairings(self) -> bool:
@@ -83,7 +82,9 @@ def filter_choices(user) -> Choices:
     """Townships (the villages' parents) and campaigns of the user's pairs (two queries)."""
     mine = pairings_for(user)
     townships = Unit.objects.filter(pk__in=mine.values("village__parent_id")).order_by("path")
-    campaigns = Campaign.objects.filter(pk__in=mine.values("campaign_id")).order_by("-start_date", "name")
+    # The campaign model through the relation: campaigns sits above pairings (no import).
+    campaign_model = Pairing.campaign.field.related_model
+    campaigns = campaign_model.objects.filter(pk__in=mine.values("campaign_id")).order_by("-start_date", "name")
     return Choices(townships=list(townships), campaigns=list(campaigns))
 
 

@@ -110,9 +110,8 @@ def townships(user):
 
 
 def campaigns(user):
-    from campaigns.models import Campaign
-
-    return Campaign.objects.for_user(user)
+    # The campaign model through the relation: campaigns sits above pairings (no import).
+    return Pairing.campaign.field.related_model.objects.for_user(user)
 
 
 def pairings(user):
