@@ -26,6 +26,7 @@ from django.utils import timezone
 from organizations.models import EDITOR_ROLES, PARTY_KINDS, Organization, Role, Unit
 from organizations.scoping import scope_q, user_grants
 from pairings.models import Pairing, PairingStatus
+from pairings.policy import PAIRING_LOGGER_ROLES
 
 from .models import (
     Activity,
@@ -38,11 +39,7 @@ from .models import (
     OrganizerRole,
     ReviewStatus,
 )
-from .services import REVIEWER_ROLES
-
-# Roles whose holder logs for the pairing's village through the pairing's bureau (services.can_log).
-PAIRING_LOGGER_ROLES = (Role.BUREAU_LIAISON, Role.COUNTY_ADMIN)
-
+from .policy import REVIEWER_ROLES
 
 # --- the form's choices ------------------------------------------------------------------------
 
@@ -197,17 +194,8 @@ def in_unit(qs, unit):
                      | Q(pairing__bureau__path__startswith=unit.path))
 
 
-def can_log_somewhere(user) -> bool:
-    """Whether the user holds a role that logs activities (no query: the grants are cached)."""
-    return user.is_superuser or any(g.role in EDITOR_ROLES for g in user_grants(user))
-
-
-def is_reviewer(user) -> bool:
-    return user.is_superuser or any(g.role in REVIEWER_ROLES for g in user_grants(user))
-
-
 def reviewable(user):
-    """Activities the user may review (services.can_review as one filter): the unit or the
+    """Activities the user may review (policy.can_review as one filter): the unit or the
     pairing's village under a reviewer grant, never the user's own records."""
     qs = Activity.objects.all()
     if not user.is_superuser:

@@ -8,11 +8,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from organizations.admin_tools import REASON_FIELD, ServiceAdmin, ServiceModelForm
-from organizations.models import Role
-from organizations.scoping import has_role_at
 from pairings.admin import OverdueFilter, TownshipFilter
+from pairings.policy import can_correct
 
-from . import services
+from . import policy, services
 from .forms_activities import outcome_field_name
 from .models import (
     Activity,
@@ -46,7 +45,7 @@ class CampaignAdmin(ServiceAdmin):
     identity_fields = ("slug",)
 
     def can_change(self, user, obj) -> bool:
-        return has_role_at(user, obj.owner_unit, (Role.COUNTY_ADMIN,))
+        return policy.can_edit_campaign(user, obj)
 
     def save_through_service(self, request, current, v):
         campaign, _ = campaign_save(
@@ -192,8 +191,8 @@ class ActivityAdmin(ServiceAdmin):
 
     def can_change(self, user, obj) -> bool:
         if obj.status == ReviewStatus.VERIFIED:
-            return has_role_at(user, obj.unit, (Role.COUNTY_ADMIN,))  # a correction (更正)
-        return services.can_edit_activity(user, obj)
+            return can_correct(user, obj.unit)  # a correction (更正)
+        return policy.can_edit_activity(user, obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
@@ -270,7 +269,7 @@ class CommitmentAdmin(ServiceAdmin):
                 for name, opts in super().get_fieldsets(request, obj)]
 
     def can_change(self, user, obj) -> bool:
-        return services.can_edit_commitment(user, obj)
+        return policy.can_edit_commitment(user, obj)
 
     def save_through_service(self, request, current, v):
         commitment, _ = services.commitment_save(
@@ -300,7 +299,7 @@ class JointMeetingAdmin(ServiceAdmin):
     identity_fields = ("code",)
 
     def can_change(self, user, obj) -> bool:
-        return services.can_log(user, obj.host_unit, obj.pairing)
+        return policy.can_log(user, obj.host_unit, obj.pairing)
 
     def save_through_service(self, request, current, v):
         meeting, _ = services.meeting_save(
@@ -342,7 +341,7 @@ class MeetingDecisionAdmin(ServiceAdmin):
         return ("meeting", "content", "assigned_unit", "deadline", "updated_at") if obj is not None else ()
 
     def can_change(self, user, obj) -> bool:
-        return services.can_update_decision(user, obj)
+        return policy.can_update_decision(user, obj)
 
     def save_through_service(self, request, current, v):
         if current is None:
@@ -375,7 +374,7 @@ class SurveyAdmin(ServiceAdmin):
         return obj.ballots
 
     def can_change(self, user, obj) -> bool:
-        return has_role_at(user, obj.unit, services.REVIEWER_ROLES)
+        return policy.can_record_survey(user, obj.unit)
 
     def save_through_service(self, request, current, v):
         survey, _ = services.survey_save(

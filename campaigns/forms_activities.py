@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from .activity_selectors import OrganizerChoices
 from .models import Activity, Category, LinkArea, OrganizerRole, ReviewStatus
-from .services import PHOTO_MAX_BYTES, PHOTOS_PER_ACTIVITY, can_log
+from .policy import can_log
+from .services import PHOTO_MAX_BYTES, PHOTOS_PER_ACTIVITY
 
 OUTCOME_PREFIX = "outcome_"
 MAX_PARTICIPANTS = 100_000

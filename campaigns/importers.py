@@ -19,13 +19,13 @@ from cobuild.importing import (
     parse_text,
     register,
 )
-from organizations.models import Role, Unit
-from organizations.scoping import has_role_at
+from organizations.models import Unit
 from pairings.importers import report_refusals
 from pairings.models import Pairing
 
 from .models import Campaign, Commitment, CommitmentStatus
-from .services import campaign_save, commitment_refusals, commitment_save
+from .policy import can_set_campaign, commitment_refusals
+from .services import campaign_save, commitment_save
 
 
 def parse_slug(value: str) -> str:
@@ -37,7 +37,7 @@ def parse_slug(value: str) -> str:
 
 
 def _is_county_admin(ctx: Context, unit) -> bool:
-    return not ctx.restricted or has_role_at(ctx.actor, unit, (Role.COUNTY_ADMIN,))
+    return not ctx.restricted or can_set_campaign(ctx.actor, unit)
 
 
 @register

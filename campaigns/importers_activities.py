@@ -35,7 +35,8 @@ from pairings.models import Pairing
 
 from .activity_selectors import outcome_indicators
 from .models import Activity, ActivityOutcome, Campaign, Category, ReviewStatus
-from .services import REVIEWER_ROLES, _allowed, activity_refusals, activity_submit, validate_outcomes
+from .policy import activity_refusals, can_record_verified
+from .services import activity_submit, validate_outcomes
 
 CATEGORY_ALIASES = {
     "组织生活": Category.ORG_LIFE, "党组织活动": Category.ORG_LIFE, "主题党日": Category.ORG_LIFE,
@@ -130,7 +131,7 @@ class ActivityImport(ImportKind):
             row.error("pairing_code", "开展单位必须是该结对的村(社区)或帮建单位。")
         actor = ctx.actor
         # An import by the system or a reviewer of the unit records reviewed (verified) figures.
-        row._verified = actor is None or (unit is not None and _allowed(actor, unit, REVIEWER_ROLES))
+        row._verified = actor is None or (unit is not None and can_record_verified(actor, unit))
         existing = row.existing
         self._check_outcomes(row, ctx)
         if existing is not None:

@@ -21,7 +21,8 @@ from organizations.models import Unit
 from pairings.importers import report_refusals
 
 from .models import Campaign, Survey, SurveySubject
-from .services import survey_refusals, survey_save
+from .policy import survey_refusals
+from .services import survey_save
 
 SUBJECT_ALIASES = {"基层党组织": "party_org", "党组织": "party_org", "村党组织": "party_org",
                    "共建单位": "cobuild", "帮建单位": "cobuild"}

@@ -51,10 +51,6 @@ def filter_unit_choices(user):
     return Unit.objects.for_user(user).filter(Q(kind__in=AREA_KINDS) | Q(pk__in=own)).order_by("path")
 
 
-def is_county_admin(user) -> bool:
-    return user.is_superuser or any(g.role == Role.COUNTY_ADMIN for g in user_grants(user))
-
-
 def campaign_owner_choices(user):
     """Area units where the user is a county admin: the possible owners of a campaign."""
     return Unit.objects.for_user(user, roles=(Role.COUNTY_ADMIN,)).filter(kind__in=AREA_KINDS).order_by("path")

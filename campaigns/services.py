@@ -13,19 +13,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cobuild.batching import batched
 from organizations import records
-from organizations.models import EDITOR_ROLES, Role, Unit, User
-from organizations.scoping import has_role_at, in_scope
-from pairings.services import (
-    RECORD,
-    Refusal,
-    can_correct,  # noqa: F401 (re-exported: the pages ask it)
-    can_edit_unit_records,
-    correction_history,
-    correction_refusals,
-    new_code,
-    refresh_last_logged,
-    refuse,
-)
+from organizations.models import Unit, User
+from pairings.policy import correction_refusals, refuse
+from pairings.services import correction_history, new_code, refresh_last_logged
 
 from .models import (
     Activity,
@@ -44,6 +34,18 @@ from .models import (
     ReviewStatus,
     Survey,
 )
+from .policy import (
+    activity_refusals,
+    can_assign_decision,
+    can_edit_activity,
+    can_edit_meeting,
+    can_review,
+    can_set_campaign,
+    can_update_decision,
+    commitment_refusals,
+    meeting_refusals,
+    survey_refusals,
+)
 
 
 @transaction.atomic
@@ -54,7 +56,7 @@ def campaign_save(*, actor: User | None, slug: str, name: str, owner_unit: Unit,
     campaign = Campaign.objects.select_for_update(of=("self",)).select_related("owner_unit").filter(slug=slug).first()
     created = campaign is None
     for unit in (owner_unit, None if created else campaign.owner_unit):
-        if unit is not None and actor is not None and not has_role_at(actor, unit, (Role.COUNTY_ADMIN,)):
+        if unit is not None and not can_set_campaign(actor, unit):
             raise PermissionDenied("只有县级组织部管理员可以设立或修改活动。")
     campaign = campaign or Campaign(slug=slug)
     campaign.name, campaign.owner_unit = name, owner_unit
@@ -77,69 +79,13 @@ class StaleEdit(ValidationError):
 
 # --- activities ----------------------------------------------------------------------------------
 
-REVIEWER_ROLES = (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF)
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600
 PHOTOS_PER_ACTIVITY = 9
 
 
-def _allowed(actor, unit, roles) -> bool:
-    return actor is None or actor.is_superuser or has_role_at(actor, unit, roles)
-
-
-def can_log(user, unit: Unit, pairing=None) -> bool:
-    """Who may record an activity or commitment at ``unit`` (optionally for ``pairing``)."""
-    if _allowed(user, unit, EDITOR_ROLES):
-        return True
-    return pairing is not None and _allowed(user, pairing.bureau, (Role.BUREAU_LIAISON, Role.COUNTY_ADMIN))
-
-
-def can_review(user, activity: Activity) -> bool:
-    """Township staff and county admins over the activity's unit or its pairing's village;
-    nobody reviews a record they authored (superusers neither)."""
-    if user is not None and activity.author_id and activity.author_id == user.pk:
-        return False
-    return _allowed(user, activity.unit, REVIEWER_ROLES) or (
-        activity.pairing is not None and _allowed(user, activity.pairing.village, REVIEWER_ROLES))
-
-
-def can_edit_activity(user, activity: Activity) -> bool:
-    """Until verified: its author (while still allowed to log it, e.g. a bureau liaison for the
-    pair) or a reviewer over its unit. The other side of a pairing sees it but does not edit it."""
-    if activity.status == ReviewStatus.VERIFIED:
-        return False
-    if user is not None and activity.author_id == user.pk and can_log(user, activity.unit, activity.pairing):
-        return True
-    return _allowed(user, activity.unit, REVIEWER_ROLES)
-
-
-LOCK_MESSAGE = ("该活动已审核通过并锁定,不能再修改;如需更正,请县级组织部管理员在活动页面点“更正”"
-                "并说明理由。")
 STALE_MESSAGE = "保存失败:在您编辑期间,该活动已被他人修改。您填写的内容仍保留在表单中,请查看最新版本后再决定如何保存。"
 STALE_REVIEW_MESSAGE = "该记录在您打开后已被修改,请重新查看后再审核。"
-
-
-def activity_refusals(actor, *, activity: Activity | None, unit: Unit, pairing=None,
-                      verified: bool = False) -> list[Refusal]:
-    """Why ``actor`` may not write this activity (web, admin and import alike): a verified record
-    is locked; recording it as verified is reviewing it (``can_review``: never one's own);
-    the unit needs ``can_log``, and reviewed figures a reviewer of the unit."""
-    out = []
-    if activity is not None:
-        if activity.status == ReviewStatus.VERIFIED:
-            out.append(Refusal(RECORD, LOCK_MESSAGE, denied=False))
-        elif verified and actor is not None and activity.author_id == actor.pk:
-            out.append(Refusal(RECORD, "不能审核自己填报的活动:该活动是您填报的,请由其他审核人员审核,"
-                                       "或不要把它作为已审核数据导入。"))
-        elif not can_edit_activity(actor, activity):
-            out.append(Refusal(RECORD, "您没有权限修改该活动。"))
-        elif verified and not can_review(actor, activity):
-            out.append(Refusal(RECORD, "您没有权限审核该活动。"))
-    if not can_log(actor, unit, pairing):
-        out.append(Refusal("unit", "您没有权限为该单位填报活动。"))
-    elif verified and not _allowed(actor, unit, REVIEWER_ROLES):
-        out.append(Refusal("unit", "只有县、乡审核人员可以直接登记已审核的活动。"))
-    return out
 
 
 def _check_pairing(unit: Unit, pairing) -> None:
@@ -406,22 +352,6 @@ def activity_remove_photo(*, actor: User | None, photo: ActivityPhoto) -> None:
 
 # --- commitments ---------------------------------------------------------------------------------
 
-def can_edit_commitment(user, commitment: Commitment) -> bool:
-    """The committing unit's editors (not the other side of its pairing)."""
-    return can_edit_unit_records(user, commitment.unit)
-
-
-def commitment_refusals(actor, *, commitment: Commitment | None, unit: Unit) -> list[Refusal]:
-    """A commitment is its unit's: only that unit's editors record or change it (a bureau records
-    its own commitments for the pair, not the village's, and the other way round)."""
-    out = []
-    if commitment is not None and not can_edit_commitment(actor, commitment):
-        out.append(Refusal(RECORD, "您没有权限修改该承诺:承诺由承诺单位自己维护。"))
-    if not can_edit_unit_records(actor, unit):
-        out.append(Refusal("unit", "您没有权限为该单位登记承诺。"))
-    return out
-
-
 @batched
 def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, content: str, made_on,
                     commitment: Commitment | None = None, code: str | None = None, organization=None,
@@ -481,20 +411,6 @@ def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, conte
 
 # --- joint meetings ------------------------------------------------------------------------------
 
-def can_edit_meeting(user, meeting: JointMeeting) -> bool:
-    """The convening unit's editors (its minutes and decisions); members only see it."""
-    return can_edit_unit_records(user, meeting.host_unit)
-
-
-def meeting_refusals(actor, *, meeting: JointMeeting | None, host_unit: Unit) -> list[Refusal]:
-    out = []
-    if meeting is not None and not can_edit_meeting(actor, meeting):
-        out.append(Refusal(RECORD, "您没有权限修改该会议:会议由召集单位维护。"))
-    if not can_edit_unit_records(actor, host_unit):
-        out.append(Refusal("host_unit", "您没有权限为该单位登记联席会议。"))
-    return out
-
-
 @batched
 def meeting_save(*, actor: User | None, campaign: Campaign, held_on, host_unit: Unit, title: str,
                  meeting: JointMeeting | None = None, code: str | None = None, pairing=None,
@@ -526,20 +442,12 @@ def meeting_save(*, actor: User | None, campaign: Campaign, held_on, host_unit: 
     return m, created
 
 
-def can_update_decision(user, decision: MeetingDecision) -> bool:
-    """A decision's follow-up is the assigned unit's: its editors report on it (the convening
-    unit assigns it, but does not report for the other side)."""
-    return can_edit_unit_records(user, decision.assigned_unit)
-
-
 @batched
 def decision_add(*, actor: User | None, meeting: JointMeeting, content: str, assigned_unit: Unit,
                  deadline=None, reason: str | None = None) -> MeetingDecision:
     if not can_edit_meeting(actor, meeting):
         raise PermissionDenied("您没有权限为该会议添加议定事项。")
-    paired = meeting.pairing is not None and assigned_unit.pk in (meeting.pairing.village_id,
-                                                                  meeting.pairing.bureau_id)
-    if actor is not None and not actor.is_superuser and not (paired or in_scope(actor, assigned_unit)):
+    if not can_assign_decision(actor, meeting, assigned_unit):
         raise ValidationError({"assigned_unit": "责任单位必须在您的工作范围内,或是本结对的另一方。"})
     if deadline and deadline < meeting.held_on:
         raise ValidationError({"deadline": "完成时限不能早于会议日期。"})
@@ -577,19 +485,6 @@ def decision_update(*, actor: User | None, decision: MeetingDecision, status: st
 
 
 # --- democratic appraisal tallies ----------------------------------------------------------------
-
-def can_record_survey(user, unit: Unit) -> bool:
-    return _allowed(user, unit, REVIEWER_ROLES)
-
-
-def survey_refusals(actor, *, survey: Survey | None, unit: Unit) -> list[Refusal]:
-    out = []
-    if survey is not None and not can_record_survey(actor, survey.unit):
-        out.append(Refusal(RECORD, "您没有权限修改该测评。"))
-    if not can_record_survey(actor, unit):
-        out.append(Refusal("unit", "只有县、乡工作人员可以登记民主测评票数。"))
-    return out
-
 
 @batched
 def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: str, held_on,

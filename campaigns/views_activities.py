@@ -23,10 +23,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from organizations.models import Unit
 from pairings.models import Pairing
+from pairings.policy import can_correct
 from pairings.views_corrections import history_rows, require_correct, with_reason
 
 from . import activity_selectors as sel
-from . import services
+from . import policy, services
 from .forms_activities import (
     ActivityFilterForm,
     ActivityForm,
@@ -176,7 +177,7 @@ def _scoped_activity(request, pk, queryset=None):
 
 def _editable(request, pk):
     activity = _scoped_activity(request, pk)
-    if not services.can_edit_activity(request.user, activity):
+    if not policy.can_edit_activity(request.user, activity):
         if activity.status == ReviewStatus.VERIFIED:
             raise PermissionDenied("该活动已审核通过并锁定。如需更正,请县级组织部管理员在活动页面点“更正”并说明理由。")
         raise PermissionDenied("您没有修改该活动的权限:活动由填报人和本单位的审核人员维护。")
@@ -199,7 +200,7 @@ def activity_correct(request, pk):
     """更正: a county admin (or superuser) corrects an activity, verified ones included, with a
     required reason; its figures follow at once and the history shows the change and why."""
     activity = _scoped_activity(request, pk)
-    require_correct(services.can_correct(request.user, activity.unit))
+    require_correct(can_correct(request.user, activity.unit))
     form, formset = _activity_form(request, activity, correcting=True)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
@@ -277,7 +278,7 @@ def activity_list(request):
         "form": form,
         "unit": unit,
         "filtered": any(v for k, v in request.GET.items() if k not in ("page", "unit")),
-        "can_log": sel.can_log_somewhere(user),
+        "can_log": policy.can_log_somewhere(user),
     })
 
 
@@ -294,7 +295,7 @@ def activity_mine(request):
         "counts": counts,
         "status": status,
         "statuses": ReviewStatus.choices,
-        "can_log": sel.can_log_somewhere(request.user),
+        "can_log": policy.can_log_somewhere(request.user),
     })
 
 
@@ -305,15 +306,15 @@ def activity_detail(request, pk):
     activity = sel.activity_detail(request.user, pk).first()
     if activity is None:
         raise Http404("没有这个活动。")
-    can_review = activity.status == ReviewStatus.SUBMITTED and services.can_review(request.user, activity)
+    can_review = activity.status == ReviewStatus.SUBMITTED and policy.can_review(request.user, activity)
     return render(request, "campaigns/activity_detail.html", {
         "activity": activity,
         "organizers": list(activity.organizers.all()),
         "outcomes": list(activity.outcomes.all()),
         "photos": list(activity.photos.all()),
         "history": activity_history(activity),
-        "can_edit": services.can_edit_activity(request.user, activity),
-        "can_correct": services.can_correct(request.user, activity.unit),
+        "can_edit": policy.can_edit_activity(request.user, activity),
+        "can_correct": can_correct(request.user, activity.unit),
         "can_review": can_review,
         "is_author": activity.author_id == request.user.pk,
         "review_form": ReviewForm(initial={"version": activity.version}) if can_review else None,
@@ -350,7 +351,7 @@ def _next_url(request, default):
 @require_POST
 def activity_review(request, pk):
     activity = _scoped_activity(request, pk)
-    if not services.can_review(request.user, activity):
+    if not policy.can_review(request.user, activity):
         raise PermissionDenied("您没有权限审核该活动(不能审核自己填报的记录)。")
     form = ReviewForm(request.POST)
     detail = reverse("campaigns:activity_detail", args=[activity.pk])
@@ -388,7 +389,7 @@ REVIEW_TABS = [
 @require_GET
 def review_queue(request):
     """Submitted activities the user may review (their township, or their county)."""
-    if not sel.is_reviewer(request.user):
+    if not policy.can_review_somewhere(request.user):
         raise PermissionDenied("只有县、乡工作人员可以审核活动。")
     base = sel.reviewable(request.user)
     counts = sel.status_counts(base)

@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from organizations.models import AREA_KINDS, EDITOR_ROLES, Role, Unit
-from organizations.scoping import has_role_at, user_grants
+from organizations.models import AREA_KINDS, Unit
 from pairings.models import Pairing
+from pairings.policy import can_correct
 from pairings.views_corrections import correction_page, history_rows, require_correct, with_reason
 
 from . import selectors_commitments as sel
@@ -39,14 +39,18 @@ from .forms_commitments import (
     add_service_error,
 )
 from .models import Campaign, Commitment, DecisionStatus, JointMeeting, Phase, Survey
-from .services import (
-    StaleEdit,
-    campaign_save,
-    can_correct,
+from .policy import (
+    can_create_campaigns,
+    can_edit_campaign,
     can_edit_commitment,
     can_edit_meeting,
     can_log,
+    can_log_somewhere,
     can_update_decision,
+)
+from .services import (
+    StaleEdit,
+    campaign_save,
     commitment_save,
     decision_add,
     decision_update,
@@ -61,11 +65,6 @@ def _page(request, qs):
     return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _may_record(user) -> bool:
-    """Whether the user holds any role that records commitments and meetings (no query)."""
-    return user.is_superuser or any(g.role in EDITOR_ROLES for g in user_grants(user))
-
-
 def _unit_for_new(request):
     """The unit a new record is for: ``?unit=<pk>`` (scoped: 404; not theirs to log: 403), the
     one unit of a village secretary or bureau liaison, or None (then show the unit picker)."""
@@ -77,7 +76,7 @@ def _unit_for_new(request):
         if not can_log(request.user, unit):
             raise PermissionDenied("您没有权限为该单位登记。")
         return unit
-    if not _may_record(request.user):
+    if not can_log_somewhere(request.user):
         raise PermissionDenied("只有县、乡工作人员、村(社区)书记和机关联络员可以登记。")
     return sel.preselected_unit(request.user)
 
@@ -95,17 +94,13 @@ def _unit_picker(request, title: str, url_name: str):
 
 # --- campaigns ------------------------------------------------------------------------------------
 
-def can_edit_campaign(user, campaign: Campaign) -> bool:
-    return has_role_at(user, campaign.owner_unit, (Role.COUNTY_ADMIN,))
-
-
 def campaign_list(request):
     campaigns = Campaign.objects.for_user(request.user).select_related("owner_unit")
     q = request.GET.get("q", "").strip()
     if q:
         campaigns = campaigns.filter(Q(name__icontains=q) | Q(slug__icontains=q) | Q(theme__icontains=q))
     return render(request, "campaigns/campaign_list.html", {
-        "page": _page(request, campaigns), "q": q, "can_create": sel.is_county_admin(request.user),
+        "page": _page(request, campaigns), "q": q, "can_create": can_create_campaigns(request.user),
         "phases": Phase.choices,
     })
 
@@ -134,7 +129,7 @@ def campaign_detail(request, pk):
 
 
 def campaign_create(request):
-    if not sel.is_county_admin(request.user):
+    if not can_create_campaigns(request.user):
         raise PermissionDenied("只有县级组织部管理员可以设立活动。")
     return _campaign_form(request, None)
 
@@ -212,7 +207,7 @@ def commitment_list(request):
         c.can_edit = can_edit_commitment(user, c)
     return render(request, "campaigns/commitment_list.html", {
         "form": form, "page": page, "counts": sel.commitment_counts(qs),
-        "can_create": _may_record(user), "today": timezone.localdate(),
+        "can_create": can_log_somewhere(user), "today": timezone.localdate(),
     })
 
 
@@ -374,7 +369,7 @@ def meeting_list(request):
     else:
         qs = qs.none()
     return render(request, "campaigns/meeting_list.html", {
-        "form": form, "page": _page(request, qs.order_by("-held_on", "-pk")), "can_create": _may_record(user),
+        "form": form, "page": _page(request, qs.order_by("-held_on", "-pk")), "can_create": can_log_somewhere(user),
     })
 
 

@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organizations.context_processors.navigation",
+                "pairings.context_processors.navigation",
+                "campaigns.context_processors.navigation",
             ],
         },
     },

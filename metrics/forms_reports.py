@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from campaigns.models import Campaign, Indicator, SurveySubject
-from campaigns.services import REVIEWER_ROLES
+from campaigns.policy import REVIEWER_ROLES
 from organizations.models import Unit, UnitKind
 from organizations.scoping import scope_q
 

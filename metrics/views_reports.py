@@ -19,10 +19,9 @@ from django.utils.http import urlencode
 from campaigns import services as campaign_services
 from campaigns.forms_commitments import add_service_error
 from campaigns.models import Campaign, Survey
-from campaigns.services import REVIEWER_ROLES
+from campaigns.policy import can_enter_surveys, can_record_survey
 from cobuild.spreadsheets import xlsx_response
 from organizations.models import Unit, UnitKind
-from organizations.scoping import has_role_at, user_grants
 from organizations.selectors import ancestors
 
 from . import charts as charts_svg
@@ -151,10 +150,6 @@ def dashboard_xlsx(request):
 
 # --- appraisal tallies (民主测评) --------------------------------------------------------------------
 
-def _can_enter_surveys(user) -> bool:
-    return user.is_superuser or any(g.role in REVIEWER_ROLES for g in user_grants(user))
-
-
 def survey_list(request):
     s = _scope(request)
     page = Paginator(reports.surveys_for(request.user, s.unit, *s.args), 50).get_page(request.GET.get("page"))
@@ -162,11 +157,11 @@ def survey_list(request):
         row.rate = reports.q2((row.satisfied + row.basically_satisfied) * 100 / row.ballots) if row.ballots else "—"
     return render(request, "metrics/survey_list.html", _context(
         request, s, page=page, satisfaction=reports.satisfaction(s.unit, *s.args),
-        can_enter=_can_enter_surveys(request.user)))
+        can_enter=can_enter_surveys(request.user)))
 
 
 def _survey_form(request, survey: Survey | None):
-    if not _can_enter_surveys(request.user):
+    if not can_enter_surveys(request.user):
         raise PermissionDenied
     initial = {}
     if survey is not None:
@@ -190,7 +185,7 @@ def survey_create(request):
 
 def survey_edit(request, pk):
     survey = get_object_or_404(Survey.objects.for_user(request.user).select_related("unit", "campaign"), pk=pk)
-    if not has_role_at(request.user, survey.unit, REVIEWER_ROLES):
+    if not can_record_survey(request.user, survey.unit):
         raise PermissionDenied
     return _survey_form(request, survey)
 

@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from organizations.admin_tools import REASON_FIELD, ServiceAdmin
-from organizations.models import Role, Unit, UnitKind
-from organizations.scoping import has_role_at
+from organizations.models import Unit, UnitKind
 
-from . import services
+from . import policy, services
 from .models import (
     SILENT_AMBER_DAYS,
     SILENT_RED_DAYS,
@@ -140,7 +139,7 @@ class PairingAdmin(ServiceAdmin):
         return format_html('<span style="color:{}">●</span> {}', colour, label)
 
     def can_change(self, user, obj) -> bool:
-        return services.can_manage_pairing(user, obj)
+        return policy.can_manage_pairing(user, obj)
 
     def save_through_service(self, request, current, v):
         pairing, _ = services.pairing_save(
@@ -166,7 +165,7 @@ class ContactPointAdmin(ServiceAdmin):
     fields = ("leader_name", "leader_title", "user", "unit", "campaign", "since", "notes")
 
     def can_change(self, user, obj) -> bool:
-        return has_role_at(user, obj.unit, (Role.COUNTY_ADMIN,))
+        return policy.can_set_contact_point(user, obj.unit)
 
     def save_through_service(self, request, current, v):
         return services.contact_point_save(
@@ -195,7 +194,7 @@ class InspectionAdmin(LinkedRecordAdmin):
         return {o.pairing_id for o in objs if o.pairing_id}
 
     def can_change(self, user, obj) -> bool:
-        return services.can_record_inspection(user, obj.unit)
+        return policy.can_record_inspection(user, obj.unit)
 
     def save_through_service(self, request, current, v):
         inspection, _ = services.inspection_save(
@@ -242,7 +241,7 @@ class RectificationItemAdmin(LinkedRecordAdmin):
                 "updated_at")
 
     def can_change(self, user, obj) -> bool:
-        return obj.status != RectificationStatus.CLOSED and services.can_follow_up(user, obj)
+        return obj.status != RectificationStatus.CLOSED and policy.can_follow_up(user, obj)
 
     def save_through_service(self, request, current, v):
         actor, reason = request.user, v[REASON_FIELD]
@@ -295,7 +294,7 @@ class HelpPairAdmin(LinkedRecordAdmin):
         return {o.pairing_id for o in objs if o.pairing_id}
 
     def can_change(self, user, obj) -> bool:
-        return services.can_edit_help_pair(user, obj.village, obj.pairing)
+        return policy.can_edit_help_pair(user, obj.village, obj.pairing)
 
     def save_through_service(self, request, current, v):
         help_pair, _ = services.help_pair_save(

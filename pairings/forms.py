@@ -365,7 +365,7 @@ class HelpPairForm(forms.Form):
         touch_friendly(self)
 
     def clean(self):
-        from .services import can_edit_help_pair
+        from .policy import can_edit_help_pair
 
         cleaned = super().clean()
         village, pairing = cleaned.get("village"), cleaned.get("pairing")

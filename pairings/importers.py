@@ -22,8 +22,7 @@ from cobuild.importing import (
     parse_text,
     register,
 )
-from organizations.models import Role, Unit, UnitKind
-from organizations.scoping import has_role_at
+from organizations.models import Unit, UnitKind
 
 from .models import (
     PAIRING_BUREAU_KINDS,
@@ -33,7 +32,8 @@ from .models import (
     InspectionMethod,
     Pairing,
 )
-from .services import RECORD, Refusal, can_manage_pairing, inspection_refusals, inspection_save, pairing_save
+from .policy import RECORD, Refusal, can_manage_pairing, can_pair_at, inspection_refusals
+from .services import inspection_save, pairing_save
 
 CAMPAIGN_COLUMN_HELP = "所属活动的代码(活动须已导入),如bjlbc-2024。"
 # The campaign model through the relation: campaigns sits above pairings (no import). Importers
@@ -55,7 +55,7 @@ def report_refusals(row: Row, refusals: list[Refusal], columns: dict[str, str], 
 
 
 def _county_admin(ctx: Context, unit) -> bool:
-    return not ctx.restricted or has_role_at(ctx.actor, unit, (Role.COUNTY_ADMIN,))
+    return not ctx.restricted or can_pair_at(ctx.actor, unit)
 
 
 def _kept(row: Row, key: str, existing, attr: str | None = None, empty=""):

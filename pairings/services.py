@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,8 +17,7 @@ from django.utils import timezone
 from cobuild import batching
 from cobuild.batching import batched
 from organizations import records
-from organizations.models import EDITOR_ROLES, Role, Unit, User
-from organizations.scoping import has_role_at
+from organizations.models import Unit, User
 
 from . import ledger
 from .models import (
@@ -34,75 +31,22 @@ from .models import (
     RectificationItem,
     RectificationStatus,
 )
+from .policy import (
+    can_assign_rectification,
+    can_follow_up,
+    can_manage_pairing,
+    can_move_deadline,
+    can_pair_at,
+    can_raise_rectification,
+    can_set_contact_point,
+    correction_refusals,
+    help_pair_refusals,
+    inspection_refusals,
+    refuse,
+)
 
-SUPERVISOR_ROLES = (Role.COUNTY_ADMIN, Role.INSPECTOR)
-REVIEW_ROLES = (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.INSPECTOR)
-
-
-def _allowed(actor, unit, roles) -> bool:
-    return actor is None or actor.is_superuser or has_role_at(actor, unit, roles)
-
-
-def _require(actor, unit, roles, message="您没有权限进行此操作。"):
-    if not _allowed(actor, unit, roles):
-        raise PermissionDenied(message)
-
-
-# --- the write rules, shared by the web, the admin and the importers -----------------------------
-#
-# Each record kind has a ``<kind>_refusals(actor, ...)`` function listing why a write would be
-# refused; its service raises the first one (``refuse``) and its importer reports every one on
-# its row and column, so an import obeys exactly the rules of the web form.
-#
-# Ownership: a record belongs to its own unit (an activity's or commitment's ``unit``, a meeting's
-# ``host_unit``, a decision's ``assigned_unit``, a help pair's village, or the pairing's bureau
-# when the helping member comes from it). Editing needs an editor role over that unit (which
-# township staff and county admins hold over everything below them). Being the other side of a
-# pairing lets you see the pair's records and log your own for it, never edit the other side's.
-
-RECORD = "record"  # a refusal about the stored record itself (locked, not yours)
-CORRECTION_ROLES = (Role.COUNTY_ADMIN,)
-REASON_MAX_LENGTH = 90  # "更正:" + reason fits the history's 100-character change reason
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a write is refused. ``field`` is RECORD or the model field the problem lies on;
-    ``denied`` is a missing permission (PermissionDenied) rather than a rule (ValidationError)."""
-
-    field: str
-    message: str
-    denied: bool = True
-
-
-def refuse(refusals: Iterable[Refusal]) -> None:
-    """Raise the first refusal, rules (a lock) before permissions, as the service's exception."""
-    for r in sorted(refusals, key=lambda r: r.denied):
-        if r.denied:
-            raise PermissionDenied(r.message)
-        raise ValidationError(r.message if r.field == RECORD else {r.field: r.message})
-
-
-def can_edit_unit_records(user, unit: Unit) -> bool:
-    """The owner rule: an editor role over the record's unit (or a manager role above it)."""
-    return _allowed(user, unit, EDITOR_ROLES)
-
-
-def can_correct(user, *units: Unit) -> bool:
-    """Corrections (更正) of records, verified ones included: county admins over every unit
-    involved, and superusers."""
-    return all(_allowed(user, u, CORRECTION_ROLES) for u in units if u is not None)
-
-
-def correction_refusals(actor, reason: str | None, *units: Unit) -> list[Refusal]:
-    out = []
-    if not can_correct(actor, *units):
-        out.append(Refusal(RECORD, "只有县级组织部管理员可以更正记录。"))
-    if not (reason or "").strip():
-        out.append(Refusal("reason", "更正记录必须说明理由。", denied=False))
-    elif len(reason.strip()) > REASON_MAX_LENGTH:
-        out.append(Refusal("reason", f"更正理由请不超过{REASON_MAX_LENGTH}个字。", denied=False))
-    return out
+# The write rules (who may write what, and each kind's ``<kind>_refusals``) are in ``policy``,
+# shared by the web, the admin and the importers; a service raises the first refusal (``refuse``).
 
 
 def correction_history(reason: str) -> str:
@@ -116,17 +60,6 @@ def new_code(prefix: str, day: dt.date | None = None) -> str:
 
 
 # --- pairings ------------------------------------------------------------------------------------
-
-def can_manage_pairing(user, pairing: Pairing) -> bool:
-    return _allowed(user, pairing.village, (Role.COUNTY_ADMIN,)) and _allowed(
-        user, pairing.bureau, (Role.COUNTY_ADMIN,))
-
-
-def can_log_for_pairing(user, pairing: Pairing) -> bool:
-    """Village editors, the bureau's liaison and county/township staff may add records."""
-    return _allowed(user, pairing.village, EDITOR_ROLES) or _allowed(
-        user, pairing.bureau, (Role.BUREAU_LIAISON, Role.COUNTY_ADMIN))
-
 
 def refresh_last_logged(pairing_id) -> None:
     """Recompute ``last_logged_on`` from the ledger (after any write of a linked record). Inside a
@@ -159,8 +92,8 @@ def pairing_save(*, actor: User | None, code: str, campaign, bureau: Unit, villa
     created = pairing is None
     if not created and not can_manage_pairing(actor, pairing):
         raise PermissionDenied("您没有权限修改该结对。")
-    for unit in (bureau, village):
-        _require(actor, unit, (Role.COUNTY_ADMIN,), "只有县级组织部管理员可以建立或调整结对。")
+    if not all(can_pair_at(actor, unit) for unit in (bureau, village)):
+        raise PermissionDenied("只有县级组织部管理员可以建立或调整结对。")
     errors = {}
     if bureau.kind not in PAIRING_BUREAU_KINDS:
         errors["bureau"] = "帮建单位必须是机关事业单位、企业、学校或社会组织。"
@@ -211,7 +144,8 @@ def pairing_end(*, actor: User | None, pairing: Pairing, end_date, reason: str =
 def contact_point_save(*, actor: User | None, contact_point: ContactPoint | None = None, leader_name: str,
                        unit: Unit, leader_title: str = "", user: User | None = None, campaign=None,
                        since=None, notes: str = "", reason: str | None = None) -> ContactPoint:
-    _require(actor, unit, (Role.COUNTY_ADMIN,), "只有县级组织部管理员可以设置领导联系点。")
+    if not can_set_contact_point(actor, unit):
+        raise PermissionDenied("只有县级组织部管理员可以设置领导联系点。")
     created = contact_point is None
     cp = contact_point or ContactPoint.objects.filter(leader_name=leader_name, unit=unit).first() or ContactPoint()
     cp.leader_name, cp.leader_title, cp.user, cp.unit = leader_name, leader_title, user, unit
@@ -220,20 +154,6 @@ def contact_point_save(*, actor: User | None, contact_point: ContactPoint | None
     cp._change_reason = reason or ("设置联系点" if created else "修改联系点")
     cp.save()
     return cp
-
-
-def can_record_inspection(user, unit: Unit) -> bool:
-    return _allowed(user, unit, SUPERVISOR_ROLES)
-
-
-def inspection_refusals(actor, *, inspection: Inspection | None, unit: Unit) -> list[Refusal]:
-    """Who may write an inspection: supervisors (inspectors, county admins) over its place."""
-    out = []
-    if inspection is not None and not can_record_inspection(actor, inspection.unit):
-        out.append(Refusal(RECORD, "只有督查人员或县级组织部管理员可以修改该督查记录。"))
-    if not can_record_inspection(actor, unit):
-        out.append(Refusal("unit", "只有督查人员或县级组织部管理员可以登记督查走访。"))
-    return out
 
 
 @batched
@@ -278,18 +198,13 @@ def inspection_save(*, actor: User | None, inspection: Inspection | None = None,
 
 # --- rectification -------------------------------------------------------------------------------
 
-def can_follow_up(user, item: RectificationItem) -> bool:
-    """The responsible unit's editors and the supervisors of either side may update an item."""
-    return (_allowed(user, item.responsible_unit, (*EDITOR_ROLES, *SUPERVISOR_ROLES))
-            or _allowed(user, item.inspection.unit, SUPERVISOR_ROLES))
-
-
 @batched
 def rectification_create(*, actor: User | None, inspection: Inspection, description: str,
                          responsible_unit: Unit, deadline, reason: str | None = None) -> RectificationItem:
-    _require(actor, inspection.unit, SUPERVISOR_ROLES, "只有督查人员或县级组织部管理员可以提出整改事项。")
-    _require(actor, responsible_unit, SUPERVISOR_ROLES + (Role.TOWNSHIP_STAFF,),
-             "责任单位不在您的督查范围内。")
+    if not can_raise_rectification(actor, inspection):
+        raise PermissionDenied("只有督查人员或县级组织部管理员可以提出整改事项。")
+    if not can_assign_rectification(actor, responsible_unit):
+        raise PermissionDenied("责任单位不在您的督查范围内。")
     if deadline < inspection.held_on:
         raise ValidationError({"deadline": "整改时限不能早于督查日期。"})
     item = RectificationItem(inspection=inspection, description=description,
@@ -313,7 +228,8 @@ def rectification_update(*, actor: User | None, item: RectificationItem, progres
     if status == RectificationStatus.CLOSED:
         raise ValidationError("销号请使用“整改销号”,并填写佐证材料。")
     if deadline is not None and deadline != item.deadline:
-        _require(actor, item.inspection.unit, SUPERVISOR_ROLES, "只有督查人员可以调整整改时限。")
+        if not can_move_deadline(actor, item):
+            raise PermissionDenied("只有督查人员可以调整整改时限。")
         item.deadline = deadline
     item.progress, item.status = progress, status
     item.full_clean()
@@ -344,31 +260,6 @@ def rectification_close(*, actor: User | None, item: RectificationItem, closed_o
 
 
 # --- help pairs ----------------------------------------------------------------------------------
-
-def help_pair_owner(village: Unit, pairing: Pairing | None, member_unit: Unit | None) -> Unit:
-    """A help pair is its village's, unless its Party member comes from the pairing's bureau:
-    then it is the bureau's (the bureau logs its own members' help pairs for the pair)."""
-    if pairing is not None and member_unit is not None and member_unit.path.startswith(pairing.bureau.path):
-        return pairing.bureau
-    return village
-
-
-def can_edit_help_pair(user, village: Unit, pairing: Pairing | None, member_unit: Unit | None = None) -> bool:
-    """Editors over the owner (``help_pair_owner``): the village edits the village's help
-    pairs, the bureau its own members' ones; neither side edits the other's."""
-    return can_edit_unit_records(user, help_pair_owner(village, pairing, member_unit))
-
-
-def help_pair_refusals(actor, *, help_pair: HelpPair | None, village: Unit, pairing: Pairing | None,
-                       member_unit: Unit | None) -> list[Refusal]:
-    out = []
-    if help_pair is not None and not can_edit_help_pair(actor, help_pair.village, help_pair.pairing,
-                                                        help_pair.member_unit):
-        out.append(Refusal(RECORD, "您没有权限修改该帮扶对子(帮扶对子由所属一方维护)。"))
-    if not can_edit_help_pair(actor, village, pairing, member_unit):
-        out.append(Refusal("village", "您没有权限为该村登记帮扶对子;结对单位只能登记本单位党员的帮扶对子。"))
-    return out
-
 
 @batched
 def help_pair_save(*, actor: User | None, help_pair: HelpPair | None = None, code: str | None = None,

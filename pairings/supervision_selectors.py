@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 
 from organizations.models import EDITOR_ROLES, Role, Unit, UnitKind
-from organizations.scoping import scope_q, user_grants
+from organizations.scoping import scope_q
 
 from .models import (
     PAIRING_VILLAGE_KINDS,
@@ -23,29 +23,7 @@ from .models import (
     RectificationItem,
     RectificationStatus,
 )
-from .services import SUPERVISOR_ROLES
-
-# Who may answer for a rectification item (rectification_create checks the same roles).
-RESPONSIBLE_ROLES = (*SUPERVISOR_ROLES, Role.TOWNSHIP_STAFF)
-
-
-def _holds_any(user, roles) -> bool:
-    return user.is_superuser or any(g.role in roles for g in user_grants(user))
-
-
-def is_supervisor(user) -> bool:
-    """County admins and inspectors (anywhere): they record inspections and raise items."""
-    return _holds_any(user, SUPERVISOR_ROLES)
-
-
-def is_county_admin(user) -> bool:
-    return _holds_any(user, (Role.COUNTY_ADMIN,))
-
-
-def may_record_help_pairs(user) -> bool:
-    """Village editors and bureau liaisons (anywhere) may record help pairs."""
-    return _holds_any(user, EDITOR_ROLES)
-
+from .policy import RESPONSIBLE_ROLES, SUPERVISOR_ROLES
 
 # --- lists -----------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import render
 
-from .services import REASON_MAX_LENGTH
+from .policy import REASON_MAX_LENGTH
 
 REASON_FIELD = "reason"
 # Bookkeeping fields never shown as "what changed".

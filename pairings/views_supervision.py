@@ -18,10 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from organizations.models import Role
-from organizations.scoping import has_role_at
-
-from . import services
+from . import policy, services
 from . import supervision_selectors as sel
 from .forms import (
     ContactPointForm,
@@ -50,7 +47,7 @@ PER_PAGE = 30
 
 def _render(request, template, context):
     """Render with what the section's tabs need (``pairings/supervision_nav.html``)."""
-    context.setdefault("nav_supervisor", sel.is_supervisor(request.user))
+    context.setdefault("nav_supervisor", policy.can_supervise(request.user))
     return render(request, template, context)
 
 
@@ -71,13 +68,8 @@ def contactpoint_list(request):
         qs = qs.filter(Q(leader_name__icontains=q) | Q(unit__name__icontains=q) | Q(leader_title__icontains=q))
     return _render(request, "pairings/contactpoint_list.html", {
         "page": _page(request, qs), "q": q, "tab": "contactpoints",
-        "can_create": sel.is_county_admin(request.user),
+        "can_create": policy.can_create_contact_points(request.user),
     })
-
-
-def _can_set_contact_point(user, unit) -> bool:
-    """contact_point_save's rule: county admins over the place."""
-    return has_role_at(user, unit, (Role.COUNTY_ADMIN,))
 
 
 def _contact_point(request, pk):
@@ -90,20 +82,20 @@ def contactpoint_detail(request, pk):
     totals = cp.visits.aggregate(n=Count("pk"), people=Coalesce(Sum("visitors"), 0))
     return _render(request, "pairings/contactpoint_detail.html", {
         "cp": cp, "page": _page(request, visits), "totals": totals, "tab": "contactpoints",
-        "can_visit": services.can_record_inspection(request.user, cp.unit),
-        "can_edit": _can_set_contact_point(request.user, cp.unit),
+        "can_visit": policy.can_record_inspection(request.user, cp.unit),
+        "can_edit": policy.can_set_contact_point(request.user, cp.unit),
     })
 
 
 def contactpoint_create(request):
-    if not sel.is_county_admin(request.user):
+    if not policy.can_create_contact_points(request.user):
         raise PermissionDenied("只有县级组织部管理员可以设置领导联系点。")
     return _contactpoint_form(request, None)
 
 
 def contactpoint_edit(request, pk):
     cp = _contact_point(request, pk)
-    if not _can_set_contact_point(request.user, cp.unit):
+    if not policy.can_set_contact_point(request.user, cp.unit):
         raise PermissionDenied("只有县级组织部管理员可以修改领导联系点。")
     return _contactpoint_form(request, cp)
 
@@ -125,7 +117,7 @@ def _contactpoint_form(request, cp):
 def contactpoint_visit(request, pk):
     """Record a leader's visit to the contact point (an inspection of kind leader_visit)."""
     cp = _contact_point(request, pk)
-    if not services.can_record_inspection(request.user, cp.unit):
+    if not policy.can_record_inspection(request.user, cp.unit):
         raise PermissionDenied("只有督查人员或县级组织部管理员可以登记联系点走访。")
     form = VisitForm(request.POST or None, user=request.user, contact_point=cp)
     if request.method == "POST" and form.is_valid():
@@ -147,7 +139,7 @@ def inspection_list(request):
     qs = form.filter(sel.inspections(request.user))
     return _render(request, "pairings/inspection_list.html", {
         "page": _page(request, qs), "filter": form, "filtered": bool(request.GET.dict().keys() - {"page"}),
-        "can_create": sel.is_supervisor(request.user), "tab": "inspections",
+        "can_create": policy.can_supervise(request.user), "tab": "inspections",
     })
 
 
@@ -161,10 +153,10 @@ def _inspection(request, pk):
 def inspection_detail(request, pk):
     inspection = _inspection(request, pk)
     items = inspection.rectifications.select_related("responsible_unit", "created_by").order_by("deadline", "pk")
-    can_record = services.can_record_inspection(request.user, inspection.unit)
+    can_record = policy.can_record_inspection(request.user, inspection.unit)
     return _render(request, "pairings/inspection_detail.html", {
         "inspection": inspection, "items": items, "can_edit": can_record, "can_add_item": can_record,
-        "can_correct": services.can_correct(request.user, inspection.unit),
+        "can_correct": policy.can_correct(request.user, inspection.unit),
         "history": history_rows(inspection, 10), "tab": "inspections",
     })
 
@@ -172,7 +164,7 @@ def inspection_detail(request, pk):
 def inspection_correct(request, pk):
     """更正 of an inspection record by a county admin, with a required reason."""
     inspection = _inspection(request, pk)
-    require_correct(services.can_correct(request.user, inspection.unit))
+    require_correct(policy.can_correct(request.user, inspection.unit))
     form = with_reason(InspectionForm(request.POST or None, user=request.user, instance=inspection))
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,14 +182,14 @@ def inspection_correct(request, pk):
 
 
 def inspection_create(request):
-    if not sel.is_supervisor(request.user):
+    if not policy.can_supervise(request.user):
         raise PermissionDenied("只有督查人员或县级组织部管理员可以登记督查走访。")
     return _inspection_form(request, None)
 
 
 def inspection_edit(request, pk):
     inspection = _inspection(request, pk)
-    if not services.can_record_inspection(request.user, inspection.unit):
+    if not policy.can_record_inspection(request.user, inspection.unit):
         raise PermissionDenied("您没有权限修改该督查记录。")
     return _inspection_form(request, inspection)
 
@@ -221,7 +213,7 @@ def _inspection_form(request, inspection):
 
 def rectification_create(request, pk):
     inspection = _inspection(request, pk)
-    if not services.can_record_inspection(request.user, inspection.unit):
+    if not policy.can_raise_rectification(request.user, inspection):
         raise PermissionDenied("只有督查人员或县级组织部管理员可以提出整改事项。")
     form = RectificationForm(request.POST or None, user=request.user, inspection=inspection)
     if request.method == "POST" and form.is_valid():
@@ -245,7 +237,7 @@ def _item(request, pk):
 
 def _followable_item(request, pk):
     item = _item(request, pk)
-    if not services.can_follow_up(request.user, item):
+    if not policy.can_follow_up(request.user, item):
         raise PermissionDenied("只有责任单位和督查人员可以更新整改事项。")
     return item
 
@@ -253,14 +245,14 @@ def _followable_item(request, pk):
 def rectification_detail(request, pk):
     item = _item(request, pk)
     return _render(request, "pairings/rectification_detail.html", {
-        "item": item, "history": _history(item), "can_follow_up": services.can_follow_up(request.user, item),
+        "item": item, "history": _history(item), "can_follow_up": policy.can_follow_up(request.user, item),
         "tab": "rectifications",
     })
 
 
 def rectification_update(request, pk):
     item = _followable_item(request, pk)
-    may_move = services.can_record_inspection(request.user, item.inspection.unit)
+    may_move = policy.can_move_deadline(request.user, item)
     form = RectificationProgressForm(request.POST or None, item=item, may_move_deadline=may_move)
     if request.method == "POST" and form.is_valid():
         try:
@@ -332,19 +324,19 @@ def helppair_list(request):
         total=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in HelpStatus.values})
     page = _page(request, qs)
     for hp in page.object_list:
-        hp.can_edit = services.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit)
+        hp.can_edit = policy.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit)
     d = form.cleaned_data if form.is_bound else {}
     return _render(request, "pairings/helppair_list.html", {
         "page": page, "filter": form, "total": counts["total"], "statuses": HelpStatus.choices,
         "status_counts": [(value, label, counts[value]) for value, label in HelpStatus.choices],
         "village": d.get("village"), "pairing": d.get("pairing"),
         "filtered": bool(request.GET.dict().keys() - {"page"}),
-        "can_create": sel.may_record_help_pairs(request.user), "tab": "helppairs",
+        "can_create": policy.can_record_help_pairs(request.user), "tab": "helppairs",
     })
 
 
 def helppair_create(request):
-    if not sel.may_record_help_pairs(request.user):
+    if not policy.can_record_help_pairs(request.user):
         raise PermissionDenied("只有村(社区)、乡镇、县级工作人员和结对单位联络员可以登记帮扶对子。")
     village = None
     if request.GET.get("village", "").isdigit():
@@ -360,7 +352,7 @@ def _helppair(request, pk):
 
 def helppair_edit(request, pk):
     hp = _helppair(request, pk)
-    if not services.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit):
+    if not policy.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit):
         raise PermissionDenied("您没有权限修改该帮扶对子。")
     return _helppair_form(request, hp, None)
 
@@ -382,7 +374,7 @@ def _helppair_form(request, hp, village):
 def helppair_status(request, pk):
     """Change only the status (帮扶中 / 已脱困 / 已结束) from the list."""
     hp = _helppair(request, pk)
-    if not services.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit):
+    if not policy.can_edit_help_pair(request.user, hp.village, hp.pairing, hp.member_unit):
         raise PermissionDenied("您没有权限修改该帮扶对子。")
     form = HelpPairStatusForm(request.POST)
     if form.is_valid():

@@ -15,7 +15,8 @@ from openpyxl import load_workbook
 
 import campaigns.importers_activities  # noqa: F401  (registers the kind)
 from campaigns.models import Activity, ActivityOutcome, Indicator, IndicatorKind, ReviewStatus
-from campaigns.services import LOCK_MESSAGE, activity_review
+from campaigns.policy import LOCK_MESSAGE
+from campaigns.services import activity_review
 from cobuild.importing import get_kind, run_import, template_bytes
 from tests.campaigns.activity_world import World, days, media  # noqa: F401
 

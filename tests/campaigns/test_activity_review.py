@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.models import Activity, ReviewStatus
-from campaigns.services import activity_review, can_review
+from campaigns.policy import can_review
+from campaigns.services import activity_review
 from tests.campaigns.activity_world import World, media  # noqa: F401
 
 pytestmark = pytest.mark.django_db

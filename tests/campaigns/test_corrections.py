@@ -179,7 +179,7 @@ def test_a_reviewer_cannot_verify_a_version_they_never_saw(client, w):
 # --- each side of a pairing edits its own activities ------------------------------------------------
 
 def test_activities_belong_to_their_unit_in_both_directions(w):
-    from campaigns.services import can_edit_activity
+    from campaigns.policy import can_edit_activity
 
     village_own = make_activity(w.campaign, w.village, actor=w.users["village"], pairing=w.pairing)
     bureau_own = make_activity(w.campaign, w.bureau, actor=w.users["bureau"], pairing=w.pairing)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organizations import records
-from pairings import services
+from pairings import policy, services
 from pairings.models import HelpPair, HelpStatus
 from tests.factories import make_help_pair
 from tests.pairings.test_supervision import World
@@ -60,10 +60,10 @@ def test_each_side_edits_its_own_help_pairs_only(w):
     villages = make_help_pair(w.village, pairing=w.p, household_name="村里的户")
     bureaus = make_help_pair(w.village, pairing=w.p, member_unit=w.bureau, household_name="局里帮的户")
     liaison, secretary = w["bureau_liaison"], w["village_secretary"]
-    assert services.can_edit_help_pair(liaison, bureaus.village, bureaus.pairing, bureaus.member_unit)
-    assert not services.can_edit_help_pair(liaison, villages.village, villages.pairing, villages.member_unit)
-    assert services.can_edit_help_pair(secretary, villages.village, villages.pairing, villages.member_unit)
-    assert not services.can_edit_help_pair(secretary, bureaus.village, bureaus.pairing, bureaus.member_unit)
+    assert policy.can_edit_help_pair(liaison, bureaus.village, bureaus.pairing, bureaus.member_unit)
+    assert not policy.can_edit_help_pair(liaison, villages.village, villages.pairing, villages.member_unit)
+    assert policy.can_edit_help_pair(secretary, villages.village, villages.pairing, villages.member_unit)
+    assert not policy.can_edit_help_pair(secretary, bureaus.village, bureaus.pairing, bureaus.member_unit)
     for actor, theirs in ((liaison, villages), (secretary, bureaus)):
         with pytest.raises(PermissionDenied):
             services.help_pair_save(actor=actor, help_pair=theirs, village=theirs.village, pairing=theirs.pairing,
@@ -73,8 +73,8 @@ def test_each_side_edits_its_own_help_pairs_only(w):
         theirs.refresh_from_db()
         assert theirs.status == HelpStatus.ACTIVE
     # Township staff over the village edit the village's; the county edits both.
-    assert services.can_edit_help_pair(w["township_staff"], villages.village, villages.pairing)
-    assert services.can_edit_help_pair(w["county_admin"], bureaus.village, bureaus.pairing, bureaus.member_unit)
+    assert policy.can_edit_help_pair(w["township_staff"], villages.village, villages.pairing)
+    assert policy.can_edit_help_pair(w["county_admin"], bureaus.village, bureaus.pairing, bureaus.member_unit)
 
 
 # --- pages -------------------------------------------------------------------------------------------
