@@ -14,10 +14,11 @@ campaign: the one asked for (``?campaign=`` left empty means all campaigns); wit
 parameter, the latest campaign running today whose owner's scope holds the unit (or lies
 below it), else the latest such campaign. The period: *the campaign's start to today* (to its
 end once it has ended); with all campaigns, *1 January to today* (this year to date). A ``from``
-or ``to`` given wins; a reversed pair is swapped; a page period starts at most ``MAX_MONTHS``
-months before its end. Why: the dashboard and the bulletin opened on the same unit now show
-the same campaign-to-date figures, which is how a campaign is reported (活动开展以来), and a
-campaign's period never reaches past today (no part-empty future months).
+or ``to`` given wins; a reversed pair is swapped. Month-by-month grids and charts show at most
+the last ``MAX_MONTHS`` months of a period (the figures always cover all of it). Why: the
+dashboard and the bulletin opened on the same unit show the same campaign-to-date figures, which
+is how a campaign is reported (活动开展以来), and a period never reaches past today (no
+part-empty future months).
 
 **As-of day.** ``min(to, today)``: silence and target progress are judged on it, so a bulletin
 of a past period reads as it did on its last day.
@@ -166,8 +167,7 @@ def period(campaign: Campaign | None, date_from: dt.date | None = None, date_to:
         date_from = min(date_from, date_to)
     if date_from > date_to:
         date_from, date_to = date_to, date_from
-    earliest = dt.date(date_to.year - MAX_MONTHS // 12, date_to.month, 1)
-    return Period(max(date_from, earliest), date_to, on)
+    return Period(date_from, date_to, on)
 
 
 def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
@@ -183,6 +183,11 @@ def month_starts(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
         out.append(dt.date(y, m, 1))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
+
+
+def display_months(date_from: dt.date, date_to: dt.date) -> list[dt.date]:
+    """The months a grid or chart of the period shows: its last ``MAX_MONTHS`` at most."""
+    return month_starts(date_from, date_to)[-MAX_MONTHS:]
 
 
 def _month(value) -> dt.date:
@@ -254,9 +259,9 @@ class Trend:
 def trends(unit, campaign, date_from: dt.date, date_to: dt.date, inds, verified_only=False) -> list[Trend]:
     """Monthly values of counted indicators (one query)."""
     inds = [i for i in inds if i.kind != IndicatorKind.RATE]
-    data = selectors.monthly(unit, campaign, date_from, date_to, keys=[i.code for i in inds],
+    months = display_months(date_from, date_to)
+    data = selectors.monthly(unit, campaign, max(date_from, months[0]), date_to, keys=[i.code for i in inds],
                              verified_only=verified_only)
-    months = month_starts(date_from, date_to)
     norm = {_month(m): v for m, v in data.items()}
     return [Trend(i, months, [norm.get(m, {}).get(i.code, Decimal(0)) for m in months]) for i in inds]
 
@@ -638,7 +643,7 @@ class AreaRate:
 def completeness_rates(unit, user, campaign, date_from, date_to) -> tuple[list[AreaRate], AreaRate]:
     """Per township (the villages' parent): villages, villages that reported, per month and over
     the period; plus the total row. Four grouped queries."""
-    months = month_starts(date_from, date_to)
+    months = display_months(date_from, date_to)
     index = {m: i for i, m in enumerate(months)}
     villages = villages_under(unit, user)
     n_by_parent = {r["parent_id"]: r["n"] for r in villages.values("parent_id").annotate(n=Count("pk")).order_by()}
@@ -662,7 +667,7 @@ def completeness_rates(unit, user, campaign, date_from, date_to) -> tuple[list[A
 
 def completeness_grid(villages, campaign, date_from, date_to) -> dict[int, dict[dt.date, Decimal]]:
     """{village id: {month: activities}} for the villages given (a page of them), one query."""
-    months = set(month_starts(date_from, date_to))
+    months = set(display_months(date_from, date_to))
     ids = [v.pk for v in villages]
     out: dict[int, dict] = {pk: {} for pk in ids}
     rows = selectors.facts_in(campaign, date_from, date_to, keys=["activities"]).filter(unit_id__in=ids)

@@ -99,7 +99,7 @@ def _context(request, s: Scope, **extra) -> dict:
 
 def completeness(request):
     s = _scope(request)
-    months = figures.month_starts(s.date_from, s.date_to)
+    months = figures.display_months(s.date_from, s.date_to)
     rows, total = figures.completeness_rates(s.unit, request.user, *s.args)
     villages = reports.village_list(s.unit, request.user)
     page = Paginator(villages, 100).get_page(request.GET.get("page"))

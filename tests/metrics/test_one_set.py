@@ -155,6 +155,9 @@ def test_the_default_period_rule():
     assert (p.date_from, p.date_to) == (dt.date(2026, 1, 1), dt.date(2026, 5, 17))
     p = figures.period(None, dt.date(2026, 5, 1), dt.date(2026, 4, 1), on=dt.date(2026, 5, 17))
     assert (p.date_from, p.date_to, p.as_of) == (dt.date(2026, 4, 1), dt.date(2026, 5, 1), dt.date(2026, 5, 1))
+    p = figures.period(None, dt.date(2011, 5, 1), on=dt.date(2026, 5, 17))   # a long campaign: all of it
+    assert p.date_from == dt.date(2011, 5, 1)
+    assert figures.display_months(p.date_from, p.date_to)[0] == dt.date(2023, 6, 1)   # its last 36 months
     assert figures.previous_period(dt.date(2026, 4, 1), dt.date(2026, 4, 30)) == (dt.date(2026, 3, 2),
                                                                                  dt.date(2026, 3, 31))
 
