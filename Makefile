@@ -6,14 +6,26 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup lint bench collectstatic clean e2e
+.PHONY: demo test setup lint lock bench collectstatic clean e2e
 
-# Python dependencies: re-installed only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
+# Python dependencies from the hashed lock file (every package pinned, every file's hash
+# checked); re-installed only when the lock or pyproject.toml changes.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --require-hashes -r requirements.lock
+	$(PIP) install -q --no-deps -e .
 	touch $@
+
+# After changing a pin in pyproject.toml: regenerate requirements.lock (pip-tools, in a
+# throwaway venv so the project's venv holds only what the lock says).
+LOCK_VENV := .venv-lock
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q pip-tools
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+	rm -rf $(LOCK_VENV)
 
 # Front-end assets from npm with the lock file (no CDN).
 node_modules/.installed: package.json package-lock.json
@@ -43,4 +55,4 @@ bench: setup
 	$(PY) manage.py bench_tree
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles
+	rm -rf $(VENV) $(LOCK_VENV) node_modules staticfiles
