@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from campaigns.models import Indicator
 from organizations.admin_tools import REASON_FIELD, ReasonAdminMixin, ServiceAdmin
 
-from . import services
+from . import policy, services
 from .models import Contribution, Fact, Target
 
 
@@ -25,7 +25,7 @@ class TargetAdmin(ServiceAdmin):
     identity_fields = ("campaign", "unit", "indicator")
 
     def can_change(self, user, obj) -> bool:
-        return services.can_set_target(user, obj.unit)
+        return policy.can_set_target(user, obj.unit)
 
     def save_through_service(self, request, current, v):
         target, _ = services.target_save(
@@ -34,7 +34,7 @@ class TargetAdmin(ServiceAdmin):
         return target
 
     def can_delete(self, user, obj) -> bool:
-        return services.can_set_target(user, obj.unit)
+        return policy.can_set_target(user, obj.unit)
 
     def delete_through_service(self, request, obj, reason):
         services.target_delete(actor=request.user, target=obj, reason=reason)

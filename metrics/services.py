@@ -1,8 +1,7 @@
 """Writes of the metrics app: targets (目标任务).
 
-Who may set a target: a county admin over the unit (townships, bureaus, villages below their
-grant), township staff over the villages and communities of their township. ``actor=None`` is
-the system (seed_demo, commands). Every save is validated, kept in history with a reason, and
+Who may set a target is ``policy.can_set_target`` (county admins over the unit, township staff
+over the villages and communities of their township; ``actor=None`` is the system). Every save is validated, kept in history with a reason, and
 runs in a transaction; ``targets_apply`` sets the same value for every unit of a kind below a
 unit through ``target_save``, all or nothing.
 """
@@ -15,12 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from campaigns.models import Campaign, Indicator, IndicatorKind
-from organizations.models import Role, Unit, UnitKind, User
-from organizations.scoping import has_role_at
+from organizations.models import Unit, UnitKind, User
 
 from .models import Target
+from .policy import VILLAGE_KINDS, can_set_target
 
-VILLAGE_KINDS = (UnitKind.VILLAGE, UnitKind.COMMUNITY)
 # What "every unit of a kind" means on the targets page.
 TARGET_KINDS = {
     "township": (UnitKind.TOWNSHIP,),
@@ -28,23 +26,6 @@ TARGET_KINDS = {
     "bureau": (UnitKind.BUREAU, UnitKind.ENTERPRISE, UnitKind.SCHOOL, UnitKind.SOCIAL_ORG),
 }
 TARGET_KIND_LABELS = {"township": "各乡镇(街道)", "village": "各村(社区)", "bureau": "各帮建单位"}
-
-
-def can_set_target(user, unit: Unit) -> bool:
-    if user is None or user.is_superuser:
-        return True
-    if not user.is_authenticated:
-        return False
-    if has_role_at(user, unit, (Role.COUNTY_ADMIN,)):
-        return True
-    return unit.kind in VILLAGE_KINDS and has_role_at(user, unit, (Role.TOWNSHIP_STAFF,))
-
-
-def can_set_targets_below(user, unit: Unit) -> bool:
-    """Whether the targets page offers the form at ``unit`` (some unit below may be settable)."""
-    if user is None or user.is_superuser:
-        return True
-    return has_role_at(user, unit, (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF))
 
 
 def _validate(campaign: Campaign, unit: Unit, indicator: Indicator, value, due_date) -> None:

@@ -22,7 +22,7 @@ from campaigns.models import IndicatorKind
 from organizations.models import AREA_KINDS, Unit
 from organizations.selectors import ancestors
 
-from . import charts, figures, services
+from . import charts, figures, policy, services
 from . import dashboard as dash
 from .forms_targets import TargetForm
 from .models import Target
@@ -162,7 +162,7 @@ def targets(request):
     campaign, campaigns = _campaign(request, unit, today, allow_all=False)
     if campaign is None:
         raise Http404("还没有专项活动。")
-    can_set = services.can_set_targets_below(request.user, unit)
+    can_set = policy.can_set_targets_below(request.user, unit)
     children = list(Unit.objects.for_user(request.user).filter(parent=unit).order_by("sort_order", "kind", "name"))
     form = None
     if can_set:
@@ -199,7 +199,7 @@ def targets(request):
     for t in rows:
         t.figure, t.progress = progress[t.pk]
         t.bar = charts.progress_bar(t.progress.percent, rag=t.progress.rag, expected=t.progress.expected)
-        t.can_delete = services.can_set_target(request.user, t.unit)
+        t.can_delete = policy.can_set_target(request.user, t.unit)
     return render(request, "metrics/dashboard_targets.html", {
         "unit": unit, "breadcrumbs": ancestors(unit, request.user), "campaign": campaign, "campaigns": campaigns,
         "form": form, "page": page, "rows": rows, "as_of": as_of, "area_children": [c for c in children if c.kind in AREA_KINDS],
