@@ -11,7 +11,7 @@ Registered when imported: ``campaigns/importers.py`` imports this module.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from cobuild.importing import (
@@ -21,6 +21,7 @@ from cobuild.importing import (
     ImportKind,
     Ref,
     Row,
+    RowWriteError,
     parse_choice,
     parse_code,
     parse_date,
@@ -36,7 +37,7 @@ from pairings.models import Pairing
 from .activity_selectors import outcome_indicators
 from .models import Activity, ActivityOutcome, Campaign, Category, ReviewStatus
 from .policy import activity_refusals, can_record_verified
-from .services import activity_submit, validate_outcomes
+from .services import activity_create_many, activity_submit, validate_outcomes
 
 CATEGORY_ALIASES = {
     "组织生活": Category.ORG_LIFE, "党组织活动": Category.ORG_LIFE, "主题党日": Category.ORG_LIFE,
@@ -188,6 +189,30 @@ class ActivityImport(ImportKind):
         return same and getattr(row, "_outcomes_unchanged", False)
 
     # -- writing -------------------------------------------------------------------------------
+
+    def save_many(self, rows: list[Row], ctx: Context) -> list[tuple]:
+        """New rows in bulk through ``activity_create_many``; changed ones one by one."""
+        new_rows = [row for row in rows if row.existing is None]
+        changed = [row for row in rows if row.existing is not None]
+        out = {id(row): saved for row, saved in zip(changed, super().save_many(changed, ctx), strict=True)}
+        if not new_rows:
+            return [out[id(row)] for row in rows]
+        items = [self._item(row, ctx) for row in new_rows]
+        try:
+            created = activity_create_many(actor=ctx.actor, items=items, indicators=ctx._indicators)
+        except (ValidationError, PermissionDenied) as exc:
+            raise RowWriteError(new_rows[getattr(exc, "item_index", 0)], exc) from exc
+        for row, activity in zip(new_rows, created, strict=True):
+            out[id(row)] = (activity, True)
+        return [out[id(row)] for row in rows]
+
+    def _item(self, row: Row, ctx: Context) -> dict:
+        return {"code": row.get("code"), "campaign": ctx.current(Campaign, row.get("campaign"), "slug"),
+                "date": row.get("date"), "unit": ctx.current(Unit, row.get("unit_code")),
+                "pairing": ctx.current(Pairing, row.get("pairing_code")) if row.has("pairing_code") else None,
+                "category": row.get("category"), "title": row.get("title"),
+                "participants": row.get("participants") or 0, "outcomes": self._outcomes(row, ctx),
+                "verified": row._verified}
 
     def save(self, row: Row, ctx: Context):
         existing = row.existing

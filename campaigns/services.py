@@ -199,15 +199,65 @@ def activity_submit(*, actor: User | None, campaign: Campaign, date, unit: Unit,
         history=reason or ("填报活动" if created else "修改活动")), created
 
 
-def _activity_write(activity: Activity, *, created: bool, campaign, date, unit, pairing, category, link_area,
-                    title, description, participants, organizers, outcomes, history: str) -> Activity:
-    """The one validation and write of an activity (submit and correction alike)."""
+def _check_activity(*, campaign, date, unit, pairing, outcomes, indicators=None) -> dict:
+    """The rules of an activity's own values (no query): returns its outcomes validated."""
     if date > timezone.localdate():
         raise ValidationError({"date": "活动日期不能晚于今天。"})
     if campaign.start_date and date < campaign.start_date:
         raise ValidationError({"date": f"活动日期早于“{campaign.name}”的开始日期{campaign.start_date}。"})
     _check_pairing(unit, pairing)
-    clean_outcomes = validate_outcomes(outcomes or {})
+    return validate_outcomes(outcomes or {}, indicators)
+
+
+@batched
+def activity_create_many(*, actor: User | None, items: list[dict], reason: str = "导入活动",
+                         indicators: dict | None = None) -> list[Activity]:
+    """Record many *new* activities at once (imports): the rules of ``activity_submit`` for each
+    item (``activity_refusals``, ``_check_activity``), then the rows, their history and outcomes
+    written in bulk and the summary brought up to date once. Each item holds the keyword
+    arguments of ``activity_submit`` (``code`` required). A refused item raises with
+    ``item_index`` set, and nothing is written."""
+    now = timezone.now()
+    activities, outcome_values = [], []
+    for i, item in enumerate(items):
+        try:
+            verified = item.get("verified", False)
+            refuse(activity_refusals(actor, activity=None, unit=item["unit"], pairing=item.get("pairing"),
+                                     verified=verified))
+            outcome_values.append(_check_activity(
+                campaign=item["campaign"], date=item["date"], unit=item["unit"], pairing=item.get("pairing"),
+                outcomes=item.get("outcomes"), indicators=indicators))
+            a = Activity(code=item["code"], author=actor, campaign=item["campaign"], date=item["date"],
+                         unit=item["unit"], pairing=item.get("pairing"), category=item["category"],
+                         link_area=item.get("link_area", ""), title=item["title"],
+                         description=item.get("description", ""), participants=item.get("participants") or 0)
+            if verified:
+                a.status, a.reviewed_by, a.reviewed_at = ReviewStatus.VERIFIED, actor, now
+                a.review_comment = "导入已审核数据"
+            # Field rules here; foreign keys, uniqueness and constraints by the database.
+            a.clean_fields(exclude=["campaign", "unit", "pairing", "author", "reviewed_by"])
+        except (ValidationError, PermissionDenied) as exc:
+            exc.item_index = i
+            raise
+        activities.append(a)
+    activities = bulk_create_with_history(activities, Activity, batch_size=1000, default_user=actor,
+                                          default_change_reason=reason)
+    outcomes = [ActivityOutcome(activity=a, indicator=ind, value=value)
+                for a, values in zip(activities, outcome_values, strict=True) for ind, value in values.items()]
+    if outcomes:
+        bulk_create_with_history(outcomes, ActivityOutcome, batch_size=2000, default_user=actor,
+                                 default_change_reason=reason)
+    for a in activities:
+        records.changed("activity", a.pk)
+    for pid in sorted({a.pairing_id for a in activities if a.pairing_id}):
+        refresh_last_logged(pid)
+    return activities
+
+
+def _activity_write(activity: Activity, *, created: bool, campaign, date, unit, pairing, category, link_area,
+                    title, description, participants, organizers, outcomes, history: str) -> Activity:
+    """The one validation and write of an activity (submit and correction alike)."""
+    clean_outcomes = _check_activity(campaign=campaign, date=date, unit=unit, pairing=pairing, outcomes=outcomes)
     old_pairing_id = None if created else activity.pairing_id
     activity.campaign, activity.date, activity.unit, activity.pairing = campaign, date, unit, pairing
     activity.category, activity.link_area, activity.title = category, link_area, title

@@ -331,6 +331,18 @@ class ImportKind:
         """Whether writing the row would change nothing (then it is not written)."""
         return False
 
+    def save_many(self, rows: list[Row], ctx: Context) -> list[tuple]:
+        """Write the changed rows; (object, created) for each, in order. One ``save`` per row
+        unless a kind offers a bulk service (new rows in bulk); a refused row raises
+        ``RowWriteError``."""
+        out = []
+        for row in rows:
+            try:
+                out.append(self.save(row, ctx))
+            except (PermissionDenied, ValidationError, IntegrityError) as exc:
+                raise RowWriteError(row, exc) from exc
+        return out
+
     def save(self, row: Row, ctx: Context):
         """Write the row through the service; return ``(object, created)``."""
         raise NotImplementedError
@@ -732,15 +744,22 @@ def _service_errors(kind: ImportKind, row: Row, exc) -> list[RowError]:
     return [RowError(row.number, kind.code_column, m) for m in exc.messages]
 
 
+class RowWriteError(Exception):
+    """Raised by ``ImportKind.save_many`` for the row a service refused."""
+
+    def __init__(self, row: Row, error: Exception):
+        super().__init__(str(error))
+        self.row, self.error = row, error
+
+
 def _write(kind: ImportKind, ctx: Context, result: ImportResult) -> None:
-    for row in result.rows:
-        if row.action == "unchanged":
-            continue
-        try:
-            obj, created = kind.save(row, ctx)
-        except (PermissionDenied, ValidationError, IntegrityError) as exc:
-            result.errors = _service_errors(kind, row, exc)
-            raise _Rollback from exc
+    rows = [row for row in result.rows if row.action != "unchanged"]
+    try:
+        saved = kind.save_many(rows, ctx)
+    except RowWriteError as exc:
+        result.errors = _service_errors(kind, exc.row, exc.error)
+        raise _Rollback from exc
+    for row, (obj, created) in zip(rows, saved, strict=True):
         ctx.remember(obj, kind.code_field)
         row.action = "create" if created else "update"
 

@@ -34,6 +34,7 @@ from .models import RecordScope
 from .scoping import scope_unit_ids
 
 FLUSHER = "records"
+SYNC_CHUNK = 2000   # records read, locked and re-scoped per query (imports flush thousands at once)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,9 @@ def sync(items: Iterable[tuple[str, int]]) -> None:
             if not ids:
                 continue
             done[record_type] |= ids
-            moved = _sync_type(KINDS[record_type], ids)
+            ordered, moved = sorted(ids), set()
+            for start in range(0, len(ordered), SYNC_CHUNK):
+                moved |= _sync_type(KINDS[record_type], set(ordered[start:start + SYNC_CHUNK]))
             if moved:
                 for child in KINDS.values():
                     for parent, fk in child.parents:

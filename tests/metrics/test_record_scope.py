@@ -307,3 +307,26 @@ def test_outcome_codes_cannot_take_the_catalogues_or_internal_keys():
     with pytest.raises(ValidationError):
         Indicator(code="new_count", name="新计数", unit="个", kind="count").full_clean()
     Indicator(code="roads_built", name="修建道路", unit="公里", kind="outcome").full_clean()
+
+
+def test_importing_new_activities_writes_them_in_bulk_with_history_and_exact_figures(c, tmp_path):
+    def run(n, start):
+        rows = "\n".join(f"B{start + i},bjlbc,{days(1 + i % 50)},{c.villages[0].code},P0,org_life,导入{i},5,{i % 4}"
+                         for i in range(n))
+        path = tmp_path / f"b{start}.csv"
+        path.write_text("code,campaign,date,unit_code,pairing_code,category,title,participants,households_visited\n"
+                        + rows, encoding="utf-8")
+        with CaptureQueriesContext(connection) as ctx:
+            call_command("import_data", "activities", str(path))
+        return len(ctx.captured_queries)
+
+    few, many = run(10, 0), run(80, 1000)
+    assert many - few < 10, (few, many)     # per file, not per row
+    a = Activity.objects.get(code="B1003")
+    assert a.status == "verified" and a.history.get().history_change_reason == "导入活动"
+    assert {o.indicator.code: o.value for o in a.outcomes.all()} == {"households_visited": Decimal(3)}
+    assert figures(c.villages[0])["activities"] == "90" and figures(c.bureau)["activities"] == "90"
+    c.pairs[0].refresh_from_db()
+    assert c.pairs[0].last_logged_on == days(1)
+    maintained, fresh = from_scratch()
+    assert maintained == fresh
