@@ -330,3 +330,16 @@ def test_importing_new_activities_writes_them_in_bulk_with_history_and_exact_fig
     assert c.pairs[0].last_logged_on == days(1)
     maintained, fresh = from_scratch()
     assert maintained == fresh
+
+
+def test_rebuild_metrics_command_reports_what_it_fixed(c):
+    import io
+
+    act(c, c.villages[0], c.pairs[0], "org_life", {"info_posts": 3})
+    Fact.objects.filter(key="info_posts").delete()
+    out = io.StringIO()
+    call_command("rebuild_metrics", stdout=out)
+    assert "修复" in out.getvalue() and figures(c.county)["info_posts"] == "3"
+    out = io.StringIO()
+    call_command("rebuild_metrics", stdout=out)
+    assert "修复 0 条汇总差异" in out.getvalue()
