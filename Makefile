@@ -53,6 +53,7 @@ lint: setup
 
 bench: setup
 	$(PY) manage.py bench_tree
+	$(PY) manage.py bench_writes
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) node_modules staticfiles
