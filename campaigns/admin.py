@@ -299,7 +299,7 @@ class JointMeetingAdmin(ServiceAdmin):
     identity_fields = ("code",)
 
     def can_change(self, user, obj) -> bool:
-        return policy.can_log(user, obj.host_unit, obj.pairing)
+        return policy.can_edit_meeting(user, obj)
 
     def save_through_service(self, request, current, v):
         meeting, _ = services.meeting_save(

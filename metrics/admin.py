@@ -53,8 +53,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Fact)
 class FactAdmin(ReadOnlyAdmin):
-    list_display = ("unit", "campaign", "day", "key", "value")
-    list_filter = ("key", "campaign")
+    list_display = ("unit", "campaign", "day", "key", "verified", "value")
+    list_filter = ("key", "verified", "campaign")
     search_fields = ("unit__name", "unit__code", "key")
     list_select_related = ("unit", "campaign")
     date_hierarchy = "day"

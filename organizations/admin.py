@@ -23,7 +23,7 @@ from .admin_tools import (
     ServiceModelForm,
     scoped_users,
 )
-from .models import ImportJob, Leader, Organization, RoleGrant, Unit, User
+from .models import ImportJob, Leader, Organization, RecordScope, RoleGrant, Unit, User
 
 
 class UnitAdminForm(ServiceModelForm):
@@ -235,3 +235,27 @@ class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistory
         if getattr(request, "cobuild_deactivated", False):
             return HttpResponseRedirect(reverse("admin:organizations_user_changelist"))
         return super().response_delete(request, obj_display, obj_id)
+
+
+@admin.register(RecordScope)
+class RecordScopeAdmin(admin.ModelAdmin):
+    """Derived data (kept by organizations.records): readable by superusers, never edited here."""
+
+    list_display = ("record_type", "record_id", "unit")
+    list_filter = ("record_type",)
+    search_fields = ("=record_id", "unit__code", "unit__name")
+    list_select_related = ("unit",)
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.none()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -272,3 +272,15 @@ def test_superuser_bulk_delete_needs_a_reason_and_keeps_it(admin_client, w):
     assert r.status_code == 302
     assert not Survey.objects.filter(pk=survey.pk).exists()
     assert Survey.history.filter(id=survey.pk, history_type="-").get().history_change_reason == "重复登记"
+
+
+def test_the_bureau_liaison_cannot_change_the_villages_pairing_meeting_in_the_admin(client, w):
+    meeting = w.mine["jointmeeting"]        # hosted by the village, for the village–bureau pair
+    liaison = make_staff("bl", Role.BUREAU_LIAISON, w.c.bureau)
+    client.force_login(liaison)
+    page = client.get(url("jointmeeting", meeting))
+    assert page.status_code == 200 and "保存" not in page.content.decode()   # seen, read-only
+    r = client.post(url("jointmeeting", meeting), {"title": "局里改的标题", "reason": "试试"})
+    assert r.status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.title == "本县联席会议"
