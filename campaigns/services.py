@@ -312,6 +312,8 @@ def activity_review(*, actor: User, activity: Activity, approve: bool, comment: 
     activity.version += 1
     activity._change_reason = "审核通过" if approve else f"退回:{comment.strip()}"
     activity.save()
+    if not approve:
+        refresh_last_logged(activity.pairing_id)   # a returned activity keeps no pair active
     return activity
 
 
@@ -369,20 +371,29 @@ def resize_for_phone(img) -> bytes:
     return buf.getvalue()
 
 
+def photos_prepare(uploads) -> list[bytes]:
+    """Check every uploaded file and make its resized JPEG (all or nothing). No database work: the
+    pages call this *before* their transaction, so decoding photos never holds a lock."""
+    images = [_read_image(u) for u in uploads]
+    return [resize_for_phone(img) for img in images]
+
+
 @transaction.atomic
-def activity_add_photos(*, actor: User | None, activity: Activity, uploads, captions=None) -> list[ActivityPhoto]:
-    """Check every file first (all or nothing), then store resized copies under random names."""
+def activity_add_photos(*, actor: User | None, activity: Activity, uploads=(), prepared: list[bytes] | None = None,
+                        captions=None) -> list[ActivityPhoto]:
+    """Store resized copies under random names: ``prepared`` (from ``photos_prepare``) or, for
+    callers outside a page, ``uploads`` checked and resized here."""
     if not (can_edit_activity(actor, activity) or (actor is None)):
         raise PermissionDenied("您没有权限为该活动上传照片。")
-    uploads = list(uploads)
-    if activity.photos.count() + len(uploads) > PHOTOS_PER_ACTIVITY:
+    if prepared is None:
+        prepared = photos_prepare(list(uploads))
+    if activity.photos.count() + len(prepared) > PHOTOS_PER_ACTIVITY:
         raise ValidationError(f"每个活动最多上传 {PHOTOS_PER_ACTIVITY} 张照片。")
-    images = [_read_image(u) for u in uploads]
     photos = []
-    for i, img in enumerate(images):
+    for i, content in enumerate(prepared):
         photo = ActivityPhoto(activity=activity, uploaded_by=actor,
-                              caption=(captions or [""] * len(images))[i] if captions else "")
-        photo.image.save("photo.jpg", ContentFile(resize_for_phone(img), name="photo.jpg"), save=False)
+                              caption=(captions or [""] * len(prepared))[i] if captions else "")
+        photo.image.save("photo.jpg", ContentFile(content, name="photo.jpg"), save=False)
         photo._change_reason = "上传照片"
         photo.save()
         photos.append(photo)
