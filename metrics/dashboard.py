@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from campaigns.models import Campaign, IndicatorKind
+from campaigns.models import Campaign, IndicatorKind, ReviewStatus
+from campaigns.policy import can_review_somewhere
 from organizations.models import Unit, UnitKind
 
 from . import charts, figures
@@ -49,13 +50,19 @@ def _q(name: str, **params) -> str:
     return reverse(name) + (f"?{urlencode(params)}" if params else "")
 
 
-def record_link(code: str, kind: str, unit: Unit, campaign: Campaign | None, date_from, date_to) -> str:
-    """The list of records behind a figure ('' when there is no such list, e.g. satisfaction)."""
+def record_link(code: str, kind: str, unit: Unit, campaign: Campaign | None, date_from, date_to,
+                verified_only: bool = False) -> str:
+    """The list of records behind a figure ('' when there is no such list, e.g. satisfaction);
+    verified-only figures lead to the verified activities."""
     township = unit.pk if unit.kind == UnitKind.TOWNSHIP else None
     cpk = campaign.pk if campaign else None
     if code == "activities" or kind == IndicatorKind.OUTCOME or code in _CATEGORY_OF:
         return _q("campaigns:activity_list", unit=unit.pk, category=_CATEGORY_OF.get(code, ""),
-                  date_from=date_from, date_to=date_to)
+                  status=ReviewStatus.VERIFIED if verified_only else "", date_from=date_from, date_to=date_to)
+    if code == "help_pairs_registered":
+        return _q("pairings:helppair_list", village=unit.pk if unit.kind in figures.VILLAGE_KINDS else None)
+    if code == "joint_meetings_held":
+        return _q("campaigns:meeting_list", unit=unit.pk, campaign=cpk)
     if code in ("commitments_made", "commitment_rate"):
         return _q("campaigns:commitment_list", unit=unit.pk, campaign=cpk)
     if code == "commitments_done":
@@ -82,6 +89,16 @@ class Card:
         if self.figure.indicator.is_money and self.figure.value is not None and self.figure.value >= 100000:
             return charts.fmt(self.figure.value)
         return self.figure.text
+
+
+def review_links(user, unit: Unit, date_from, date_to) -> dict:
+    """Where the number awaiting review leads: the submitted activities of the unit in the
+    period, and the review queue for those who may review."""
+    return {
+        "awaiting": _q("campaigns:activity_list", unit=unit.pk, status=ReviewStatus.SUBMITTED,
+                       date_from=date_from, date_to=date_to),
+        "queue": reverse("campaigns:review_queue") if can_review_somewhere(user) else "",
+    }
 
 
 def warning_links(unit: Unit, campaign: Campaign | None, as_of: dt.date) -> dict:

@@ -23,9 +23,14 @@ def to_csv(figures) -> str:
     return buf.getvalue()
 
 
-def to_json(figures, unit, campaign=None, date_from=None, date_to=None, silence=None) -> str:
+def _number(value):
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def to_json(figures, unit, campaign=None, date_from=None, date_to=None, silence=None, summary=None) -> str:
     """The CSV's rows as ``indicators``; with ``silence`` (metrics.figures.Silence) also the silent
-    villages and pairs on its as-of day."""
+    villages and pairs on its as-of day; with ``summary`` (metrics.figures.Summary) also what the
+    figures count (``verified_only``, ``awaiting_review``) and the ``registers`` beside them."""
     data = {
         "unit": unit.code, "unit_name": unit.name,
         "campaign": campaign.slug if campaign else None,
@@ -33,6 +38,14 @@ def to_json(figures, unit, campaign=None, date_from=None, date_to=None, silence=
         "to": date_to.isoformat() if date_to else None,
         "indicators": [dict(zip(COLUMNS, r, strict=True)) for r in rows(figures)],
     }
+    if summary is not None:
+        data["verified_only"] = summary.verified_only
+        data["awaiting_review"] = summary.awaiting
+        data["registers"] = {
+            "help_pairs": {"reported": _number(summary.help_pairs), "registered": summary.help_pairs_registered,
+                           "agree": not summary.help_pairs_disagree},
+            "joint_meetings_held": summary.joint_meetings_held,
+        }
     if silence is not None:
         data["silence"] = {"as_of": silence.as_of.isoformat(), "days": silence.days,
                            "villages": silence.villages_total, "silent_villages": silence.villages_silent,

@@ -52,6 +52,14 @@ points, red below (``Progress.percent`` is then the rate, ``expected`` the targe
 **Completeness.** A village has reported in a month (or the period) when it has a counted
 activity in it; the rate is villages that reported ÷ villages.
 
+**Verified only (仅统计已审核).** Every page's figures count submitted and verified records (the
+catalogue's figures); with the switch (``?verified=1``, ``export_metrics --verified-only``) they
+count verified ones only (the other records count as verified: officials enter them), and the
+page says how many submitted activities it leaves out (:attr:`Summary.awaiting`). Figures,
+drill-down, rankings, trends, target progress, completeness and assessment follow the switch;
+silence does not (a village whose activity awaits review has not gone quiet). Registers
+(``help_pairs_registered``, ``joint_meetings_held``) are entered by officials and always count.
+
 **Overdue.** Commitments and rectification items past their deadline and still open, as of
 today (their state now; a past state is not kept).
 
@@ -241,6 +249,52 @@ def unit_figures(units, campaign, date_from, date_to, inds, verified_only=False)
     return {u.pk: selectors.figures_from_sums(by_unit[u.pk], inds) for u in units}
 
 
+# --- what a figure leaves out, and the registers beside reported outcomes ----------------------
+
+@dataclass
+class Summary:
+    """A unit's figures (the catalogue, or some indicators) with what every page shows beside
+    them: the activities still awaiting review (left out of verified-only figures, included in
+    the default ones), the help-pair register (帮扶对子台账) beside the reported outcome
+    ``help_pairs``, and the joint meetings held (召开联席会议) from the meeting records."""
+    figures: list[Figure]
+    totals: dict
+    verified_only: bool = False
+
+    @property
+    def by_code(self) -> dict[str, Figure]:
+        return figure_map(self.figures)
+
+    @property
+    def awaiting(self) -> int:
+        return int(self.totals.get(selectors.AWAITING, 0))
+
+    @property
+    def help_pairs(self) -> Decimal:
+        """The reported outcome 结成帮扶对子 (of verified records only, with the switch on)."""
+        return self.totals.get("help_pairs", Decimal(0))
+
+    @property
+    def help_pairs_registered(self) -> int:
+        return int(self.totals.get("help_pairs_registered", 0))
+
+    @property
+    def help_pairs_disagree(self) -> bool:
+        return self.help_pairs != self.help_pairs_registered
+
+    @property
+    def joint_meetings_held(self) -> int:
+        return int(self.totals.get("joint_meetings_held", 0))
+
+
+def summary(unit, campaign=None, date_from=None, date_to=None, inds=None, verified_only=False) -> Summary:
+    """The catalogue's figures (or ``inds``) for ``unit``'s scope with the number awaiting review
+    and the registers (``selectors.sums``: one summary query and the live counts)."""
+    totals = selectors.sums(unit, campaign, date_from, date_to, verified_only=verified_only)
+    inds = indicators() if inds is None else list(inds)
+    return Summary(selectors.figures_from_sums(totals, inds), totals, verified_only)
+
+
 def value_of(totals: dict, indicator: Indicator):
     return selectors.figures_from_sums(totals, [indicator])[0].value
 
@@ -351,6 +405,7 @@ class DrillRow:
     group: str = ""
     hidden: int = 0                  # a subtotal's members not listed (a folded group)
     progress: Progress | None = None
+    totals: dict | None = None       # the row's {key: total} (``extra_keys`` of drill_down)
 
     @property
     def by_code(self) -> dict[str, Figure]:
@@ -359,11 +414,12 @@ class DrillRow:
 
 def drill_down(unit: Unit, user, campaign, date_from, date_to, inds, *, groups=None, fold: int | None = None,
                expand: str = "", progress_indicator: Indicator | None = None, as_of=None,
-               verified_only=False) -> list[DrillRow]:
+               verified_only=False, extra_keys=()) -> list[DrillRow]:
     """The children of ``unit`` (of ``groups`` if given) with their figures, a subtotal per group
     and the unit's own total. A group longer than ``fold`` lists its first ``fold`` members
     unless it is ``expand``. With a progress indicator, each row is judged against its target.
-    Two queries (three more with progress)."""
+    ``extra_keys`` (e.g. ``help_pairs_registered``, ``joint_meetings_held``) are read too and
+    left in each row's ``totals``. Two queries (three more with progress, one per live key)."""
     children = _units(user).filter(parent=unit)
     if groups:
         children = children.filter(kind__in=[k for g in groups if g in GROUPS for k in GROUPS[g][1]])
@@ -371,15 +427,15 @@ def drill_down(unit: Unit, user, campaign, date_from, date_to, inds, *, groups=N
     if not children:
         return []
     ids = [c.pk for c in children] + [unit.pk]
-    sums = selectors.sums_by_unit(ids, campaign, date_from, date_to, keys_for(i.code for i in inds),
-                                  verified_only=verified_only)
+    sums = selectors.sums_by_unit(ids, campaign, date_from, date_to,
+                                  keys_for(i.code for i in inds) | set(extra_keys), verified_only=verified_only)
     targets, cumulative = {}, {}
     if progress_indicator is not None and campaign is not None:
         as_of = as_of or min(date_to, today())
         targets = {t.unit_id: t for t in Target.objects.filter(
             campaign=campaign, indicator=progress_indicator, unit_id__in=ids)}
         cumulative = selectors.sums_by_unit(ids, campaign, campaign.start_date, as_of,
-                                            keys_for([progress_indicator.code]))
+                                            keys_for([progress_indicator.code]), verified_only=verified_only)
 
     def progress(u_id):
         t = targets.get(u_id)
@@ -396,13 +452,14 @@ def drill_down(unit: Unit, user, campaign, date_from, date_to, inds, *, groups=N
     for group, members in by_group.items():
         shown = members if (fold is None or len(members) <= fold or expand == group) else members[:fold]
         rows += [DrillRow(c, c.name, selectors.figures_from_sums(sums[c.pk], inds), group=group,
-                          progress=progress(c.pk)) for c in shown]
+                          progress=progress(c.pk), totals=sums[c.pk]) for c in shown]
         if len(by_group) > 1 or len(members) > 1:
+            sub = add_sums(sums[c.pk] for c in members)
             rows.append(DrillRow(None, f"{GROUP_LABELS[group]}小计({len(members)})",
-                                 selectors.figures_from_sums(add_sums(sums[c.pk] for c in members), inds),
-                                 kind="subtotal", group=group, hidden=len(members) - len(shown)))
+                                 selectors.figures_from_sums(sub, inds), kind="subtotal", group=group,
+                                 hidden=len(members) - len(shown), totals=sub))
     rows.append(DrillRow(unit, f"{unit.name}合计", selectors.figures_from_sums(sums[unit.pk], inds),
-                         kind="total", progress=progress(unit.pk)))
+                         kind="total", progress=progress(unit.pk), totals=sums[unit.pk]))
     return rows
 
 
@@ -504,9 +561,9 @@ def villages_under(unit, user=None):
     return _units(user).filter(path__startswith=unit.path, kind__in=VILLAGE_KINDS)
 
 
-def village_facts(villages, campaign, date_from, date_to):
+def village_facts(villages, campaign, date_from, date_to, verified_only=False):
     """Summary rows of counted activities of ``villages`` (a queryset) in a period."""
-    return selectors.facts_in(campaign, date_from, date_to, keys=["activities"]).filter(
+    return selectors.facts_in(campaign, date_from, date_to, keys=["activities"], verified_only=verified_only).filter(
         unit_id__in=villages.values("pk"), value__gt=0)
 
 
@@ -640,14 +697,15 @@ class AreaRate:
         return [(n, q2(Decimal(n) * HUNDRED / self.villages) if self.villages else None) for n in self.by_month]
 
 
-def completeness_rates(unit, user, campaign, date_from, date_to) -> tuple[list[AreaRate], AreaRate]:
+def completeness_rates(unit, user, campaign, date_from, date_to, verified_only=False) -> tuple[list[AreaRate], AreaRate]:
     """Per township (the villages' parent): villages, villages that reported, per month and over
-    the period; plus the total row. Four grouped queries."""
+    the period; plus the total row (verified-only: a village reported when an activity of it was
+    verified). Four grouped queries."""
     months = display_months(date_from, date_to)
     index = {m: i for i, m in enumerate(months)}
     villages = villages_under(unit, user)
     n_by_parent = {r["parent_id"]: r["n"] for r in villages.values("parent_id").annotate(n=Count("pk")).order_by()}
-    facts = village_facts(villages, campaign, date_from, date_to)
+    facts = village_facts(villages, campaign, date_from, date_to, verified_only)
     logged = {r["unit__parent_id"]: r["n"] for r in facts.values("unit__parent_id").annotate(
         n=Count("unit_id", distinct=True)).order_by()}
     per_month: dict[int, list[int]] = {}
@@ -665,12 +723,13 @@ def completeness_rates(unit, user, campaign, date_from, date_to) -> tuple[list[A
     return rows, total
 
 
-def completeness_grid(villages, campaign, date_from, date_to) -> dict[int, dict[dt.date, Decimal]]:
+def completeness_grid(villages, campaign, date_from, date_to, verified_only=False) -> dict[int, dict[dt.date, Decimal]]:
     """{village id: {month: activities}} for the villages given (a page of them), one query."""
     months = set(display_months(date_from, date_to))
     ids = [v.pk for v in villages]
     out: dict[int, dict] = {pk: {} for pk in ids}
-    rows = selectors.facts_in(campaign, date_from, date_to, keys=["activities"]).filter(unit_id__in=ids)
+    rows = selectors.facts_in(campaign, date_from, date_to, keys=["activities"],
+                              verified_only=verified_only).filter(unit_id__in=ids)
     for r in rows.annotate(month=TruncMonth("day")).values("unit_id", "month").annotate(
             total=Sum("value")).order_by():
         m = _month(r["month"])

@@ -35,7 +35,8 @@ class CampaignField(forms.ModelChoiceField):
 
 
 class PeriodForm(forms.Form):
-    """``?unit=CODE&campaign=SLUG&from=YYYY-MM-DD&to=YYYY-MM-DD`` (all optional)."""
+    """``?unit=CODE&campaign=SLUG&from=YYYY-MM-DD&to=YYYY-MM-DD&verified=1`` (all optional;
+    ``verified=1``: verified records only)."""
 
     unit = forms.CharField(label="单位编码", required=False, widget=forms.HiddenInput)
     campaign = CampaignField(label="专项活动", queryset=Campaign.objects.none(), required=False,
@@ -47,6 +48,14 @@ class PeriodForm(forms.Form):
         self.fields["campaign"].queryset = Campaign.objects.for_user(user).order_by("-start_date", "slug")
         self.fields["from"] = _date_field("开始日期")
         self.fields["to"] = _date_field("截止日期")
+        self.fields["verified"] = forms.BooleanField(label="仅统计已审核", required=False)
+
+    def clean_verified(self) -> bool:
+        return str(self.data.get("verified", "")).lower() in ("1", "on", "true")
+
+    @property
+    def verified_only(self) -> bool:
+        return bool(getattr(self, "cleaned_data", {}).get("verified"))
 
     def clean(self):
         data = super().clean()

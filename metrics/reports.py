@@ -49,9 +49,17 @@ def _n(fig: Figure | None) -> str:
     return fig.text if fig is not None and fig.text != "" else "0"
 
 
+def _outcome(f: Figure, summary: figures.Summary | None) -> str:
+    text = f"{f.indicator.name}{f.text}{f.indicator.unit}"
+    if summary is not None and f.indicator.code == "help_pairs":
+        text += f"(帮扶对子台账登记{summary.help_pairs_registered}个{',填报与台账不一致' if summary.help_pairs_disagree else ''})"
+    return text
+
+
 def summary_text(unit, figs: dict[str, Figure], silence: Silence | None = None,
-                 rates: AreaRate | None = None) -> list[str]:
-    """A short summary in Chinese built from the figures (paragraphs)."""
+                 rates: AreaRate | None = None, summary: figures.Summary | None = None) -> list[str]:
+    """A short summary in Chinese built from the figures (paragraphs); with ``summary``, the
+    help-pair register beside the reported help pairs and the joint meetings held."""
     word = area_word(unit)
     g = figs.get
     parts = [f"{word}{_n(g('pairings'))}个结对单位共开展共建活动{_n(g('activities'))}次"]
@@ -65,9 +73,11 @@ def summary_text(unit, figs: dict[str, Figure], silence: Silence | None = None,
         sentences.append(f"承诺事项{_n(made)}项，已完成{_n(done)}项，完成率{rate.text}%")
     visits = [f"{f.indicator.name}{f.text}{f.indicator.unit}" for code in ("leader_visits", "inspections")
               if (f := g(code)) is not None and f.value]
+    if summary is not None and summary.joint_meetings_held:
+        visits.append(f"召开联席会议{summary.joint_meetings_held}次")
     if visits:
         sentences.append("、".join(visits))
-    outcomes = [f"{f.indicator.name}{f.text}{f.indicator.unit}" for f in figs.values()
+    outcomes = [_outcome(f, summary) for f in figs.values()
                 if f.indicator.kind == IndicatorKind.OUTCOME and f.value]
     if outcomes:
         sentences.append("共建成效方面，" + "、".join(outcomes[:6]))
@@ -150,7 +160,8 @@ class Scored:
         return sorted([p for p in self.parts if p.gap < 0], key=lambda p: p.gap)
 
 
-def assess(unit, user, level, weights: dict[str, Decimal], campaign, date_from, date_to) -> tuple[list[Scored], dict]:
+def assess(unit, user, level, weights: dict[str, Decimal], campaign, date_from, date_to,
+           verified_only=False) -> tuple[list[Scored], dict]:
     """Weighted scores of the units of ``level`` under ``unit``: each indicator normalised as the
     unit's value ÷ the best value among the units × 100, the score the weighted mean (0–100).
     Returns the ranking and {code: best value}. Three queries."""
@@ -158,7 +169,7 @@ def assess(unit, user, level, weights: dict[str, Decimal], campaign, date_from, 
     inds = indicators(weights)
     total_w = sum(weights.get(i.code, Decimal(0)) for i in inds)
     units = list(figures.level_units(unit, user, level).order_by("sort_order", "name"))
-    figs = figures.unit_figures(units, campaign, date_from, date_to, inds)
+    figs = figures.unit_figures(units, campaign, date_from, date_to, inds, verified_only)
     best = {i.code: max((f.value for fs in figs.values() for f in fs
                          if f.indicator.code == i.code and f.value is not None), default=None) for i in inds}
     scored = []

@@ -19,9 +19,15 @@ def _date(value):
         raise Http404("日期格式应为 YYYY-MM-DD") from None
 
 
+def verified_asked(data) -> bool:
+    """The verified-only switch (仅统计已审核): ``?verified=1`` (a checkbox sends ``on``)."""
+    return str(data.get("verified", "")).lower() in ("1", "on", "true")
+
+
 @require_GET
 def summary_csv(request):
-    """CONTRACT.md §5: the export_metrics CSV for a unit inside the user's scope (else 404)."""
+    """CONTRACT.md §5: the export_metrics CSV for a unit inside the user's scope (else 404);
+    ``verified=1``: verified records only (the same columns)."""
     code = request.GET.get("unit")
     if not code:
         raise Http404
@@ -29,7 +35,8 @@ def summary_csv(request):
     campaign = None
     if request.GET.get("campaign"):
         campaign = get_object_or_404(Campaign.objects.for_user(request.user), slug=request.GET["campaign"])
-    figs = figures.figures(unit, campaign, _date(request.GET.get("from")), _date(request.GET.get("to")))
+    figs = figures.figures(unit, campaign, _date(request.GET.get("from")), _date(request.GET.get("to")),
+                           verified_only=verified_asked(request.GET))
     resp = HttpResponse(exports.to_csv(figs), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'inline; filename="summary-{unit.code}.csv"'
     return resp

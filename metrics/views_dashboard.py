@@ -1,8 +1,9 @@
 """The dashboard (看板) and the targets page (目标任务).
 
-``/metrics/dashboard/?unit=<pk>&campaign=<slug>&from=&to=`` — any unit of the user's scope
-(else 404); by default the user's scope root, the default campaign and period of every page
-(:mod:`metrics.figures`: the campaign's start to today); ``campaign=`` empty: all campaigns. ``/metrics/targets/?unit=&campaign=`` — the targets set below a unit, with
+``/metrics/dashboard/?unit=<pk>&campaign=<slug>&from=&to=&verified=1`` — any unit of the user's
+scope (else 404); by default the user's scope root, the default campaign and period of every page
+(:mod:`metrics.figures`: the campaign's start to today); ``campaign=`` empty: all campaigns;
+``verified=1``: verified records only (kept in every link and form of the page). ``/metrics/targets/?unit=&campaign=`` — the targets set below a unit, with
 progress, and for county admins and township staff the form that sets them.
 """
 
@@ -26,7 +27,7 @@ from . import charts, figures, policy, services
 from . import dashboard as dash
 from .forms_targets import TargetForm
 from .models import Target
-from .views import _date
+from .views import _date, verified_asked
 
 TARGETS_PAGE = 100
 
@@ -70,34 +71,42 @@ def dashboard(request):
     campaign, campaigns = _campaign(request, unit, on)
     period = figures.period(campaign, _date(request.GET.get("from")), _date(request.GET.get("to")), on)
     date_from, date_to, as_of = period.date_from, period.date_to, period.as_of
+    verified = verified_asked(request.GET)
     indicators = figures.indicators()
 
-    # Headline figures for the period, and progress against the unit's targets (campaign to date).
-    figs = figures.figures(unit, campaign, date_from, date_to, indicators)
+    # Headline figures for the period (with the number awaiting review and the registers), and
+    # progress against the unit's targets (campaign to date).
+    summary = figures.summary(unit, campaign, date_from, date_to, indicators, verified_only=verified)
+    figs = summary.figures
     targets = {}
     cumulative = {}
     if campaign is not None:
         targets = {t.indicator_id: t for t in Target.objects.filter(campaign=campaign, unit=unit)}
         cumulative = {f.indicator.pk: f for f in figures.figures(
-            unit, campaign, campaign.start_date, as_of, [i for i in indicators if i.pk in targets])}
+            unit, campaign, campaign.start_date, as_of, [i for i in indicators if i.pk in targets],
+            verified_only=verified)}
+
+    def link(code, kind=""):
+        return dash.record_link(code, kind, unit, campaign, date_from, date_to, verified)
+
     cards = []
     for f in figs:
         t = targets.get(f.indicator.pk)
         if f.indicator.code not in dash.HEADLINE and t is None:
             continue
         progress = figures.target_progress(t, cumulative[f.indicator.pk], campaign, as_of) if t else None
-        cards.append(dash.Card(f, dash.record_link(f.indicator.code, f.indicator.kind, unit, campaign,
-                                                   date_from, date_to), progress))
-    all_rows = [(f, dash.record_link(f.indicator.code, f.indicator.kind, unit, campaign, date_from, date_to))
-                for f in figs]
+        cards.append(dash.Card(f, link(f.indicator.code, f.indicator.kind), progress))
+    all_rows = [(f, link(f.indicator.code, f.indicator.kind)) for f in figs]
+    register_links = {code: link(code) for code in ("help_pairs_registered", "joint_meetings_held")}
 
     prog_ind = _indicator(indicators, request.GET.get("ind"), "activities")
     drill_cols = [i for i in indicators if i.code in dash.DRILL]
     drill = figures.drill_down(unit, request.user, campaign, date_from, date_to, drill_cols, fold=dash.DRILL_SHOWN,
-                               expand=request.GET.get("expand", ""), progress_indicator=prog_ind, as_of=as_of)
+                               expand=request.GET.get("expand", ""), progress_indicator=prog_ind, as_of=as_of,
+                               verified_only=verified)
 
     trends = figures.trends(unit, campaign, date_from, max(as_of, date_from),
-                            [i for i in indicators if i.code in dash.TREND])
+                            [i for i in indicators if i.code in dash.TREND], verified_only=verified)
     trend_charts = [(t, charts.column_chart([charts.month_label(m) for m in t.months], t.values,
                                             title=f"{t.indicator.name}(按月)", unit=t.indicator.unit,
                                             cumulative=True)) for t in trends]
@@ -106,13 +115,14 @@ def dashboard(request):
     window = request.GET.get("window") if request.GET.get("window") in dash.RANK_WINDOWS else "period"
     r_from, r_to = dash.rank_window(window, period)
     prev_from, prev_to = figures.previous_period(r_from, r_to)
-    ranks = figures.rankings(unit, request.user, campaign, rank_ind, r_from, r_to) if rank_ind else []
+    ranks = figures.rankings(unit, request.user, campaign, rank_ind, r_from, r_to,
+                             verified_only=verified) if rank_ind else []
     rank_charts = []
     for r in ranks:
         if r.total < 2:
             continue
         bars = [charts.Bar(row.unit.name, row.value, charts.COLOURS["series"],
-                           note=_moved(row), href=_dash_url(row.unit, campaign, date_from, date_to))
+                           note=_moved(row), href=_dash_url(row.unit, campaign, date_from, date_to, verified))
                 for row in r.top]
         rank_charts.append((r, charts.bar_chart(bars, title=f"{r.label}排名:{rank_ind.name}",
                                                 unit=rank_ind.unit)))
@@ -121,7 +131,9 @@ def dashboard(request):
     return render(request, "metrics/dashboard.html", {
         "unit": unit, "breadcrumbs": ancestors(unit, request.user), "campaign": campaign, "campaigns": campaigns,
         "date_from": date_from, "date_to": date_to, "as_of": as_of, "today": on,
-        "cards": cards, "figures": figs, "all_rows": all_rows,
+        "cards": cards, "figures": figs, "all_rows": all_rows, "summary": summary, "verified_only": verified,
+        "register_links": register_links, "review_links": dash.review_links(request.user, unit, date_from, date_to),
+        "vq": "&verified=1" if verified else "",
         "drill": drill, "drill_cols": drill_cols, "prog_ind": prog_ind, "indicators": indicators,
         "trend_charts": trend_charts,
         "rank_ind": rank_ind, "rank_charts": rank_charts, "window": window, "windows": dash.RANK_WINDOWS,
@@ -130,14 +142,18 @@ def dashboard(request):
         "rank_shown": dash.RANK_SHOWN,
         "expected": figures.expected_share(campaign.start_date, campaign.end_date, as_of) if campaign else None,
         "rate_kind": IndicatorKind.RATE,
-        "base_qs": _base_qs(unit, campaign, date_from, date_to),
+        "base_qs": _base_qs(unit, campaign, date_from, date_to, verified),
+        "switch_qs": _base_qs(unit, campaign, date_from, date_to, not verified),
     })
 
 
-def _base_qs(unit, campaign, date_from, date_to) -> str:
-    """The dashboard's own query (for the links that keep unit, campaign and period)."""
+def _base_qs(unit, campaign, date_from, date_to, verified=False) -> str:
+    """The dashboard's own query (for the links that keep unit, campaign, period and the
+    verified-only switch)."""
     params = {"unit": unit.pk, "from": date_from.isoformat(), "to": date_to.isoformat(),
               "campaign": campaign.slug if campaign is not None else ""}
+    if verified:
+        params["verified"] = "1"
     return urlencode(params)
 
 
@@ -149,8 +165,8 @@ def _moved(row) -> str:
     return "–"
 
 
-def _dash_url(unit, campaign, date_from, date_to) -> str:
-    return reverse("metrics:dashboard") + "?" + _base_qs(unit, campaign, date_from, date_to)
+def _dash_url(unit, campaign, date_from, date_to, verified=False) -> str:
+    return reverse("metrics:dashboard") + "?" + _base_qs(unit, campaign, date_from, date_to, verified)
 
 
 # --- targets -----------------------------------------------------------------------------------

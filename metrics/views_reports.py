@@ -2,7 +2,8 @@
 tallies and the assessment. Every page takes ``?unit=CODE&campaign=SLUG&from=&to=``; a unit or
 campaign outside the user's scope is a 404, like a missing one. Without parameters a page shows
 the default unit, campaign and period of every page (metrics.figures); ``campaign=`` left empty
-means all campaigns."""
+means all campaigns; ``verified=1`` counts verified records only (kept in every link and form), and
+each page says how many activities await review."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from organizations.models import Unit, UnitKind
 from organizations.selectors import ancestors
 
 from . import charts as charts_svg
+from . import dashboard as dash
 from . import figures, reports
 from .forms_reports import AssessmentForm, PeriodForm, SurveyForm
 from .report_workbook import dashboard_workbook
@@ -59,11 +61,18 @@ class Scope:
     def args(self) -> tuple:
         return self.campaign, self.date_from, self.date_to
 
+    @property
+    def verified(self) -> bool:
+        """The verified-only switch (仅统计已审核)."""
+        return self.form.verified_only
+
     def query(self, **extra) -> str:
         q = {"unit": self.unit.code, "from": self.date_from.isoformat(), "to": self.date_to.isoformat(),
              "campaign": self.campaign.slug if self.campaign is not None else ""}
+        if self.verified:
+            q["verified"] = "1"
         q.update(extra)
-        return urlencode(q)
+        return urlencode({k: v for k, v in q.items() if v is not None})
 
 
 def _scope(request, form_class=PeriodForm) -> Scope:
@@ -89,9 +98,14 @@ def _scope(request, form_class=PeriodForm) -> Scope:
 
 
 def _context(request, s: Scope, **extra) -> dict:
+    """What every report page shows: unit, campaign, period, the switch (``vq`` keeps it in
+    hand-built links, ``switch_qs`` flips it) and where the number awaiting review leads."""
     return {"unit": s.unit, "campaign": s.campaign, "date_from": s.date_from, "date_to": s.date_to,
             "as_of": s.as_of, "form": s.form, "query": s.query(), "breadcrumbs": ancestors(s.unit, request.user),
             "xlsx_url": f"{reverse('metrics:dashboard_xlsx')}?{s.query()}", "silent_days": figures.SILENT_DAYS,
+            "verified_only": s.verified, "vq": "&verified=1" if s.verified else "",
+            "switch_qs": s.query(verified=None if s.verified else "1"),
+            "review_links": dash.review_links(request.user, s.unit, s.date_from, s.date_to),
             **extra}
 
 
@@ -100,17 +114,18 @@ def _context(request, s: Scope, **extra) -> dict:
 def completeness(request):
     s = _scope(request)
     months = figures.display_months(s.date_from, s.date_to)
-    rows, total = figures.completeness_rates(s.unit, request.user, *s.args)
+    rows, total = figures.completeness_rates(s.unit, request.user, *s.args, verified_only=s.verified)
     villages = reports.village_list(s.unit, request.user)
     page = Paginator(villages, 100).get_page(request.GET.get("page"))
-    grid = figures.completeness_grid(page.object_list, *s.args)
+    grid = figures.completeness_grid(page.object_list, *s.args, verified_only=s.verified)
     grid_rows = [(v, [grid[v.pk].get(m) for m in months]) for v in page.object_list]
     silent = Paginator(figures.silent_villages(s.unit, request.user, s.campaign, s.as_of, base=villages), 200
                        ).get_page(request.GET.get("spage"))
-    headline = figures.figures(s.unit, *s.args, inds=figures.indicators(COMPLETENESS_CODES))
+    summary = figures.summary(s.unit, *s.args, inds=figures.indicators(COMPLETENESS_CODES),
+                              verified_only=s.verified)
     return render(request, "metrics/completeness.html", _context(
         request, s, months=months, rows=rows, total=total, page=page, grid_rows=grid_rows, silent=silent,
-        headline=headline))
+        headline=summary.figures, summary=summary))
 
 
 # --- bulletin --------------------------------------------------------------------------------------
@@ -118,10 +133,12 @@ def completeness(request):
 def bulletin(request):
     s = _scope(request)
     inds = figures.indicators()
-    figs = figures.figure_map(figures.figures(s.unit, *s.args, inds=inds))
+    summary = figures.summary(s.unit, *s.args, inds=inds, verified_only=s.verified)
+    figs = summary.by_code
     table_inds = [i for i in inds if i.code in BULLETIN_CODES]
-    drill = figures.drill_down(s.unit, request.user, *s.args, table_inds, groups=("area", "village"))
-    _, rates = figures.completeness_rates(s.unit, request.user, *s.args)
+    drill = figures.drill_down(s.unit, request.user, *s.args, table_inds, groups=("area", "village"),
+                               verified_only=s.verified)
+    _, rates = figures.completeness_rates(s.unit, request.user, *s.args, verified_only=s.verified)
     silence = figures.silence(s.unit, request.user, s.campaign, s.as_of)
     charts = []  # (caption, inline SVG) from metrics.charts
     area_rows = [r for r in drill if r.kind == "child"]
@@ -129,14 +146,15 @@ def bulletin(request):
         charts.append(("各单位共建活动(次)", charts_svg.bar_chart(
             [charts_svg.Bar(r.label, r.by_code["activities"].value) for r in area_rows],
             title="各单位共建活动", unit="次")))
-    for t in figures.trends(s.unit, *s.args, [i for i in inds if i.code == "activities"]):
+    for t in figures.trends(s.unit, *s.args, [i for i in inds if i.code == "activities"], verified_only=s.verified):
         charts.append(("每月共建活动(次,折线为累计)", charts_svg.column_chart(
             [charts_svg.month_label(m) for m in t.months], t.values,
             title="每月共建活动", unit="次", cumulative=True)))
     title = f"{s.unit.name}{s.campaign.name if s.campaign else '党群共建'}活动简报"
     return render(request, "metrics/bulletin.html", _context(
-        request, s, title=title, headline=[figs[c] for c in HEADLINE_CODES if c in figs],
-        paragraphs=reports.summary_text(s.unit, figs, silence, rates),
+        request, s, title=title, headline=[figs[c] for c in HEADLINE_CODES if c in figs], summary=summary,
+        help_pairs=figs.get("help_pairs"),
+        paragraphs=reports.summary_text(s.unit, figs, silence, rates, summary),
         table_inds=table_inds, drill=drill, silence=silence, rates=rates, charts=charts))
 
 
@@ -144,7 +162,7 @@ def bulletin(request):
 
 def dashboard_xlsx(request):
     s = _scope(request)
-    wb = dashboard_workbook(s.unit, request.user, s.campaign, s.period)
+    wb = dashboard_workbook(s.unit, request.user, s.campaign, s.period, verified_only=s.verified)
     return xlsx_response(wb, f"{s.unit.name}共建指标-{s.date_from:%Y%m%d}-{s.date_to:%Y%m%d}.xlsx")
 
 
@@ -157,7 +175,7 @@ def survey_list(request):
         row.rate = reports.q2((row.satisfied + row.basically_satisfied) * 100 / row.ballots) if row.ballots else "—"
     return render(request, "metrics/survey_list.html", _context(
         request, s, page=page, satisfaction=reports.satisfaction(s.unit, *s.args),
-        can_enter=can_enter_surveys(request.user)))
+        can_enter=can_enter_surveys(request.user), no_verified_switch=True))   # tallies are entered by officials
 
 
 def _survey_form(request, survey: Survey | None):
@@ -198,10 +216,21 @@ def assessment(request):
     level = form.cleaned_data.get("level") or (
         "village" if s.unit.kind == UnitKind.TOWNSHIP else "township")
     weights = form.weights() if not form.errors else {}
-    scored, best = reports.assess(s.unit, request.user, level, weights, *s.args) if weights else ([], {})
+    scored, best = (reports.assess(s.unit, request.user, level, weights, *s.args, verified_only=s.verified)
+                    if weights else ([], {}))
+    summary = figures.summary(s.unit, *s.args, inds=[], verified_only=s.verified)
     page = Paginator(scored, 100).get_page(request.GET.get("page"))
     first, rest = form.weight_rows()
     return render(request, "metrics/assessment.html", _context(
         request, s, level=level, level_label=figures.LEVEL_LABELS[level], levels=figures.LEVEL_LABELS,
         page=page, leader=scored[0] if scored else None, best=best, weights=weights,
-        weight_first=first, weight_rest=rest, total_weight=sum(weights.values()) if weights else 0))
+        weight_first=first, weight_rest=rest, total_weight=sum(weights.values()) if weights else 0,
+        summary=summary, weights_qs=_weights_qs(form),
+        switch_qs=s.query(level=level, verified=None if s.verified else "1") + _weights_qs(form)))
+
+
+def _weights_qs(form) -> str:
+    """The weights asked for (kept in the links that flip the switch or climb the tree)."""
+    if form.use_defaults or form.errors:
+        return ""
+    return "&" + urlencode({f"w_{code}": f"{w.normalize():f}" for code, w in form.weights().items()})

@@ -16,7 +16,8 @@ def _date(value, name):
 
 
 class Command(BaseCommand):
-    help = "The indicator summary of a unit's subtree (CONTRACT.md §2): CSV to stdout by default."
+    help = ("The indicator summary of a unit's subtree (CONTRACT.md §2): CSV to stdout by default; "
+            "--verified-only counts verified records only (the same columns).")
 
     def add_arguments(self, parser):
         parser.add_argument("--unit", required=True, help="unit code")
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="date_to")
         parser.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv")
         parser.add_argument("--output", help="write to this file instead of stdout")
+        parser.add_argument("--verified-only", action="store_true",
+                            help="count verified records only (default: submitted and verified)")
 
     def handle(self, *args, **opts):
         unit = Unit.objects.filter(code=opts["unit"]).first()
@@ -38,8 +41,10 @@ class Command(BaseCommand):
         date_from, date_to = _date(opts["date_from"], "from"), _date(opts["date_to"], "to")
         if date_from and date_to and date_from > date_to:
             raise CommandError("--from is after --to")
-        figs = figures.figures(unit, campaign, date_from, date_to)
+        verified = opts["verified_only"]
         fmt = opts["format"]
+        summary = figures.summary(unit, campaign, date_from, date_to, verified_only=verified)
+        figs = summary.figures
         if fmt == "xlsx":
             data = exports.to_xlsx(figs, unit)
             if not opts["output"]:
@@ -53,7 +58,7 @@ class Command(BaseCommand):
         else:
             on = figures.today()
             silence = figures.silence(unit, None, campaign, min(date_to or on, on))
-            text = exports.to_json(figs, unit, campaign, date_from, date_to, silence) + "\n"
+            text = exports.to_json(figs, unit, campaign, date_from, date_to, silence, summary) + "\n"
         if opts["output"]:
             with open(opts["output"], "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
