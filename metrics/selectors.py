@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from campaigns.models import Indicator, IndicatorKind
 from organizations import records
@@ -77,7 +77,8 @@ def help_pair_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> d
     beside the reported outcome ``help_pairs`` so that a disagreement shows."""
     pairs = HelpPair.objects.all()
     if campaign is not None:
-        pairs = pairs.filter(pairing__campaign=campaign)
+        # A village's own help pairs (no pairing) belong to no campaign: they count under any.
+        pairs = pairs.filter(Q(pairing__campaign=campaign) | Q(pairing__isnull=True))
     if date_from:
         pairs = pairs.filter(started_on__gte=date_from)
     if date_to:

@@ -294,6 +294,10 @@ def test_registers_counted_beside_the_reported_outcomes(c):
     assert (county["help_pairs"], county["help_pairs_registered"]) == (3, 2)
     assert selectors.sums(c.townships[1], date_from=days(10))["help_pairs_registered"] == 1
     assert "joint_meetings_held" not in selectors.sums(c.townships[1])
+    # Under a campaign: its pairs' help pairs and the villages' own (no pairing) alike.
+    other = make_campaign(c.county, slug="other", start_date=days(400))
+    assert selectors.sums(c.county, campaign=c.campaign)["help_pairs_registered"] == 2
+    assert selectors.sums(c.county, campaign=other)["help_pairs_registered"] == 1
 
 
 def test_outcome_codes_cannot_take_the_catalogues_or_internal_keys():
