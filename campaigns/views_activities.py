@@ -40,6 +40,7 @@ from .models import Activity, ActivityOutcome, ActivityPhoto, ReviewStatus
 PAGE_SIZE = 30
 THUMB_SIDE = 320
 DRAFT_SESSION_KEY = "activity_clear_draft"
+REVIEW_DRAFT_SESSION_KEY = "activity_review_draft:"  # + pk: a review comment kept when its review was stale
 
 
 def _draft_key(user, activity=None) -> str:
@@ -120,7 +121,8 @@ def _save(request, form, formset, activity=None):
                     raise
     except ValidationError as exc:
         if isinstance(exc, services.StaleEdit):
-            form.stale = True
+            form.stale = True  # the page's own notice says it, once; nothing in the form is wrong
+            return None
         if "photos" not in form.errors:
             if hasattr(exc, "error_dict") and "organizers" in exc.error_dict:
                 formset._non_form_errors = formset.error_class(exc.error_dict.pop("organizers"))
@@ -142,9 +144,11 @@ def _check_photos(form, uploads):
 
 def _form_page(request, form, formset, activity=None, correcting=False):
     photos_lost = request.method == "POST" and bool(request.FILES.getlist("photos"))
+    stale = getattr(form, "stale", False)
     return render(request, "campaigns/activity_form.html", {
         "correcting": correcting,
-        "stale": getattr(form, "stale", False),
+        "stale": stale,
+        "stale_by": _latest_change(activity) if stale else None,
         "history": activity_history(activity) if correcting else None,
         "form": form,
         "formset": formset,
@@ -157,6 +161,11 @@ def _form_page(request, form, formset, activity=None, correcting=False):
         "max_photo_bytes": services.PHOTO_MAX_BYTES,
         "outcomes_open": any(f.value() not in (None, "") for f in form.outcome_fields),
     })
+
+
+def _latest_change(activity):
+    """The stored activity's newest history row: who saved it last, and when."""
+    return activity.history.select_related("history_user").order_by("-history_date", "-history_id").first()
 
 
 def activity_create(request):
@@ -213,9 +222,9 @@ def activity_correct(request, pk):
                 participants=data["participants"], organizers=formset.organizers(), outcomes=data["outcomes"])
         except PermissionDenied as exc:
             form.add_error("unit", str(exc))
+        except services.StaleEdit:
+            form.stale = True  # the page's own notice says it, once
         except ValidationError as exc:
-            if isinstance(exc, services.StaleEdit):
-                form.stale = True
             if hasattr(exc, "error_dict") and "organizers" in exc.error_dict:
                 formset._non_form_errors = formset.error_class(exc.error_dict.pop("organizers"))
             form.add_service_error(exc)
@@ -318,6 +327,7 @@ def activity_detail(request, pk):
         "can_review": can_review,
         "is_author": activity.author_id == request.user.pk,
         "review_form": ReviewForm(initial={"version": activity.version}) if can_review else None,
+        "review_draft": request.session.pop(f"{REVIEW_DRAFT_SESSION_KEY}{activity.pk}", "") if can_review else "",
         "clear_draft": request.session.pop(DRAFT_SESSION_KEY, None),
     })
 
@@ -366,9 +376,16 @@ def activity_review(request, pk):
         services.activity_review(actor=request.user, activity=activity, approve=approve,
                                  comment=form.cleaned_data["comment"],
                                  expected_version=form.cleaned_data["version"])
-    except services.StaleEdit as exc:
-        messages.error(request, ";".join(exc.messages))
-        return redirect(detail)
+    except services.StaleEdit:
+        # Keep what the reviewer wrote; show the version they have not seen, and who made it.
+        comment = form.cleaned_data["comment"]
+        if comment:
+            request.session[f"{REVIEW_DRAFT_SESSION_KEY}{activity.pk}"] = comment
+        latest = _latest_change(activity)
+        who = str(latest.history_user) if latest is not None and latest.history_user else "他人"
+        messages.error(request, f"审核没有生效:该活动在您打开后已被{who}修改。请核对下面的最新内容(改动见“记录历史”)后重新审核"
+                                f"{',您写的审核意见已保留' if comment else ''}。")
+        return redirect(detail + "#review")
     except ValidationError as exc:
         messages.error(request, ";".join(exc.messages))
         return redirect(detail)

@@ -256,7 +256,7 @@ def commitment_correct(request, pk):
     commitment = _scoped_commitment(request, pk)
     require_correct(can_correct(request.user, commitment.unit))
     form = with_reason(CommitmentForm(request.POST or None, user=request.user, unit=commitment.unit,
-                                      instance=commitment))
+                                      instance=commitment), example="承诺已于10月19日完成,原状态未及时更新")
     extra = {}
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -273,7 +273,7 @@ def commitment_correct(request, pk):
         else:
             messages.success(request, "已更正承诺,理由已记入历史。")
             return redirect("campaigns:commitment_detail", pk=commitment.pk)
-    return correction_page(request, form=form, record=commitment, title="更正公开承诺",
+    return correction_page(request, form=form, record=commitment, title=f"更正公开承诺:{commitment.unit.name}",
                            back_url=reverse("campaigns:commitment_detail", args=[commitment.pk]),
                            back_label="承诺详情", extra=extra)
 
@@ -396,7 +396,7 @@ def meeting_correct(request, pk):
     meeting = _scoped_meeting(request, pk)
     require_correct(can_correct(request.user, meeting.host_unit))
     form = with_reason(MeetingForm(request.POST or None, user=request.user, host=meeting.host_unit,
-                                   instance=meeting))
+                                   instance=meeting), example="会议实际于11月28日召开,原填日期有误")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
@@ -531,7 +531,8 @@ def decision_correct(request, pk):
     """更正 of a meeting decision (what, deadline, follow-up) by a county admin, with a reason."""
     decision = get_object_or_404(sel.decisions(request.user).select_related("meeting__host_unit"), pk=pk)
     require_correct(can_correct(request.user, decision.assigned_unit, decision.meeting.host_unit))
-    form = with_reason(DecisionCorrectionForm(request.POST or None, instance=decision))
+    form = with_reason(DecisionCorrectionForm(request.POST or None, instance=decision),
+                       example="该事项已于10月底落实,原状态未及时更新")
     if request.method == "POST" and form.is_valid():
         try:
             decision_update(actor=request.user, decision=decision, correction=True, **form.cleaned_data)
@@ -555,7 +556,8 @@ def survey_correct(request, pk):
     """更正 of an appraisal's ballot counts by a county admin, with a required reason."""
     survey = get_object_or_404(Survey.objects.for_user(request.user).select_related("unit", "campaign"), pk=pk)
     require_correct(can_correct(request.user, survey.unit))
-    form = with_reason(SurveyCorrectionForm(request.POST or None, instance=survey))
+    form = with_reason(SurveyCorrectionForm(request.POST or None, instance=survey),
+                       example="核对原始测评票,满意应为116张,原填161张系笔误")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
@@ -571,5 +573,5 @@ def survey_correct(request, pk):
             return redirect("campaigns:survey_correct", pk=survey.pk)
     return correction_page(request, form=form, record=survey,
                            title=f"更正民主测评:{survey.unit.name} {survey.get_subject_display()} {survey.held_on:%Y-%m-%d}",
-                           back_url=reverse("campaigns:campaign_detail", args=[survey.campaign_id]),
-                           back_label=survey.campaign.name)
+                           back_url=f"{reverse('metrics:survey_list')}?campaign={survey.campaign.slug}",
+                           back_label="民主测评")

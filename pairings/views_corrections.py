@@ -20,11 +20,12 @@ HIDDEN_FIELDS = {"id", "created_at", "updated_at", "version", "last_logged_on", 
                  "reviewed_at", "reviewed_by"}
 
 
-def with_reason(form: forms.Form, label: str = "更正理由") -> forms.Form:
-    """Put the required reason of a correction first on ``form`` (it renders with the rest)."""
+def with_reason(form: forms.Form, label: str = "更正理由", example: str = "村里报来的签到表为35人,原填53人系笔误") -> forms.Form:
+    """Put the required reason of a correction first on ``form`` (it renders with the rest);
+    ``example`` is the placeholder's sample reason, fitting the kind of record."""
     field = forms.CharField(
         label=label, max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "如:村里报来的签到表为35人,原填53人系笔误"}),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": f"如:{example}"}),
         help_text="必填。理由和修改内容会记入历史,所有能看到该记录的人都能看到。",
         error_messages={"required": "更正记录必须说明理由。"},
     )

@@ -165,7 +165,8 @@ def inspection_correct(request, pk):
     """更正 of an inspection record by a county admin, with a required reason."""
     inspection = _inspection(request, pk)
     require_correct(policy.can_correct(request.user, inspection.unit))
-    form = with_reason(InspectionForm(request.POST or None, user=request.user, instance=inspection))
+    form = with_reason(InspectionForm(request.POST or None, user=request.user, instance=inspection),
+                       example="实际参加检查4人次,原填2人次系笔误")
     if request.method == "POST" and form.is_valid():
         try:
             services.inspection_save(actor=request.user, inspection=inspection, correction=True, **form.cleaned_data)

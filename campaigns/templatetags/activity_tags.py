@@ -28,3 +28,12 @@ def plain_number(value):
         text = f"{value.normalize():f}"
         return text
     return value
+
+
+@register.filter
+def may_correct(user, unit):
+    """Whether ``user`` may correct (更正) the records of ``unit``: ``{% if user|may_correct:s.unit %}``
+    on pages whose view does not say (pairings.policy.can_correct)."""
+    from pairings.policy import can_correct
+
+    return can_correct(user, unit)

@@ -167,11 +167,14 @@ def test_a_reviewer_cannot_verify_a_version_they_never_saw(client, w):
     # The author changes 5 households to 50 after the reviewer opened the page.
     activity_submit(actor=w.users["village"], activity=a, campaign=a.campaign, date=a.date, unit=a.unit,
                     pairing=a.pairing, category=a.category, title=a.title, outcomes={"households_visited": 50})
-    r = client.post(url("activity_review", a.pk), {"decision": "verify", "version": seen})
-    assert [str(m) for m in r.wsgi_request._messages] == [STALE_REVIEW_MESSAGE]
+    r = client.post(url("activity_review", a.pk), {"decision": "verify", "version": seen, "comment": "核对无误"})
+    assert [str(m) for m in r.wsgi_request._messages] == [
+        "审核没有生效:该活动在您打开后已被他人修改。请核对下面的最新内容(改动见“记录历史”)后重新审核,您写的审核意见已保留。"]
+    page = client.get(url("activity_detail", a.pk))  # the comment typed is still in the review box
+    assert ">核对无误</textarea>" in page.text
     a.refresh_from_db()
     assert a.status == ReviewStatus.SUBMITTED
-    with pytest.raises(StaleEdit):
+    with pytest.raises(StaleEdit, match=STALE_REVIEW_MESSAGE):
         activity_review(actor=w.users["township"], activity=a, approve=True, expected_version=seen)
     activity_review(actor=w.users["township"], activity=a, approve=True, expected_version=a.version)
 
