@@ -99,9 +99,24 @@ def _activity_form(request, activity=None, correcting=False):
     return form, formset
 
 
+class _PhotosRefused(Exception):
+    """Photos were refused before the transaction: the activity is checked, then rolled back."""
+
+
 def _save(request, form, formset, activity=None):
-    """Submit the activity and its photos in one transaction; None if a service refused."""
+    """Submit the activity and its photos in one transaction; None if a service refused. Photos
+    are checked and resized first, outside the transaction (no lock waits on image work); when
+    they are refused, the activity is still checked (and rolled back) so that the user hears
+    about every problem in one answer."""
     data = form.cleaned_data
+    photos = data.get("photos") or []
+    prepared, photos_ok = [], True
+    if photos:
+        try:
+            prepared = services.photos_prepare(photos)
+        except ValidationError as exc:
+            form.add_error("photos", exc)
+            photos_ok = False
     try:
         with transaction.atomic():
             saved, _ = services.activity_submit(
@@ -112,34 +127,25 @@ def _save(request, form, formset, activity=None):
                 outcomes=data["outcomes"], reason=None if activity is None else "修改后重新提交",
                 expected_version=data.get("version") if activity is not None else None,
             )
-            photos = data.get("photos") or []
-            if photos:
+            if not photos_ok:
+                raise _PhotosRefused
+            if prepared:
                 try:
-                    services.activity_add_photos(actor=request.user, activity=saved, uploads=photos)
+                    services.activity_add_photos(actor=request.user, activity=saved, prepared=prepared)
                 except ValidationError as exc:
                     form.add_error("photos", exc)
-                    raise
+                    raise _PhotosRefused from exc
+    except _PhotosRefused:
+        return None
     except ValidationError as exc:
         if isinstance(exc, services.StaleEdit):
             form.stale = True  # the page's own notice says it, once; nothing in the form is wrong
             return None
-        if "photos" not in form.errors:
-            if hasattr(exc, "error_dict") and "organizers" in exc.error_dict:
-                formset._non_form_errors = formset.error_class(exc.error_dict.pop("organizers"))
-            form.add_service_error(exc)
-            _check_photos(form, data.get("photos") or [])
+        if hasattr(exc, "error_dict") and "organizers" in exc.error_dict:
+            formset._non_form_errors = formset.error_class(exc.error_dict.pop("organizers"))
+        form.add_service_error(exc)
         return None
     return saved
-
-
-def _check_photos(form, uploads):
-    """When the activity itself was refused, still tell about bad photos in the same answer
-    (the service's own image check), so the user fixes everything in one go."""
-    for upload in uploads:
-        try:
-            services._read_image(upload)
-        except ValidationError as exc:
-            form.add_error("photos", exc)
 
 
 def _form_page(request, form, formset, activity=None, correcting=False):

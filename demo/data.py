@@ -371,7 +371,10 @@ STAFF_GROUP_PERMISSIONS = (
     *(f"organizations.{verb}_{model}" for model in ("unit", "organization", "leader", "rolegrant")
       for verb in ("view", "add", "change")),
     "organizations.view_importjob",
-    *(f"campaigns.{verb}_campaign" for verb in ("view", "add", "change")),
+    *(f"campaigns.{verb}_{model}"
+      for model in ("campaign", "activity", "commitment", "jointmeeting", "meetingdecision", "survey")
+      for verb in ("view", "add", "change")),
+    "metrics.view_target", "metrics.add_target", "metrics.change_target",
     *(f"pairings.{verb}_{model}"
       for model in ("pairing", "contactpoint", "inspection", "rectificationitem", "helppair")
       for verb in ("view", "add", "change")),

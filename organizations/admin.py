@@ -23,7 +23,7 @@ from .admin_tools import (
     ServiceModelForm,
     scoped_users,
 )
-from .models import ImportJob, Leader, Organization, RecordScope, RoleGrant, Unit, User
+from .models import ImportJob, Leader, Organization, RecordScope, Role, RoleGrant, Unit, User
 
 
 class UnitAdminForm(ServiceModelForm):
@@ -127,6 +127,12 @@ class RoleGrantAdmin(ServiceAdmin):
         return policy.can_grant(user, obj.unit) and policy.can_manage_account(user, obj.user)
 
     can_delete = can_change
+
+    def has_add_permission(self, request):
+        # No "增加" button for those who may grant nowhere (township staff): the service would
+        # refuse every grant they tried.
+        return super().has_add_permission(request) and policy.holds_role_somewhere(
+            request.user, (Role.COUNTY_ADMIN,))
 
     def save_through_service(self, request, current, v):
         actor, reason = request.user, v[REASON_FIELD]

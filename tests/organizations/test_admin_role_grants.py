@@ -105,6 +105,10 @@ def test_the_account_picker_offers_only_accounts_in_scope(client, w):
     assert r.status_code == 200
     names = {row["text"] for row in r.json()["results"]}
     assert names == {"ts", "vs"}  # not the county admin above, the superuser, nor the other county
+    # Township staff may grant nowhere: no add page (and no 增加 button) at all.
+    assert client.get(f"{URL}add/").status_code == 403
+    assert f"{URL}add/" not in client.get(URL).text
+    client.force_login(w.county_admin)
     r = client.get(f"{URL}add/")
     assert r.status_code == 200 and "far" not in r.text
 
