@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from pairings.ledger import LedgerSource, register
 
-from .models import Activity, ActivityOutcome, Commitment, CommitmentStatus, JointMeeting
+from .models import Activity, ActivityOutcome, Commitment, CommitmentStatus, JointMeeting, ReviewStatus
 
 
 def _outcome_totals(activities):
@@ -28,6 +28,7 @@ register(LedgerSource(
     totals={"参加人次": Sum("participants")},
     url=lambda a: reverse("campaigns:activity_detail", args=[a.pk]),
     extra_totals=_outcome_totals,
+    keeps_pair_active=True, active_condition=~Q(status=ReviewStatus.RETURNED),
     columns=[("编码", lambda a: a.code), ("日期", lambda a: a.date), ("类别", lambda a: a.get_category_display()),
              ("六联", lambda a: a.get_link_area_display()), ("活动名称", lambda a: a.title),
              ("地点", lambda a: a.unit.name), ("参加人数", lambda a: a.participants),

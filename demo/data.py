@@ -386,8 +386,8 @@ STAFF_GROUP_PERMISSIONS = (
 # Seed 004 reports one year of the campaign: 76 pairs, standing-committee members' contact points
 # visited 38 times (人次), 16 inspections (巡回检查、跟踪督办、定期通报……), 144 help pairs. The
 # demo puts "today" a year into the campaign, so that the portal, used now, shows a live campaign:
-# every date below is counted back from ``today``. The matrix then shows green pairs (something
-# logged in the last 30 days), amber (31–60) and red (more than 60, or never) in the proportions
+# every date below is counted back from ``today``. The matrix then shows green pairs (a co-building
+# activity in the last 30 days), amber (31–60) and red (more than 60, or never) in the proportions
 # of a real county: about 60 % green, 25 % amber, 15 % red.
 
 CAMPAIGN_SLUG = "bjlbc-2011"
@@ -490,7 +490,8 @@ def _spread(key: str, n: int, lo: int, hi: int) -> list[int]:
 
 
 def silence_plan() -> dict[str, tuple[str, int | None]]:
-    """Pairing code -> (mark, days since its newest record, None = nothing ever logged).
+    """Pairing code -> (mark, days since its newest record, None = nothing ever logged). Its
+    newest record is an activity (``last_logged_on``, the silence rule), so the marks are the plan's.
 
     The two pairs the seed names (市农业局↔满天红村, 市水务局↔东兴村) are lively; the rest are
     ordered by a stable hash and cut into green, amber, red (old records) and never-logged.

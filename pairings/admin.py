@@ -60,9 +60,9 @@ class SilenceFilter(admin.SimpleListFilter):
     parameter_name = "silence"
 
     def lookups(self, request, model_admin):
-        return [("green", f"绿:{SILENT_AMBER_DAYS}天内有记录"),
-                ("amber", f"黄:{SILENT_AMBER_DAYS + 1}–{SILENT_RED_DAYS}天无记录"),
-                ("red", f"红:{SILENT_RED_DAYS}天以上或从无记录")]
+        return [("green", f"绿:{SILENT_AMBER_DAYS}天内有共建活动"),
+                ("amber", f"黄:{SILENT_AMBER_DAYS + 1}–{SILENT_RED_DAYS}天无共建活动"),
+                ("red", f"红:{SILENT_RED_DAYS}天以上或从无共建活动")]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()

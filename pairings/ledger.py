@@ -51,6 +51,11 @@ class LedgerSource:
     prefetch_related: tuple[str, ...] = ()
     url: Callable[[Any], str] | None = None
     order: int = 100
+    # The one silence rule (matrix, dashboard, bulletin alike): a pair is silent when it has no
+    # *counted co-building activity* lately. Only sources that say so keep it active, and only
+    # their rows matching ``active_condition`` (e.g. activities not returned to their author).
+    keeps_pair_active: bool = False
+    active_condition: Q | None = None
 
     def queryset(self):
         qs = self.model._default_manager.all()
@@ -158,10 +163,16 @@ def annotate_record_counts(pairings_qs, date_from=None, date_to=None):
 
 
 def last_logged(pairing_id) -> dt.date | None:
-    """The date of the newest record of the pairing (one query per source)."""
+    """The date of the pairing's newest record that keeps it active (its last counted activity):
+    ``Pairing.last_logged_on``, the matrix's silence mark (one query per such source)."""
     dates = []
     for s in sources():
-        d = s.queryset().filter(**{s.pairing_field: pairing_id}).order_by().aggregate(
+        if not s.keeps_pair_active:
+            continue
+        qs = s.queryset()
+        if s.active_condition is not None:
+            qs = qs.filter(s.active_condition)
+        d = qs.filter(**{s.pairing_field: pairing_id}).order_by().aggregate(
             m=models.Max(s.date_field))["m"]
         if d is not None:
             dates.append(d.date() if isinstance(d, dt.datetime) else d)

@@ -60,8 +60,8 @@ class Pairing(models.Model):
     agreement = models.TextField(_("共建协议"), blank=True)
     agreement_signed_on = models.DateField(_("协议签订日期"), null=True, blank=True)
     goals = models.TextField(_("共建目标"), blank=True)
-    last_logged_on = models.DateField(_("最近记录日期"), null=True, blank=True, editable=False,
-                                      help_text=_("台帐中最近一条记录的日期,由系统维护"))
+    last_logged_on = models.DateField(_("最近活动日期"), null=True, blank=True, editable=False,
+                                      help_text=_("最近一次共建活动(已提交或已审核,不含退回)的日期,由系统维护"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
@@ -89,7 +89,7 @@ class Pairing(models.Model):
         return f"{self.bureau.name} — {self.village.name}" if self.bureau_id and self.village_id else self.code
 
     def silence(self, today=None):
-        """'green', 'amber' or 'red': how long since anything was logged for this pair."""
+        """'green', 'amber' or 'red': how long since the pair's last counted activity."""
         return silence_level(self.last_logged_on, today)
 
 

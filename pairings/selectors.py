@@ -29,11 +29,11 @@ REGISTER_SORTS = {
     "village": "结对村",
     "bureau": "帮建单位",
     "start": "开始日期",
-    "last": "最近记录",
+    "last": "最近活动",
 }
 MATRIX_SORTS = {
     "count": "记录数",
-    "last": "最近记录",
+    "last": "最近活动",
     "village": "结对村",
     "bureau": "帮建单位",
 }

@@ -57,7 +57,7 @@ def ledger_workbook(pairing, date_from, date_to, totals, sheets) -> Workbook:
         ("状态", pairing.get_status_display()),
         ("协议签订日期", pairing.agreement_signed_on),
         ("共建目标", pairing.goals),
-        ("最近记录日期", pairing.last_logged_on),
+        ("最近活动日期", pairing.last_logged_on),
         ("统计期间", _period_text(date_from, date_to)),
         ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
@@ -99,7 +99,7 @@ def _date_of(obj, source):
 
 
 SILENT_HEADERS = ["预警", "结对编码", "所属乡镇", "结对村(社区)", "村联系人", "村联系电话", "帮建单位",
-                  "单位联系人", "单位联系电话", "最近记录日期", "未记录天数", "期间记录数", "所属活动"]
+                  "单位联系人", "单位联系电话", "最近活动日期", "无活动天数", "期间记录数", "所属活动"]
 
 
 def silent_workbook(rows, today, date_from, date_to) -> Workbook:
@@ -113,11 +113,11 @@ def silent_workbook(rows, today, date_from, date_to) -> Workbook:
             MARK_LABELS.get(p.mark, p.mark), p.code,
             p.village.parent.name if p.village.parent_id else "", p.village.name,
             p.village_contact, p.village_phone, p.bureau.name, p.bureau_contact, p.bureau_phone,
-            p.last_logged_on, "从未记录" if days is None else days, p.n_records, p.campaign.name,
+            p.last_logged_on, "从无活动" if days is None else days, p.n_records, p.campaign.name,
         ])
     write_sheet(ws, SILENT_HEADERS, body, {4: 20, 7: 24, 13: 20})
     cells_as_text(ws, 2)
     ws.append([])
     ws.append([f"统计期间:{_period_text(date_from, date_to)};预警按{today}计:"
-               "30天内有记录为正常,31–60天为黄色预警,超过60天或从未记录为红色预警。"])
+               "最近一次共建活动(已提交或已审核)在30天内为正常,31–60天为黄色预警,超过60天或从无活动为红色预警。"])
     return wb

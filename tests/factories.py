@@ -209,6 +209,24 @@ def make_activity(campaign, unit, actor=None, pairing=None, date=None, title="�
     return activity
 
 
+def log_activity(c, p, ago, verified=True, title="联合主题党日", **extra):
+    """A co-building activity of pair ``p`` at its village, ``ago`` days ago (verified unless
+    ``verified=False``, then submitted): what keeps a pair from being silent, the one silence rule
+    (``metrics.figures``, ``Pairing.last_logged_on``). A leader visit or any other ledger record
+    does not."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from campaigns.services import activity_submit
+
+    activity, _ = activity_submit(
+        actor=None, campaign=c.campaign, unit=p.village, pairing=p, title=title, category="org_life",
+        date=timezone.localdate() - dt.timedelta(days=ago), participants=extra.pop("participants", 20),
+        verified=verified, **extra)
+    return activity
+
+
 def make_commitment(campaign, unit, content="为群众办实事十件", actor=None, made_on=None, **extra):
     import datetime as dt
 

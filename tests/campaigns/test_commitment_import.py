@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Commitment, CommitmentStatus
 from cobuild.importing import get_kind, run_import, template_workbook
+from pairings import ledger
 from pairings.services import pairing_save
 
 from .commitment_world import TODAY, World, days
@@ -76,9 +77,10 @@ def test_good_file_creates_and_second_run_changes_nothing(w, tmp_path):
     assert code == 0 and "unchanged 5" in out
     assert Commitment.objects.count() == 5
     assert all(c.version == 1 for c in Commitment.objects.all())
-    # The pairing's ledger date follows the imported commitments.
+    # The imported commitments join the pairing's ledger, but keep no pair active (only activities do).
     w.pairing.refresh_from_db()
-    assert w.pairing.last_logged_on == days(-150)
+    assert [e.obj for e in ledger.entries(w.pairing) if e.source.key == "commitments"] == [c3, c2]
+    assert w.pairing.last_logged_on is None and w.pairing.silence() == "red"
 
 
 def test_reimport_updates_by_code(w):

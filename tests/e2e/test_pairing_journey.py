@@ -34,8 +34,9 @@ def test_county_reads_the_matrix_and_a_ledger_and_a_liaison_sees_only_its_pair(l
     login(page, live_server.url, "county")
     page.goto(f"{live_server.url}/pairings/matrix/")
     page.wait_for_selector("text=结对矩阵")
-    # One green pair (logged 3 days ago) and one red pair (never logged).
+    # One green pair (a co-building activity 3 days ago) and one red pair (no activity ever).
     assert page.locator(f"a:has-text('{c.villages[0].name}')").count() >= 1
+    assert page.inner_text("[data-summary=green]") == "1" and page.inner_text("[data-summary=red]") == "1"
     shot(page, "matrix-desktop")
     page.goto(f"{live_server.url}/pairings/{c.pa.pk}/")
     page.wait_for_selector("text=联合主题党日0")

@@ -23,7 +23,7 @@ from pairings.models import (
     RectificationItem,
     RectificationStatus,
 )
-from tests.factories import County, make_unit, make_user
+from tests.factories import County, log_activity, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -36,7 +36,8 @@ def days_ago(n):
 
 
 class World:
-    """Two townships; a pairing in each with a visit, an inspection, an item and a help pair."""
+    """Two townships; a pairing in each with a contact point, an activity and an inspection 40 days
+    ago, an item and a help pair."""
 
     def __init__(self):
         self.c = County()
@@ -59,6 +60,7 @@ class World:
             hp, _ = services.help_pair_save(actor=None, code=f"H{i}", village=village, pairing=p,
                                             member_name=f"党员{i}", household_name=f"农户{i}",
                                             household_kind="poor", started_on=days_ago(100))
+            log_activity(self, p, 40, title=f"联合主题党日{i}")
             self.pairings.append(p)
             self.points.append(cp)
             self.inspections.append(insp)
@@ -114,11 +116,15 @@ def test_superuser_changelists_search_add_change_and_history_for_every_model(adm
 
 
 def test_changelist_filters(admin_client, w):
-    # Both pairings last logged 40 days ago (the inspection): amber.
+    # Both pairings' last activity was 40 days ago: amber (the filter is the matrix's rule).
     r = admin_client.get("/admin/pairings/pairing/", {"silence": "amber"})
     assert r.status_code == 200 and ">P0<" in r.text and ">P1<" in r.text
     r = admin_client.get("/admin/pairings/pairing/", {"silence": "green"})
     assert r.status_code == 200 and ">P0<" not in r.text
+    services.inspection_save(actor=None, campaign=w.campaign, unit=w.c.villages[0], pairing=w.pairings[0],
+                             kind="leader_visit", held_on=TODAY, visitors=2)
+    r = admin_client.get("/admin/pairings/pairing/", {"silence": "green"})
+    assert ">P0<" not in r.text  # a leader visit today is no co-building activity
     r = admin_client.get("/admin/pairings/pairing/", {"township": w.c.townships[1].pk})
     assert r.status_code == 200
     assert w.c.villages[2].name in r.text and f">{w.c.villages[0].name}<" not in r.text
@@ -252,7 +258,7 @@ def test_county_admin_adds_a_pairing_and_an_inspection_through_the_admin(client,
     insp = Inspection.objects.get(code="INEW")
     assert insp.created_by == user
     p.refresh_from_db()
-    assert p.last_logged_on == days_ago(1)  # the service kept the silence mark in step
+    assert p.last_logged_on is None and p.silence() == "red"  # an inspection keeps no pair active
 
 
 def test_rectification_is_followed_up_and_closed_through_the_admin(client, w):

@@ -8,11 +8,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_save
+from campaigns.services import activity_review, activity_submit, campaign_save
+from metrics import figures
 from organizations.models import Role, UnitKind
 from pairings import ledger, services
 from pairings.models import Pairing, PairingStatus, silence_level
-from tests.factories import County, make_unit, make_user
+from tests.factories import County, log_activity, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -98,20 +99,39 @@ def test_campaigns_are_visible_below_their_owner(c):
         campaign_save(actor=village_user, slug="mine", name="x", owner_unit=c.villages[0], start_date=TODAY)
 
 
-def test_last_logged_follows_the_ledger(c):
+def test_silence_follows_the_last_counted_activity(c):
+    """The one silence rule (``metrics.figures``): a pair keeps its mark green with a counted
+    co-building activity (submitted or verified, not returned); other ledger records do not."""
     p = pair(c)
-    assert p.silence() == "red"
-    old = visit(c, p, 90)
+    other = pair(c, code="P2", village=c.villages[1])
+    assert p.last_logged_on is None and p.silence() == "red"
+    visit(c, p, 1)  # on the ledger, but a leader visit is no co-building activity
     p.refresh_from_db()
-    assert p.last_logged_on == old.held_on and p.silence() == "red"
-    recent = visit(c, p, 10)
+    assert p.last_logged_on is None and p.silence() == "red"
+    old = log_activity(c, p, 90)
     p.refresh_from_db()
-    assert p.last_logged_on == recent.held_on and p.silence() == "green"
-    # Moving the recent record away from the pairing brings the mark back.
-    services.inspection_save(actor=None, inspection=recent, campaign=c.campaign, unit=p.village,
-                             kind="leader_visit", held_on=recent.held_on, pairing=None)
+    assert p.last_logged_on == old.date and p.silence() == "red"
+    recent = log_activity(c, p, 10, verified=False)  # submitted, awaiting review: it counts
     p.refresh_from_db()
-    assert p.last_logged_on == old.held_on
+    assert p.last_logged_on == recent.date and p.silence() == "green"
+    # Returned to its author, it counts nowhere: the silence is back.
+    reviewer = make_user("rev", Role.TOWNSHIP_STAFF, c.townships[0])
+    recent = activity_review(actor=reviewer, activity=recent, approve=False, comment="请补充签到表")
+    p.refresh_from_db()
+    assert p.last_logged_on == old.date and p.silence() == "red"
+    # Resubmitted, it counts again.
+    resubmit = dict(campaign=c.campaign, date=recent.date, category=recent.category, title=recent.title)
+    recent, _ = activity_submit(actor=None, activity=recent, unit=p.village, pairing=p, **resubmit)
+    p.refresh_from_db()
+    assert p.last_logged_on == recent.date and p.silence() == "green"
+    # Moved to another pairing, it takes the green mark along.
+    recent, _ = activity_submit(actor=None, activity=recent, unit=other.village, pairing=other, **resubmit)
+    p.refresh_from_db()
+    other.refresh_from_db()
+    assert p.last_logged_on == old.date and p.silence() == "red"
+    assert other.last_logged_on == recent.date and other.silence() == "green"
+    # The figures (dashboard, bulletin) judge the same pairs silent.
+    assert [x.code for x in figures.silent_pairs(c.county, c.campaign, TODAY)] == ["P1"]
 
 
 def test_ledger_entries_totals_and_counts(c):

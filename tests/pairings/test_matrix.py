@@ -12,7 +12,7 @@ from organizations.models import Role
 from pairings import selectors, services
 from pairings.models import Pairing
 from pairings.workbooks import SILENT_HEADERS
-from tests.factories import make_campaign, make_pairing, make_unit, make_user
+from tests.factories import log_activity, make_campaign, make_pairing, make_unit, make_user
 from tests.pairings.world import (
     TODAY,
     build_world,
@@ -50,7 +50,8 @@ def workbook(r):
 
 
 def marked_pairs(w):
-    """A pair for each boundary of the marks: last record 0, 30, 31, 60, 61 days ago, and never."""
+    """A pair for each boundary of the marks: last activity 0, 30, 31, 60, 61 days ago, and never
+    (that one had a leader visit today: a visit is no co-building activity)."""
     from organizations.models import UnitKind
 
     out = {}
@@ -59,12 +60,14 @@ def marked_pairs(w):
         bureau = make_unit(UnitKind.BUREAU, w.county, name=f"边界局{i}")
         p = make_pairing(w.campaign, bureau, village, code=f"M{i}")
         if ago is not None:
-            visit(w, p, ago)
+            log_activity(w, p, ago)
+        else:
+            visit(w, p, 0)
         out[ago] = p
     return out
 
 
-def test_silence_marks_follow_the_last_record(admin, w):
+def test_silence_marks_follow_the_last_activity(admin, w):
     pairs = marked_pairs(w)
     r = admin.get(MATRIX)
     got = rows(r)
@@ -74,7 +77,7 @@ def test_silence_marks_follow_the_last_record(admin, w):
         assert got[p.code].mark == mark, ago
         p.refresh_from_db()
         assert p.silence() == mark  # the SQL mark agrees with the model's rule
-    # P-A and P-B have never logged anything.
+    # P-A and P-B have never logged anything; M5's leader visit of today leaves it red.
     assert got["P-A"].mark == got["P-B"].mark == "red"
     assert r.context["summary"] == {"total": 8, "green": 2, "amber": 2, "red": 4, "silent": 6}
     assert 'data-summary="green">2<' in r.text and 'data-summary="red">4<' in r.text
@@ -82,7 +85,7 @@ def test_silence_marks_follow_the_last_record(admin, w):
 
 
 def test_marks_are_computed_for_a_given_day(w):
-    visit(w, w.pa, 10)
+    log_activity(w, w.pa, 10)
     base = selectors.matrix_base(make_user("c", Role.COUNTY_ADMIN, w.county))
     assert selectors.silence_summary(base, TODAY)["green"] == 1
     assert selectors.silence_summary(base, TODAY + dt.timedelta(days=30))["amber"] == 1
@@ -117,9 +120,9 @@ def test_default_period_is_the_current_year(admin, w):
 
 
 def test_sorting_and_mark_filter(admin, w):
-    visit(w, w.pa, 40)
-    visit(w, w.pb, 1)
-    visit(w, w.pb, 2)
+    log_activity(w, w.pa, 40)
+    log_activity(w, w.pb, 1)
+    log_activity(w, w.pb, 2, verified=False)  # submitted, awaiting review: counts too
     codes = lambda r: [p.code for p in r.context["page"]]  # noqa: E731
     assert codes(admin.get(MATRIX)) == ["P-B", "P-A"]  # most records first
     assert codes(admin.get(MATRIX, {"sort": "count"})) == ["P-A", "P-B"]
@@ -169,20 +172,22 @@ def test_scope_of_the_matrix_and_silent_export(client, w):
 
 
 def test_silent_list_shows_both_sides_contacts(admin, w):
-    visit(w, w.pa, 45)
+    log_activity(w, w.pa, 45)
+    visit(w, w.pb, 1)  # a leader visit does not take P-B off the list
     pc = make_pairing(w.campaign, w.bureau_b, w.villages[1], code="P-C")
-    visit(w, pc, 5)
+    log_activity(w, pc, 5)
     r = admin.get(MATRIX, {"tab": "silent"})
-    assert [p.code for p in r.context["page"]] == ["P-B", "P-A"]  # never logged, then the oldest
+    assert [p.code for p in r.context["page"]] == ["P-B", "P-A"]  # no activity ever, then the oldest
     assert r.context["summary"]["silent"] == 2
     assert 'href="tel:13800001111"' in r.text and 'href="tel:13900002222"' in r.text
-    assert "45 天未记录" in r.text and "从未记录" in r.text and "P-C" not in r.text
+    assert "45 天无共建活动" in r.text and "从无共建活动" in r.text and "P-C" not in r.text
 
 
 def test_silent_export(admin, w):
-    visit(w, w.pa, 45)
+    log_activity(w, w.pa, 45)
+    visit(w, w.pb, 1)  # a leader visit does not take P-B off the list
     pc = make_pairing(w.campaign, w.bureau_b, w.villages[1], code="P-C")
-    visit(w, pc, 5)
+    log_activity(w, pc, 5)
     r = admin.get(SILENT)
     assert "attachment" in r["Content-Disposition"]
     ws = workbook(r).active
@@ -191,9 +196,9 @@ def test_silent_export(admin, w):
     data = [row for row in ws.iter_rows(min_row=2, values_only=True) if row[1]]
     assert [row[1] for row in data] == ["P-B", "P-A"]
     pa = dict(zip(SILENT_HEADERS, data[1], strict=True))
-    assert pa["预警"] == "黄色预警" and pa["未记录天数"] == 45 and pa["村联系人"] == "李书记"
+    assert pa["预警"] == "黄色预警" and pa["无活动天数"] == 45 and pa["村联系人"] == "李书记"
     assert pa["村联系电话"] == "13900002222" and pa["单位联系人"] == "王联络" and pa["单位联系电话"] == "13800001111"
-    assert dict(zip(SILENT_HEADERS, data[0], strict=True))["未记录天数"] == "从未记录"
+    assert dict(zip(SILENT_HEADERS, data[0], strict=True))["无活动天数"] == "从无活动"
     # The export follows the page's filters.
     ws = workbook(admin.get(SILENT, {"township": w.townships[1].pk})).active
     assert [row[1] for row in ws.iter_rows(min_row=2, values_only=True) if row[1]] == ["P-B"]
@@ -210,15 +215,15 @@ def test_empty_matrix(client, w):
 @pytest.mark.parametrize("params", [{}, {"tab": "silent"}, {"sort": "last", "mark": "red"}])
 def test_matrix_query_count_is_constant(admin, w, params):
     log_everything(w, w.pa, ago=3)
-    visit(w, w.pb, 45)
+    log_activity(w, w.pb, 45)
     make_pairing(w.campaign, w.bureau_b, w.villages[1], code="P-C")  # never logged: red
     few = count_queries(admin, MATRIX, params)
     few_xlsx = count_queries(admin, SILENT, params)
     for i, p in enumerate(many_pairs(w, 60)):
         if i % 3 == 0:
-            visit(w, p, 2)
+            log_activity(w, p, 2)
         elif i % 3 == 1:
-            visit(w, p, 45)
+            log_activity(w, p, 45)
     log_everything(w, w.pb, ago=70, n=3)
     assert count_queries(admin, MATRIX, params) == few
     assert count_queries(admin, SILENT, params) == few_xlsx

@@ -10,6 +10,7 @@ from openpyxl import Workbook, load_workbook
 from campaigns.models import Campaign
 from cobuild.importing import run_import, template_workbook
 from organizations.models import Role, UnitKind
+from pairings import ledger
 from pairings.models import Inspection, Pairing, PairingStatus
 from tests.factories import make_campaign, make_user
 from tests.pairings.world import days_ago
@@ -259,8 +260,10 @@ def test_inspections_file_creates_and_twice_creates_no_duplicates(tmp_path, pair
     i2 = Inspection.objects.get(code="I2")
     assert (i2.kind, i2.visitors, i2.pairing.code) == ("inspection", 1, "PB")  # visitors default 1
     assert Inspection.objects.get(code="I3").pairing is None
-    # The pairs' ledgers and silence marks follow.
-    assert Pairing.objects.get(code="PA").last_logged_on == days_ago(5)
+    # The pairs' ledgers follow; their silence marks do not (an inspection is no co-building activity).
+    pa = Pairing.objects.get(code="PA")
+    assert [e.obj for e in ledger.entries(pa)] == [i1]
+    assert pa.last_logged_on is None and pa.silence() == "red"
     code, out, err = command(tmp_path, "inspections", inspections_file())
     assert code == 0 and Inspection.objects.count() == 3
     assert run("inspections", inspections_file()).unchanged == 3

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from organizations.models import Role
 from pairings import ledger, services
 from pairings.models import Inspection
-from tests.factories import make_campaign, make_pairing, make_user
+from tests.factories import log_activity, make_campaign, make_pairing, make_user
 from tests.pairings.world import (
     build_world,
     count_queries,
@@ -140,7 +140,7 @@ def test_filter_ids_outside_the_scope_are_refused(client, w):
 
 def test_sorting(client, w):
     client.force_login(make_user("c", Role.COUNTY_ADMIN, w.county))
-    visit(w, w.pb, 3)
+    log_activity(w, w.pb, 3)
     codes = lambda r: [p.code for p in r.context["page"]]  # noqa: E731
     assert codes(client.get(REGISTER)) == ["P-A", "P-B"]
     assert codes(client.get(REGISTER, {"sort": "-code"})) == ["P-B", "P-A"]
@@ -151,14 +151,15 @@ def test_sorting(client, w):
 
 
 def test_rows_show_marks_and_pagination(client, w):
-    visit(w, w.pa, 3)
+    log_activity(w, w.pa, 3)
+    visit(w, w.pb, 3)  # a leader visit is no co-building activity: P-B stays red
     many_pairs(w, 55)
     client.force_login(make_user("c", Role.COUNTY_ADMIN, w.county))
     r = client.get(REGISTER)
     assert r.context["page"].paginator.count == 57 and len(r.context["page"].object_list) == 50
     marks = {p.code: p.mark for p in r.context["page"]}
     assert marks["P-A"] == "green" and marks["P-B"] == "red"
-    assert "pr-mark-green" in r.text and "从未记录" in r.text
+    assert "pr-mark-green" in r.text and "从无活动" in r.text
     assert client.get(REGISTER, {"page": 2}).context["page"].number == 2
 
 
@@ -275,11 +276,11 @@ def test_workbook_keeps_formula_like_text_as_text(client, w):
 
 def test_register_query_count_is_constant(client, w):
     client.force_login(make_user("c", Role.COUNTY_ADMIN, w.county))
-    visit(w, w.pa, 3)
+    log_activity(w, w.pa, 3)
     few = count_queries(client, REGISTER)
     few_q = count_queries(client, REGISTER, {"q": "村", "sort": "-last", "township": w.townships[0].pk})
     for p in many_pairs(w, 70)[:10]:
-        visit(w, p, 3)
+        log_activity(w, p, 3)
     assert count_queries(client, REGISTER) == few
     assert count_queries(client, REGISTER, {"q": "村", "sort": "-last", "township": w.townships[0].pk}) == few_q
 

@@ -106,7 +106,7 @@ def check_campaign_of_seed_004(output: str) -> None:
 
     # The summary printed.
     assert "百局联百村" in output and "结对共建" in output and "帮扶对子" in output
-    printed = re.search(r"绿:30天内有记录\s+(\d+)\n.*黄.*?\s(\d+)\n.*红.*?\s(\d+)\n", output)
+    printed = re.search(r"绿:30天内有共建活动\s+(\d+)\n.*黄.*?\s(\d+)\n.*红.*?\s(\d+)\n", output)
     assert printed and tuple(map(int, printed.groups())) == (marks["green"], marks["amber"], marks["red"])
 
 

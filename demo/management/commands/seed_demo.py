@@ -440,9 +440,9 @@ class Command(BaseCommand):
         self.stdout.write(format_table([f"{campaign.name}({campaign.slug})", "数量"], [
             ["活动期间", f"{campaign.start_date} 至 {campaign.end_date or '—'}"],
             ["结对共建", pairings.count()],
-            ["  绿:30天内有记录", marks["green"]],
-            ["  黄:31–60天无记录", marks["amber"]],
-            ["  红:60天以上或从无记录", marks["red"]],
+            ["  绿:30天内有共建活动", marks["green"]],
+            ["  黄:31–60天无共建活动", marks["amber"]],
+            ["  红:60天以上或从无共建活动", marks["red"]],
             ["领导联系点", ContactPoint.objects.filter(campaign=campaign).count()],
             ["领导深入联系点(次/人次)", f"{visits['n']}/{visits['people'] or 0}"],
             ["督查指导(次)", records.filter(kind=InspectionKind.INSPECTION).count()],
