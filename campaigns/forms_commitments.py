@@ -39,16 +39,6 @@ def _helper(submit="保存"):
     return helper
 
 
-def add_service_error(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on the field it names if the form has it,
-    otherwise above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 class PairingChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, p):
         return f"{p.bureau.name} — {p.village.name}"

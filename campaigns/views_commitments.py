@@ -18,9 +18,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from organizations.models import AREA_KINDS, Unit
+from pairings.forms import add_service_error
 from pairings.models import Pairing
 from pairings.policy import can_correct
-from pairings.views_corrections import correction_page, history_rows, require_correct, with_reason
+from pairings.views_corrections import (
+    correction_page,
+    history_rows,
+    require_correct,
+    save_correction,
+    with_reason,
+)
 
 from . import selectors_commitments as sel
 from .forms_commitments import (
@@ -36,7 +43,6 @@ from .forms_commitments import (
     MeetingForm,
     PhaseForm,
     SurveyCorrectionForm,
-    add_service_error,
 )
 from .models import Campaign, Commitment, DecisionStatus, JointMeeting, Phase, Survey
 from .policy import (
@@ -400,14 +406,8 @@ def meeting_correct(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
-        try:
-            meeting_save(actor=request.user, meeting=meeting, host_unit=meeting.host_unit, reason=reason,
-                         correction=True, **data)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
+        if save_correction(form, lambda: meeting_save(actor=request.user, meeting=meeting, host_unit=meeting.host_unit,
+                                                      reason=reason, correction=True, **data)):
             messages.success(request, "已更正会议记录,理由已记入历史。")
             return redirect("campaigns:meeting_detail", pk=meeting.pk)
     return correction_page(request, form=form, record=meeting, title=f"更正联席会议:{meeting.title}",
@@ -533,18 +533,12 @@ def decision_correct(request, pk):
     require_correct(can_correct(request.user, decision.assigned_unit, decision.meeting.host_unit))
     form = with_reason(DecisionCorrectionForm(request.POST or None, instance=decision),
                        example="该事项已于10月底落实,原状态未及时更新")
-    if request.method == "POST" and form.is_valid():
-        try:
-            decision_update(actor=request.user, decision=decision, correction=True, **form.cleaned_data)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已更正议定事项,理由已记入历史。")
-            if sel.sees_meeting(request.user, decision.meeting):
-                return redirect(reverse("campaigns:meeting_detail", args=[decision.meeting_id]) + "#decisions")
-            return redirect("campaigns:decision_list")
+    if request.method == "POST" and form.is_valid() and save_correction(
+            form, lambda: decision_update(actor=request.user, decision=decision, correction=True, **form.cleaned_data)):
+        messages.success(request, "已更正议定事项,理由已记入历史。")
+        if sel.sees_meeting(request.user, decision.meeting):
+            return redirect(reverse("campaigns:meeting_detail", args=[decision.meeting_id]) + "#decisions")
+        return redirect("campaigns:decision_list")
     return correction_page(request, form=form, record=decision, title="更正议定事项",
                            back_url=reverse("campaigns:meeting_detail", args=[decision.meeting_id]) + "#decisions",
                            back_label=decision.meeting.title)
@@ -561,14 +555,8 @@ def survey_correct(request, pk):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
-        try:
-            survey_save(actor=request.user, survey=survey, campaign=survey.campaign, unit=survey.unit,
-                        reason=reason, correction=True, **data)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            add_service_error(form, exc)
-        else:
+        if save_correction(form, lambda: survey_save(actor=request.user, survey=survey, campaign=survey.campaign,
+                                                     unit=survey.unit, reason=reason, correction=True, **data)):
             messages.success(request, "已更正测评票数,理由已记入历史。")
             return redirect("campaigns:survey_correct", pk=survey.pk)
     return correction_page(request, form=form, record=survey,

@@ -18,12 +18,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from campaigns import services as campaign_services
-from campaigns.forms_commitments import add_service_error
 from campaigns.models import Campaign, Survey
 from campaigns.policy import can_enter_surveys, can_record_survey
 from cobuild.spreadsheets import xlsx_response
 from organizations.models import Unit, UnitKind
 from organizations.selectors import ancestors
+from pairings.forms import add_service_error
 
 from . import charts as charts_svg
 from . import dashboard as dash

@@ -8,7 +8,7 @@ a required reason (``with_reason``), posted to the record's ``<kind>_save`` serv
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import render
 
@@ -39,6 +39,22 @@ def with_reason(form: forms.Form, label: str = "更正理由", example: str = "�
 
         helper.inputs = [Submit("submit", "保存更正", css_class="btn-danger")]
     return form
+
+
+def save_correction(form, save) -> bool:
+    """Call ``save()`` (the record's service with ``correction=True``); a refusal becomes an
+    error on ``form``. True when the correction was saved."""
+    from .forms import add_service_error
+
+    try:
+        save()
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+        return False
+    except ValidationError as exc:
+        add_service_error(form, exc)
+        return False
+    return True
 
 
 def require_correct(allowed: bool) -> None:

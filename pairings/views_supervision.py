@@ -40,7 +40,7 @@ from .models import (
     RectificationItem,
 )
 from .supervision_filters import HelpPairFilterForm, InspectionFilterForm, RectificationFilterForm
-from .views_corrections import correction_page, history_rows, require_correct, with_reason
+from .views_corrections import correction_page, history_rows, require_correct, save_correction, with_reason
 
 PER_PAGE = 30
 
@@ -167,16 +167,11 @@ def inspection_correct(request, pk):
     require_correct(policy.can_correct(request.user, inspection.unit))
     form = with_reason(InspectionForm(request.POST or None, user=request.user, instance=inspection),
                        example="实际参加检查4人次,原填2人次系笔误")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.inspection_save(actor=request.user, inspection=inspection, correction=True, **form.cleaned_data)
-        except PermissionDenied as e:
-            form.add_error(None, str(e))
-        except ValidationError as e:
-            add_service_error(form, e)
-        else:
-            messages.success(request, "已更正督查记录,理由已记入历史。")
-            return redirect("pairings:inspection_detail", pk=inspection.pk)
+    if request.method == "POST" and form.is_valid() and save_correction(
+            form, lambda: services.inspection_save(actor=request.user, inspection=inspection, correction=True,
+                                                   **form.cleaned_data)):
+        messages.success(request, "已更正督查记录,理由已记入历史。")
+        return redirect("pairings:inspection_detail", pk=inspection.pk)
     return correction_page(request, form=form, record=inspection, title="更正督查走访记录",
                            back_url=reverse("pairings:inspection_detail", args=[inspection.pk]),
                            back_label=f"{inspection.held_on:%Y-%m-%d} {inspection.unit.name}")
