@@ -14,8 +14,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from cobuild.batching import batched
 from organizations import records
 from organizations.models import Unit, User
-from pairings.policy import correction_refusals, refuse
-from pairings.services import correction_history, new_code, refresh_last_logged
+from pairings.policy import refuse
+from pairings.services import correction_reason, new_code, refresh_last_logged
 
 from .models import (
     Activity,
@@ -331,11 +331,11 @@ def activity_correct(*, actor: User | None, activity: Activity, reason: str, exp
     if unknown:
         raise TypeError(f"activity_correct() got unexpected fields: {', '.join(sorted(unknown))}")
     activity = _lock_activity(activity, None)
-    refuse(correction_refusals(actor, reason, activity.unit, changes.get("unit")))
+    history = correction_reason(actor, reason, activity, activity.unit, changes.get("unit"))
     _check_version(activity, expected_version)
     values = {name: changes.get(name, getattr(activity, name)) for name in ACTIVITY_FIELDS}
     return _activity_write(activity, created=False, organizers=changes.get("organizers"),
-                           outcomes=changes.get("outcomes"), history=correction_history(reason), **values)
+                           outcomes=changes.get("outcomes"), history=history, **values)
 
 
 def _read_image(upload):
@@ -429,10 +429,7 @@ def commitment_save(*, actor: User | None, campaign: Campaign, unit: Unit, conte
         commitment = Commitment.objects.select_for_update(of=("self",)).select_related("unit", "pairing").get(pk=commitment.pk)
     created = commitment is None
     if correction:
-        if created:
-            raise ValidationError("只能更正已有的记录。")
-        refuse(correction_refusals(actor, reason, commitment.unit, unit))
-        reason = correction_history(reason)
+        reason = correction_reason(actor, reason, commitment, getattr(commitment, "unit", None), unit)
     refuse(commitment_refusals(actor, commitment=commitment, unit=unit))
     if not created and expected_version is not None and expected_version != commitment.version:
         raise StaleEdit("保存失败:在您编辑期间,这条承诺已被他人修改。您填写的内容仍保留在表单中,"
@@ -484,10 +481,7 @@ def meeting_save(*, actor: User | None, campaign: Campaign, held_on, host_unit: 
         meeting = JointMeeting.objects.select_for_update(of=("self",)).select_related("host_unit").get(pk=meeting.pk)
     created = meeting is None
     if correction:
-        if created:
-            raise ValidationError("只能更正已有的记录。")
-        refuse(correction_refusals(actor, reason, meeting.host_unit, host_unit))
-        reason = correction_history(reason)
+        reason = correction_reason(actor, reason, meeting, getattr(meeting, "host_unit", None), host_unit)
     refuse(meeting_refusals(actor, meeting=meeting, host_unit=host_unit))
     _check_pairing(host_unit, pairing)
     if held_on > timezone.localdate():
@@ -526,8 +520,7 @@ def decision_update(*, actor: User | None, decision: MeetingDecision, status: st
     """Report a decision's progress. ``correction=True`` (a county admin's 更正, ``reason``
     required) may also change what was decided (``content``) and its ``deadline``."""
     if correction:
-        refuse(correction_refusals(actor, reason, decision.assigned_unit, decision.meeting.host_unit))
-        reason = correction_history(reason)
+        reason = correction_reason(actor, reason, decision, decision.assigned_unit, decision.meeting.host_unit)
         if content is not None:
             decision.content = content
         if deadline and deadline < decision.meeting.held_on:
@@ -560,10 +553,7 @@ def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: 
         survey = Survey.objects.select_for_update(of=("self",)).select_related("unit").get(pk=survey.pk)
     created = survey is None
     if correction:
-        if created:
-            raise ValidationError("只能更正已有的记录。")
-        refuse(correction_refusals(actor, reason, survey.unit, unit))
-        reason = correction_history(reason)
+        reason = correction_reason(actor, reason, survey, getattr(survey, "unit", None), unit)
     refuse(survey_refusals(actor, survey=survey, unit=unit))
     if satisfied + basically_satisfied + dissatisfied == 0:
         raise ValidationError({"satisfied": "票数合计不能为0。"})

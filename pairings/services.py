@@ -53,6 +53,15 @@ def correction_history(reason: str) -> str:
     return f"更正:{reason.strip()}"
 
 
+def correction_reason(actor, reason: str | None, record, *units: Unit) -> str:
+    """The checks of a 更正 (``correction=True``) of a stored ``record`` whose units (before and
+    after) are ``units``; returns the history reason. Refuses a record that does not exist yet."""
+    if record is None:
+        raise ValidationError("只能更正已有的记录。")
+    refuse(correction_refusals(actor, reason, *units))
+    return correction_history(reason)
+
+
 def new_code(prefix: str, day: dt.date | None = None) -> str:
     """A code for a record entered on the web (imports bring their own)."""
     day = day or timezone.localdate()
@@ -171,10 +180,7 @@ def inspection_save(*, actor: User | None, inspection: Inspection | None = None,
         inspection = Inspection.objects.select_for_update(of=("self",)).select_related("unit").get(pk=inspection.pk)
     created = inspection is None
     if correction:
-        if created:
-            raise ValidationError("只能更正已有的记录。")
-        refuse(correction_refusals(actor, reason, inspection.unit, unit))
-        reason = correction_history(reason)
+        reason = correction_reason(actor, reason, inspection, getattr(inspection, "unit", None), unit)
     refuse(inspection_refusals(actor, inspection=inspection, unit=unit))
     if pairing is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
         raise ValidationError({"pairing": "走访地点必须是该结对的村或帮建单位。"})
