@@ -3,11 +3,10 @@ summary tables read-only (they are a cache of the records: ``rebuild_metrics`` r
 and the indicator catalogue (campaigns.Indicator: campaigns/admin.py does not register it)."""
 
 from django.contrib import admin
-from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns.models import Indicator
-from organizations.admin_tools import REASON_FIELD, ReasonAdminMixin, ServiceAdmin
+from organizations.admin_tools import REASON_FIELD, ReadOnlyAdmin, ReasonAdminMixin, ServiceAdmin
 
 from . import policy, services
 from .models import Contribution, Fact, Target
@@ -40,17 +39,6 @@ class TargetAdmin(ServiceAdmin):
         services.target_delete(actor=request.user, target=obj, reason=reason)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Fact)
 class FactAdmin(ReadOnlyAdmin):
     list_display = ("unit", "campaign", "day", "key", "verified", "value")
@@ -58,7 +46,7 @@ class FactAdmin(ReadOnlyAdmin):
     search_fields = ("unit__name", "unit__code", "key")
     list_select_related = ("unit", "campaign")
     date_hierarchy = "day"
-    show_full_result_count = False
+    superusers_only = False   # scoped below
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -75,11 +63,6 @@ class ContributionAdmin(ReadOnlyAdmin):
     list_display = ("record_type", "record_id", "campaign_id", "day", "key", "value")
     list_filter = ("record_type", "key")
     search_fields = ("=record_id",)
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.none()
 
 
 @admin.register(Indicator)
@@ -99,14 +82,3 @@ class IndicatorAdmin(ReasonAdminMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj._change_reason = self.change_reason(form)
         super().save_model(request, obj, form, change)
-
-    def delete_model(self, request, obj):
-        obj._change_reason = self.delete_reason(request)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        reason = self.delete_reason(request)
-        with transaction.atomic():
-            for obj in queryset:
-                obj._change_reason = reason
-                obj.delete()

@@ -9,7 +9,6 @@ grants, changes or revokes, and only for accounts inside their scope.
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import policy, services
 from .admin_tools import (
     REASON_FIELD,
+    ReadOnlyAdmin,
     ReasonAdminMixin,
     ScopedPagesMixin,
     ServiceAdmin,
@@ -172,17 +172,6 @@ class ImportJobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         return policy.can_delete_records(request.user) and super().has_delete_permission(request, obj)
 
-    def delete_model(self, request, obj):
-        obj._change_reason = self.delete_reason(request)
-        obj.delete()
-
-    def delete_queryset(self, request, queryset):
-        reason = self.delete_reason(request)
-        with transaction.atomic():
-            for obj in queryset:
-                obj._change_reason = reason
-                obj.delete()
-
 
 @admin.register(User)
 class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistoryAdmin):
@@ -222,16 +211,7 @@ class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistory
     def save_model(self, request, obj, form, change):
         services.user_save(actor=request.user, user=obj, reason=self.change_reason(form))
 
-    def delete_model(self, request, obj):
-        self._delete(request, obj, self.delete_reason(request))
-
-    def delete_queryset(self, request, queryset):
-        reason = self.delete_reason(request)
-        with transaction.atomic():
-            for obj in queryset:
-                self._delete(request, obj, reason)
-
-    def _delete(self, request, obj, reason):
+    def delete_one(self, request, obj, reason):
         if not services.user_delete(actor=request.user, user=obj, reason=reason):
             request.cobuild_deactivated = True
             self.message_user(request, f"账号“{obj}”填报或修改过记录,已停用(不能再登录)而未删除,"
@@ -244,24 +224,10 @@ class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistory
 
 
 @admin.register(RecordScope)
-class RecordScopeAdmin(admin.ModelAdmin):
-    """Derived data (kept by organizations.records): readable by superusers, never edited here."""
+class RecordScopeAdmin(ReadOnlyAdmin):
+    """Kept by organizations.records."""
 
     list_display = ("record_type", "record_id", "unit")
     list_filter = ("record_type",)
     search_fields = ("=record_id", "unit__code", "unit__name")
     list_select_related = ("unit",)
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.none()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

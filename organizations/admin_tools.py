@@ -18,6 +18,7 @@ through a service (campaigns, pairings and whatever comes next).
 from __future__ import annotations
 
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -124,10 +125,46 @@ class ReasonAdminMixin:
             raise PermissionDenied(REASON_MISSING)
         return reason
 
+    def delete_one(self, request, obj, reason: str) -> None:
+        """Delete one record with the reason in its history (ServiceAdmin: through the service)."""
+        obj._change_reason = reason
+        obj.delete()
+
+    def delete_model(self, request, obj):
+        self.delete_one(request, obj, self.delete_reason(request))
+
+    def delete_queryset(self, request, queryset):
+        reason = self.delete_reason(request)
+        with transaction.atomic():  # all or nothing: one refusal undoes the whole bulk delete
+            for obj in queryset:
+                self.delete_one(request, obj, reason)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied("历史版本只能查看;如需更正,请在修改页面填写并说明理由。")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Derived data (summary, contributions, record scopes): nobody edits it here (the services
+    and ``rebuild_metrics`` keep it); only superusers read it unless ``superusers_only`` is off
+    (then the subclass scopes its rows)."""
+
+    show_full_result_count = False
+    superusers_only = True
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.none() if self.superusers_only and not request.user.is_superuser else qs
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -273,14 +310,8 @@ class ServiceAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     def construct_change_message(self, request, form, formsets, add=False):
         return super().construct_change_message(request, form, [], add)  # the inlines were not saved
 
-    def delete_model(self, request, obj):
-        self.delete_through_service(request, obj, self.delete_reason(request))
-
-    def delete_queryset(self, request, queryset):
-        reason = self.delete_reason(request)
-        with transaction.atomic():  # all or nothing: one refusal undoes the whole bulk delete
-            for obj in queryset:
-                self.delete_through_service(request, obj, reason)
+    def delete_one(self, request, obj, reason: str) -> None:
+        self.delete_through_service(request, obj, reason)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (
