@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.campaigns.activity_world import World, media  # noqa: F401
+from tests.e2e.helpers import PASSWORD, PHONE
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -44,8 +47,7 @@ def desktop(browser):
 
 @pytest.fixture
 def phone(browser):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                              is_mobile=True, has_touch=True, locale="zh-CN")
+    ctx = browser.new_context(**PHONE)
     yield ctx.new_page()
     ctx.close()
 
@@ -66,3 +68,13 @@ def _indicator_catalogue(transactional_db):
     from tests.conftest import restore_indicator_catalogue
 
     restore_indicator_catalogue()
+
+
+@pytest.fixture
+def w(media):  # noqa: F811
+    """The activity world (tests.campaigns.activity_world) with passwords to log in with."""
+    world = World()
+    for user in world.users.values():
+        user.set_password(PASSWORD)
+        user.save()
+    return world

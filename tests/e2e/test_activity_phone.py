@@ -7,25 +7,9 @@ from PIL import Image
 from campaigns.models import Activity, ReviewStatus
 from pairings import ledger
 from tests.campaigns.activity_world import World, media  # noqa: F401
+from tests.e2e.helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, base, username, password="cobuild-demo"):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-@pytest.fixture
-def w(media):  # noqa: F811
-    world = World()
-    for user in world.users.values():
-        user.set_password("cobuild-demo")
-        user.save()
-    return world
 
 
 @pytest.fixture

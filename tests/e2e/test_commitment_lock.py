@@ -5,16 +5,9 @@ import pytest
 
 from campaigns.models import Commitment
 from tests.campaigns.commitment_world import World, days
+from tests.e2e.helpers import login
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, base, username, password="cobuild-demo"):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_second_save_from_an_older_page_is_refused_and_nothing_is_lost(live_server, browser, desktop, shot):

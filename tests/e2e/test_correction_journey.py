@@ -6,34 +6,12 @@ import pytest
 
 from campaigns.models import Activity, ReviewStatus
 from campaigns.services import activity_review
-from tests.campaigns.activity_world import World, media  # noqa: F401
+from tests.e2e.helpers import PHONE, login
 from tests.factories import make_activity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REASON = "村里报来的台账为5件,原填2件系笔误"
-
-
-def login(page, base, username, password="cobuild-demo"):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def phone_context(browser):
-    return browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                               has_touch=True, locale="zh-CN")
-
-
-@pytest.fixture
-def w(media):  # noqa: F811
-    world = World()
-    for user in world.users.values():
-        user.set_password("cobuild-demo")
-        user.save()
-    return world
 
 
 def problems_solved_on_dashboard(page, base, w) -> str:
@@ -96,7 +74,7 @@ def test_county_admin_corrects_a_verified_activity_on_a_phone(live_server, brows
     assert problems_solved_on_dashboard(page, base, w) == "5"
 
     # A township user opening the same 更正 page is refused, in Chinese.
-    ctx = phone_context(browser)
+    ctx = browser.new_context(**PHONE)
     try:
         township = ctx.new_page()
         login(township, base, "township")

@@ -1,16 +1,10 @@
 import pytest
 
 from organizations.models import Role
+from tests.e2e.helpers import login
 from tests.factories import County, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, base, username, password="cobuild-demo"):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
 
 
 def _user(username, role, unit):

@@ -4,17 +4,11 @@ liaison on a phone sees only its own pair and cannot open another's ledger."""
 import pytest
 
 from organizations.models import Role
+from tests.e2e.helpers import login
 from tests.factories import make_user
 from tests.pairings.world import build_world, log_everything
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "cobuild-demo")
-    page.click("main button[type=submit]")
 
 
 def user(username, role, unit):

@@ -7,18 +7,11 @@ from django.utils import timezone
 
 from organizations.models import Role
 from pairings.models import RectificationStatus
+from tests.e2e.helpers import login
 from tests.factories import make_inspection, make_rectification, make_user
 from tests.pairings.test_supervision import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "cobuild-demo")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_overdue_item_is_closed_with_evidence_on_a_phone(live_server, phone, shot):
