@@ -11,7 +11,6 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from cobuild.pagination import paginate
 from organizations.models import Unit
 from pairings.models import Pairing
 from pairings.policy import can_correct
@@ -253,7 +253,7 @@ def photo_delete(request, pk, photo_pk):
 # --- lists ---------------------------------------------------------------------------------------
 
 def _page(request, qs):
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return paginate(request, qs, PAGE_SIZE)
 
 
 @require_GET

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cobuild.pagination import paginate
 from organizations.models import AREA_KINDS, Unit
 from pairings.forms import add_service_error
 from pairings.models import Pairing
@@ -68,7 +68,7 @@ PER_PAGE = 30
 
 
 def _page(request, qs):
-    return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return paginate(request, qs, PER_PAGE)
 
 
 def _unit_for_new(request):

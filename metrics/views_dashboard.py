@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import IndicatorKind
+from cobuild.pagination import paginate
 from organizations.models import AREA_KINDS, Unit
 from organizations.selectors import ancestors
 
@@ -209,7 +209,7 @@ def targets(request):
     as_of = figures.period(campaign, on=today).as_of
     qs = (Target.objects.for_user(request.user).filter(campaign=campaign, unit__path__startswith=unit.path)
           .select_related("unit", "indicator").order_by("indicator__order", "unit__path"))
-    page = Paginator(qs, TARGETS_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, qs, TARGETS_PAGE)
     rows = list(page.object_list)
     progress = figures.targets_progress(rows, campaign, as_of)
     for t in rows:

@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from campaigns import services as campaign_services
 from campaigns.models import Campaign, Survey
 from campaigns.policy import can_enter_surveys, can_record_survey
+from cobuild.pagination import paginate
 from cobuild.spreadsheets import xlsx_response
 from organizations.models import Unit, UnitKind
 from organizations.selectors import ancestors
@@ -116,7 +117,7 @@ def completeness(request):
     months = figures.display_months(s.date_from, s.date_to)
     rows, total = figures.completeness_rates(s.unit, request.user, *s.args, verified_only=s.verified)
     villages = reports.village_list(s.unit, request.user)
-    page = Paginator(villages, 100).get_page(request.GET.get("page"))
+    page = paginate(request, villages, 100)
     grid = figures.completeness_grid(page.object_list, *s.args, verified_only=s.verified)
     grid_rows = [(v, [grid[v.pk].get(m) for m in months]) for v in page.object_list]
     silent = Paginator(figures.silent_villages(s.unit, request.user, s.campaign, s.as_of, base=villages), 200
@@ -170,7 +171,7 @@ def dashboard_xlsx(request):
 
 def survey_list(request):
     s = _scope(request)
-    page = Paginator(reports.surveys_for(request.user, s.unit, *s.args), 50).get_page(request.GET.get("page"))
+    page = paginate(request, reports.surveys_for(request.user, s.unit, *s.args), 50)
     for row in page.object_list:  # the rows shown: each tally's own rate
         row.rate = reports.q2((row.satisfied + row.basically_satisfied) * 100 / row.ballots) if row.ballots else "—"
     return render(request, "metrics/survey_list.html", _context(
@@ -219,7 +220,7 @@ def assessment(request):
     scored, best = (reports.assess(s.unit, request.user, level, weights, *s.args, verified_only=s.verified)
                     if weights else ([], {}))
     summary = figures.summary(s.unit, *s.args, inds=[], verified_only=s.verified)
-    page = Paginator(scored, 100).get_page(request.GET.get("page"))
+    page = paginate(request, scored, 100)
     first, rest = form.weight_rows()
     return render(request, "metrics/assessment.html", _context(
         request, s, level=level, level_label=figures.LEVEL_LABELS[level], levels=figures.LEVEL_LABELS,

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpResponse
@@ -9,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cobuild.pagination import paginate
 from cobuild.spreadsheets import xlsx_response
 
 from . import selectors, services
@@ -49,7 +49,7 @@ def unit_detail(request, pk):
     q = request.GET.get("q", "").strip()
     if q:
         children = children.filter(Q(name__icontains=q) | Q(code__icontains=q))
-    page = Paginator(children, 50).get_page(request.GET.get("page"))
+    page = paginate(request, children, 50)
     page.object_list = selectors.attach_child_counts(unit, page.object_list)
     organizations = (
         Organization.objects.for_user(request.user).filter(unit=unit)
@@ -81,7 +81,7 @@ def unit_list(request):
         units = units.filter(Q(name__icontains=q) | Q(code__icontains=q))
     if kind in UnitKind.values:
         units = units.filter(kind=kind)
-    page = Paginator(units.order_by("path"), 50).get_page(request.GET.get("page"))
+    page = paginate(request, units.order_by("path"), 50)
     return render(request, "organizations/unit_list.html", {
         "page": page, "q": q, "kind": kind, "kinds": UnitKind.choices,
     })
@@ -94,7 +94,7 @@ def coverage(request, pk):
     if request.GET.get("export") == "xlsx":
         wb = coverage_workbook(unit, rows, total, spots)
         return xlsx_response(wb, f"党群组织覆盖情况-{unit.name}.xlsx")
-    page = Paginator(spots, 50).get_page(request.GET.get("page"))
+    page = paginate(request, spots, 50)
     return render(request, "organizations/coverage.html", {
         "unit": unit,
         "breadcrumbs": selectors.ancestors(unit, request.user),

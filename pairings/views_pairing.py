@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cobuild.pagination import paginate
 from cobuild.spreadsheets import xlsx_response
 from organizations.scoping import in_scope
 
@@ -58,7 +58,7 @@ def pairing_list(request):
     form = RegisterFilterForm(request.GET, choices=choices)
     filters = form.filters()
     pairings = selectors.pairing_register(request.user, **filters)
-    page = Paginator(pairings, REGISTER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(request, pairings, REGISTER_PAGE)
     return render(request, "pairings/pairing_list.html", {
         "form": form, "filters": filters, "choices": choices, "page": page,
         "sorts": _sort_headers(request, selectors.REGISTER_SORTS, filters["sort"]),
@@ -124,11 +124,11 @@ def matrix(request):
     tab = "silent" if request.GET.get("tab") == "silent" else "grid"
     if tab == "silent":
         rows = selectors.silent_pairings(base, date_from=date_from, date_to=date_to, today=today)
-        page = Paginator(rows, SILENT_PAGE).get_page(request.GET.get("page"))
+        page = paginate(request, rows, SILENT_PAGE)
     else:
         rows = selectors.matrix_rows(base, date_from=date_from, date_to=date_to, mark=form.value("mark", ""),
                                      sort=form.value("sort", "-count"), today=today)
-        page = Paginator(rows, MATRIX_PAGE).get_page(request.GET.get("page"))
+        page = paginate(request, rows, MATRIX_PAGE)
     page.object_list = list(page.object_list)
     for p in page.object_list:
         p.days_silent = selectors.days_silent(p, today)

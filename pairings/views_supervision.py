@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from cobuild.pagination import paginate
 
 from . import policy, services
 from . import supervision_selectors as sel
@@ -52,7 +53,7 @@ def _render(request, template, context):
 
 
 def _page(request, qs, per_page=PER_PAGE):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    return paginate(request, qs, per_page)
 
 
 def _history(obj):
