@@ -34,6 +34,7 @@ from campaigns.models import (
     ReviewStatus,
     Survey,
 )
+from cobuild import bulk
 from organizations import records
 from organizations.models import RecordScope, Unit
 from pairings.models import Inspection, InspectionKind
@@ -123,8 +124,7 @@ def on_records(record_type: str, changes: dict) -> None:
         before = old.get(rid, {})
         if new != before:
             replaced.append(rid)
-            new_rows.extend(Contribution(record_type=record_type, record_id=rid, campaign_id=c, day=d, key=k,
-                                         verified=ok, value=v) for (c, d, k, ok), v in new.items())
+            new_rows.extend((record_type, rid, c, d, k, ok, v) for (c, d, k, ok), v in new.items())
         elif ch.old_units == ch.new_units:
             continue
         for (c, d, k, ok), v in new.items():
@@ -135,7 +135,8 @@ def on_records(record_type: str, changes: dict) -> None:
                 delta[(u, c, d, k, ok)] -= v
     if replaced:
         Contribution.objects.filter(record_type=record_type, record_id__in=replaced).delete()
-        Contribution.objects.bulk_create(new_rows, batch_size=2000)
+        bulk.insert(Contribution, ("record_type", "record_id", "campaign_id", "day", "key", "verified", "value"),
+                    new_rows)
     pending = _pending()
     for k, v in delta.items():
         pending[k] += v
@@ -177,19 +178,8 @@ def apply(delta: dict[tuple, Decimal]) -> None:
     if not rows:
         return
     lock_units({k[0] for k in rows})
-    table = connection.ops.quote_name(Fact._meta.db_table)
-    key_col = connection.ops.quote_name("key")
-    for start in range(0, len(rows), 500):
-        chunk = rows[start:start + 500]
-        params = []
-        for row in chunk:
-            params.extend([*row, delta[row]])
-        sql = (f"INSERT INTO {table} (unit_id, campaign_id, day, {key_col}, verified, value) VALUES "
-               + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-               + f" ON CONFLICT (unit_id, {key_col}, day, campaign_id, verified)"
-               f" DO UPDATE SET value = {table}.value + excluded.value")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    bulk.upsert_add(Fact, ("unit", "key", "day", "campaign", "verified"), "value",
+                    [(u, k, d, c, ok, delta[(u, c, d, k, ok)]) for u, c, d, k, ok in rows])
     Fact.objects.filter(value=0, unit_id__in=sorted({k[0] for k in rows}),
                         day__in=sorted({k[2] for k in rows})).delete()
 

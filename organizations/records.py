@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
-from cobuild import batching
+from cobuild import batching, bulk
 
 from .models import RecordScope
 from .scoping import scope_unit_ids
@@ -197,7 +197,7 @@ def _sync_type(kind: Kind, ids: set[int]) -> set[int]:
         old[rid].add(uid)
     changes: dict[int, Change] = {}
     removals: dict[frozenset, list[int]] = defaultdict(list)
-    additions: list[RecordScope] = []
+    additions: list[tuple[str, int, int]] = []
     moved = set()
     for rid in sorted(ids):
         record = records.get(rid)
@@ -209,12 +209,10 @@ def _sync_type(kind: Kind, ids: set[int]) -> set[int]:
             gone = before - new
             if gone:
                 removals[frozenset(gone)].append(rid)
-            additions.extend(RecordScope(record_type=kind.name, record_id=rid, unit_id=u)
-                             for u in sorted(new - before))
+            additions.extend((kind.name, rid, u) for u in sorted(new - before))
     for gone, rids in removals.items():
         RecordScope.objects.filter(record_type=kind.name, record_id__in=rids, unit_id__in=list(gone)).delete()
-    if additions:
-        RecordScope.objects.bulk_create(additions, batch_size=2000)
+    bulk.insert(RecordScope, ("record_type", "record_id", "unit"), additions)
     for listener in _listeners:
         listener(kind.name, changes)
     return moved
