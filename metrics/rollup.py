@@ -235,23 +235,28 @@ def _repair_units(unit_ids) -> int:
         return len(delta)
 
 
-def rebuild(chunk: int = 500) -> dict[str, int]:
+def rebuild(chunk: int = 500, progress=None) -> dict[str, int]:
     """Re-derive scopes, contributions and ``Fact`` from the records, in short transactions.
 
     Safe beside live writers: each chunk of records is locked while it is re-derived (as a writer
     would lock it), and each chunk of units' summary rows is repaired from one snapshot.
-    Returns counts of rows and of records/rows that had to be fixed."""
+    Returns counts of rows and of records/rows that had to be fixed. ``progress(done, total,
+    stage)`` is called after every chunk (the web's background rebuild shows it)."""
     for record_type in list(records.KINDS):
         model = records.KINDS[record_type].model
         ids = _ids_to_check(record_type, model)
         for start in range(0, len(ids), chunk):
             records.sync((record_type, rid) for rid in ids[start:start + chunk])
+            if progress is not None:
+                progress(min(start + chunk, len(ids)), len(ids), f"核对记录({model._meta.verbose_name})")
     fixed = 0
     unit_ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
     orphan_units = set(Fact.objects.exclude(unit_id__in=unit_ids).values_list("unit_id", flat=True))
     unit_ids.extend(sorted(orphan_units))
     for start in range(0, len(unit_ids), 50):
         fixed += _repair_units(unit_ids[start:start + 50])
+        if progress is not None:
+            progress(min(start + 50, len(unit_ids)), len(unit_ids), "核对各单位汇总")
     return {"facts": Fact.objects.count(), "contributions": Contribution.objects.count(),
             "scopes": RecordScope.objects.count(), "fixed": fixed}
 
