@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "campaigns",
     "metrics",
     "demo",  # the top layer: seed_demo, demo_csv (imports every app; none imports it)
+    "cobuild",  # no models: the cache table after migrate, checks of the scale-out settings
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "cobuild.replica.ReplicaPinMiddleware",
 ]
 
 ROOT_URLCONF = "cobuild.urls"
@@ -92,6 +94,27 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A read replica (README, "部署"): the dashboards read from it through cobuild.replica (writes and
+# reads right after a write stay on default). Without DATABASE_REPLICA_URL the router is a no-op.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True,
+                                TEST={"MIRROR": "default"})
+DATABASE_ROUTERS = ["cobuild.replica.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+
+# Cache and sessions shared by every server: Redis when REDIS_URL is set (sessions in the database
+# with a cache in front), else a table in the database (created by migrate: cobuild.apps).
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "cobuild"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "cobuild_cache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 AUTH_USER_MODEL = "organizations.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -114,6 +137,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Failed logins are counted in the database (axes' default handler), so the lockout holds across
+# servers; behind the proxy the client's address is the one nginx saw (cobuild.proxy).
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+if env.bool("BEHIND_PROXY", default=False):
+    AXES_CLIENT_IP_CALLABLE = "cobuild.proxy.client_ip"
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -138,6 +166,21 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Photos (and any file the portal writes) go through the storage API: MEDIA_ROOT by default (on
+# several servers, a shared mount), or S3-compatible object storage when S3_BUCKET is set. The
+# S3 backend (django-storages) is only imported when first used; it needs boto3, which such a
+# deployment installs (README, "部署"; `check` says so when it is missing). Keep the bucket
+# private: photos are served only through the scoped view, never by their URL.
+if env("S3_BUCKET", default=""):
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env("S3_BUCKET"),
+        "endpoint_url": env("S3_ENDPOINT_URL", default=None),
+        "access_key": env("S3_ACCESS_KEY", default=None),
+        "secret_key": env("S3_SECRET_KEY", default=None),
+        "region_name": env("S3_REGION", default=None),
+        "location": env("S3_PREFIX", default=""),
+        "addressing_style": env("S3_ADDRESSING_STYLE", default=None),
+    }}
 
 # History is kept for every change; reverting from the admin would bypass the services.
 SIMPLE_HISTORY_REVERT_DISABLED = True

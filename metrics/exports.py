@@ -1,11 +1,11 @@
 """The indicator summary in CSV, JSON and XLSX (CONTRACT.md §2 export_metrics, §5 summary.csv)."""
 
-import csv
 import io
 import json
 
 from openpyxl import Workbook
 
+from cobuild import streaming
 from cobuild.spreadsheets import write_sheet
 
 COLUMNS = ["indicator", "name", "unit", "value"]
@@ -16,11 +16,8 @@ def rows(figures):
 
 
 def to_csv(figures) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(rows(figures))
-    return buf.getvalue()
+    """No BOM, ``\\n`` line ends: the same lines /metrics/summary.csv streams."""
+    return "".join(streaming.csv_lines(rows(figures), header=COLUMNS))
 
 
 def _number(value):

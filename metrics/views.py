@@ -1,10 +1,11 @@
 import datetime as dt
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign
+from cobuild import streaming
 from organizations.models import Unit
 
 from . import exports, figures
@@ -37,6 +38,5 @@ def summary_csv(request):
         campaign = get_object_or_404(Campaign.objects.for_user(request.user), slug=request.GET["campaign"])
     figs = figures.figures(unit, campaign, _date(request.GET.get("from")), _date(request.GET.get("to")),
                            verified_only=verified_asked(request.GET))
-    resp = HttpResponse(exports.to_csv(figs), content_type="text/csv; charset=utf-8")
-    resp["Content-Disposition"] = f'inline; filename="summary-{unit.code}.csv"'
-    return resp
+    return streaming.csv_response(exports.rows(figs), f"summary-{unit.code}.csv", header=exports.COLUMNS,
+                                  disposition="inline")

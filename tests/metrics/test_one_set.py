@@ -117,8 +117,8 @@ def test_every_page_and_the_export_show_the_same_figures(client, c):
     for page, values in shown.items():
         assert {k: values[k] for k in reference} == reference, page
     client.force_login(c.admin)
-    csv_rows = csv.DictReader(io.StringIO(client.get(reverse("metrics:summary_csv"), {
-        "unit": c.county.code, "campaign": "bjlbc", **period}).content.decode()))
+    csv_rows = csv.DictReader(io.StringIO(b"".join(client.get(reverse("metrics:summary_csv"), {
+        "unit": c.county.code, "campaign": "bjlbc", **period}).streaming_content).decode()))
     assert {r["indicator"]: r["value"] for r in csv_rows if r["indicator"] in CODES} == {
         k: v for k, v in reference.items() if k in CODES}
 

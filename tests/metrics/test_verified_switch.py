@@ -241,7 +241,7 @@ def test_summary_csv_verified(client, c):
 
     def rows(**params):
         body = client.get(url, {"unit": c.county.code, "campaign": "bjlbc", "from": PERIOD["from"], **params})
-        return list(csv.reader(io.StringIO(body.content.decode())))
+        return list(csv.reader(io.StringIO(b"".join(body.streaming_content).decode())))
     both, checked = rows(), rows(verified="1")
     assert both[0] == checked[0] == exports.COLUMNS
     assert dict((r[0], r[3]) for r in checked)["activities"] == "2"

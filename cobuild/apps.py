@@ -1,0 +1,41 @@
+"""The project package as an app (no models): upkeep that belongs to no layer, and the checks of
+the scale-out settings (README, "部署"). Imports no app."""
+
+from django.apps import AppConfig, apps
+from django.core import checks
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(using="default", **kwargs):
+    """``migrate`` also creates the database cache's table (a no-op with Redis or when present),
+    so ``make demo``, the tests and a deployment never miss it."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
+
+
+def check_object_storage(app_configs=None, **kwargs):
+    """With ``S3_BUCKET`` the photos live in object storage, through django-storages' S3 backend,
+    which needs boto3: the deployment installs it (README, "部署")."""
+    from django.conf import settings
+
+    backend = settings.STORAGES.get("default", {}).get("BACKEND", "")
+    if not backend.startswith("storages.backends.s3"):
+        return []
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        return [checks.Error("S3_BUCKET is set but boto3 is not installed.",
+                             hint="pip install boto3 (README, 部署), or unset S3_BUCKET to keep files in MEDIA_ROOT.",
+                             id="cobuild.E001")]
+    return []
+
+
+class CobuildConfig(AppConfig):
+    name = "cobuild"
+    verbose_name = "cobuild"
+
+    def ready(self):
+        post_migrate.connect(create_cache_table, sender=apps.get_app_config("sessions"),
+                             dispatch_uid="cobuild.create_cache_table")
+        checks.register(check_object_storage, checks.Tags.compatibility, deploy=False)
