@@ -11,7 +11,11 @@ from crispy_forms.layout import Div, Layout
 from django import forms
 from django.utils import timezone
 
-from .activity_selectors import OrganizerChoices
+from cobuild.pickers import PickerSelect, source
+from organizations.pickers import KIND as UNITS
+from pairings.pickers import SCOPE as SCOPED_PAIRINGS
+
+from .activity_selectors import OrganizerChoices, loggable_units
 from .models import Activity, Category, LinkArea, OrganizerRole, ReviewStatus
 from .policy import can_log
 from .services import PHOTO_MAX_BYTES, PHOTOS_PER_ACTIVITY
@@ -19,6 +23,9 @@ from .services import PHOTO_MAX_BYTES, PHOTOS_PER_ACTIVITY
 OUTCOME_PREFIX = "outcome_"
 MAX_PARTICIPANTS = 100_000
 MAX_ORGANIZERS = 10
+
+#: the units the activity form offers (cobuild.pickers; search-as-you-type for big scopes)
+LOGGABLE_UNITS = source(UNITS, "loggable", loggable_units)
 
 
 class UnitChoiceField(forms.ModelChoiceField):
@@ -65,7 +72,7 @@ class ActivityForm(forms.Form):
     the posted or requested unit); ``units`` are all the units the user may log for.
     """
 
-    unit = UnitChoiceField(label="开展单位", queryset=None, empty_label=None)
+    unit = UnitChoiceField(label="开展单位", queryset=None, empty_label=None, widget=PickerSelect(LOGGABLE_UNITS))
     pairing = PairingChoiceField(label="结对共建", queryset=None, required=False, empty_label="(不属于结对共建)")
     campaign = CampaignChoiceField(label="所属活动", queryset=None, empty_label=None)
     date = forms.DateField(label="活动日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -95,7 +102,7 @@ class ActivityForm(forms.Form):
         self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
         if len(pairings) == 0:
             self.fields["pairing"].widget = forms.HiddenInput()
-        if len(self.fields["unit"].queryset) == 1:
+        if len(self.fields["unit"].queryset[:2]) == 1:  # never load a province's units
             self.fields["unit"].widget = forms.HiddenInput()
         for ind in indicators:
             attrs = {"inputmode": "decimal" if ind.is_money else "numeric", "autocomplete": "off",
@@ -240,22 +247,17 @@ class ActivityFilterForm(forms.Form):
     status = forms.ChoiceField(label="审核状态", choices=[("", "全部状态"), *ReviewStatus.choices], required=False,
                                widget=forms.Select(attrs={"class": "form-select"}))
     pairing = PairingChoiceField(label="结对", queryset=None, required=False, empty_label="全部结对",
-                                 widget=forms.Select(attrs={"class": "form-select"}))
+                                 widget=PickerSelect(SCOPED_PAIRINGS, attrs={"class": "form-select"}))
     date_from = forms.DateField(label="从", required=False,
                                 widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
     date_to = forms.DateField(label="到", required=False,
                               widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
     unit = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 
-    PAIRING_OPTIONS = 500  # more than this and the select lists only the first ones
-
     def __init__(self, *args, units, pairings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        field = self.fields["pairing"]
-        field.queryset = pairings
-        options = list(pairings[: self.PAIRING_OPTIONS])
-        field.widget.choices = [("", "全部结对")] + [(p.pk, field.label_from_instance(p)) for p in options]
+        self.fields["pairing"].queryset = pairings
 
     def clean(self):
         data = super().clean()

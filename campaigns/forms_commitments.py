@@ -14,13 +14,20 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from cobuild.pickers import PickerSelect, is_large, source
 from organizations.models import Organization, Unit
+from organizations.pickers import KIND as UNITS
+from organizations.pickers import SCOPE as SCOPED_UNITS
 from pairings.models import Pairing
+from pairings.pickers import SCOPE as SCOPED_PAIRINGS
 
 from . import selectors_commitments as sel
 from .models import Campaign, CommitmentStatus, DecisionStatus, Phase, SurveySubject
 
 DATE = {"type": "date"}
+
+#: the units a campaign may be owned by (cobuild.pickers; search-as-you-type for big scopes)
+OWNER_UNITS = source(UNITS, "campaign_owner", sel.campaign_owner_choices)
 
 
 def date_field(label, required=True, **kwargs):
@@ -67,7 +74,8 @@ class CampaignForm(forms.Form):
         help_text="英文字母、数字和连字符,如 bjlbc-2024;导入数据时用它指明活动,设立后不能修改。")
     name = forms.CharField(label="名称", max_length=100)
     theme = forms.CharField(label="主题", max_length=200, required=False)
-    owner_unit = forms.ModelChoiceField(label="主办单位", queryset=Unit.objects.none())
+    owner_unit = forms.ModelChoiceField(label="主办单位", queryset=Unit.objects.none(),
+                                        widget=PickerSelect(OWNER_UNITS))
     start_date = date_field("开始日期")
     end_date = date_field("结束日期", required=False)
     phase = forms.ChoiceField(label="当前阶段", choices=Phase.choices, initial=Phase.MOBILISE)
@@ -187,9 +195,10 @@ class CommitmentFilterForm(forms.Form):
     campaign = forms.ModelChoiceField(label="活动", queryset=Campaign.objects.none(), required=False,
                                       empty_label="全部活动")
     status = forms.ChoiceField(label="状态", choices=[("", "全部状态"), *CommitmentStatus.choices], required=False)
-    unit = forms.ModelChoiceField(label="单位(含下级)", queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label="单位(含下级)", queryset=Unit.objects.none(), required=False,
+                                  empty_label="全部单位", widget=PickerSelect(SCOPED_UNITS))
     pairing = PairingChoiceField(label="结对共建", queryset=Pairing.objects.none(), required=False,
-                                 empty_label="全部结对")
+                                 empty_label="全部结对", widget=PickerSelect(SCOPED_PAIRINGS))
     overdue = forms.BooleanField(label="只看逾期", required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -211,8 +220,11 @@ def compact(form) -> None:
 
 def unit_choices(field, user, selected) -> None:
     """A unit filter: any scoped unit validates; the menu lists the areas and the user's units
-    (plus the one selected, e.g. from a board's link)."""
+    (plus the one selected, e.g. from a board's link). Beyond the picker threshold
+    (``cobuild.pickers``) it is a search over the scoped units instead."""
     field.queryset = Unit.objects.for_user(user)
+    if is_large(field.queryset):
+        return
     options = list(sel.filter_unit_choices(user))
     if selected and str(selected).isdigit() and all(str(u.pk) != str(selected) for u in options):
         extra = field.queryset.filter(pk=selected).first()
@@ -330,7 +342,8 @@ class DecisionFilterForm(forms.Form):
     q = forms.CharField(label="搜索", required=False, max_length=100)
     status = forms.ChoiceField(label="状态", required=False, choices=[
         ("", "未落实(待落实、落实中)"), *DecisionStatus.choices, ("all", "全部")])
-    unit = forms.ModelChoiceField(label="责任单位(含下级)", queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label="责任单位(含下级)", queryset=Unit.objects.none(), required=False,
+                                  empty_label="全部单位", widget=PickerSelect(SCOPED_UNITS))
     overdue = forms.BooleanField(label="只看逾期", required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -343,7 +356,8 @@ class MeetingFilterForm(forms.Form):
     q = forms.CharField(label="搜索", required=False, max_length=100)
     campaign = forms.ModelChoiceField(label="活动", queryset=Campaign.objects.none(), required=False,
                                       empty_label="全部活动")
-    unit = forms.ModelChoiceField(label="召集单位(含下级)", queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label="召集单位(含下级)", queryset=Unit.objects.none(), required=False,
+                                  empty_label="全部单位", widget=PickerSelect(SCOPED_UNITS))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

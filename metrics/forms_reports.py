@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Indicator, SurveySubject
 from campaigns.policy import REVIEWER_ROLES
+from cobuild.pickers import PickerSelect, source
 from organizations.models import Unit, UnitKind
+from organizations.pickers import KIND as UNITS
 from organizations.scoping import scope_q
 
 from . import figures
@@ -108,6 +110,17 @@ SURVEY_UNIT_KINDS = (UnitKind.COUNTY, UnitKind.CITY, UnitKind.TOWNSHIP, UnitKind
                      UnitKind.BUREAU)
 
 
+def survey_units(user):
+    """Units whose appraisal tallies the user may enter (a reviewer's scope)."""
+    units = Unit.objects.filter(kind__in=SURVEY_UNIT_KINDS).order_by("path")
+    q = scope_q(user, "path", REVIEWER_ROLES)
+    return units if q is None else units.filter(q)
+
+
+#: the survey form's units (cobuild.pickers; search-as-you-type for big scopes)
+SURVEY_UNITS = source(UNITS, "survey", survey_units)
+
+
 class UnitField(forms.ModelChoiceField):
     def label_from_instance(self, u):
         return f"{'　' * max(0, u.depth - 1)}{u.name}"
@@ -115,7 +128,7 @@ class UnitField(forms.ModelChoiceField):
 
 class SurveyForm(forms.Form):
     campaign = CampaignField(label="所属活动", queryset=Campaign.objects.none(), empty_label=None, to_field_name="slug")
-    unit = UnitField(label="测评单位", queryset=Unit.objects.none())
+    unit = UnitField(label="测评单位", queryset=Unit.objects.none(), widget=PickerSelect(SURVEY_UNITS))
     subject = forms.ChoiceField(label="测评对象", choices=SurveySubject.choices)
     held_on = _date_field("测评日期", required=True)
     satisfied = forms.IntegerField(label="满意(票)", min_value=0, max_value=1_000_000)
@@ -125,9 +138,7 @@ class SurveyForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.for_user(user).order_by("-start_date", "slug")
-        units = Unit.objects.filter(kind__in=SURVEY_UNIT_KINDS).order_by("path")
-        q = scope_q(user, "path", REVIEWER_ROLES)
-        self.fields["unit"].queryset = units if q is None else units.filter(q)
+        self.fields["unit"].queryset = survey_units(user)
         self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         for name in ("satisfied", "basically_satisfied", "dissatisfied"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric"})

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, pickers, views
 
 app_name = "organizations"
 
 urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
+    path("lookup/units/", pickers.unit_lookup, name="unit_lookup"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/coverage/", views.coverage, name="coverage"),
     path("units/<int:pk>/leaders/new/", views.leader_create, name="leader_create"),

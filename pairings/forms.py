@@ -12,7 +12,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from cobuild.pickers import PickerSelect, source
 from organizations.models import Unit
+from organizations.pickers import KIND as UNITS
 
 from . import supervision_selectors as sel
 from .models import (
@@ -24,8 +26,20 @@ from .models import (
     PairingStatus,
     RectificationStatus,
 )
+from .pickers import KIND as PAIRINGS
 
 FOREIGN_CHOICE = "请从列表中选择,所选项不在您的工作范围内。"
+
+# What each picker offers (cobuild.pickers): the same scoped querysets the forms validate against.
+SUPERVISED_UNITS = source(UNITS, "supervised", sel.supervised_units)
+RESPONSIBLE_UNITS = source(UNITS, "responsible", sel.responsible_unit_choices)
+COUNTY_ADMIN_UNITS = source(UNITS, "county_admin", sel.county_admin_units)
+TOWNSHIPS = source(UNITS, "townships", sel.townships)
+VISIBLE_VILLAGES = source(UNITS, "visible_villages", sel.visible_villages)
+HELP_PAIR_VILLAGES = source(UNITS, "help_pair_villages", sel.help_pair_villages)
+MEMBER_UNITS = source(UNITS, "member_units", sel.member_unit_choices)
+SUPERVISION_PAIRINGS = source(PAIRINGS, "supervision", sel.pairings)
+HELP_PAIR_PAIRINGS = source(PAIRINGS, "help_pair", sel.help_pair_pairings)
 
 
 # --- widgets and helpers ---------------------------------------------------------------------------
@@ -81,8 +95,9 @@ class PairingChoiceField(forms.ModelChoiceField):
         return f"{obj.bureau.name} — {obj.village.name}"
 
 
-class VillageTaggedSelect(forms.Select):
-    """Options carry ``data-village`` so the page can show only the chosen village's pairings."""
+class VillageTaggedSelect(PickerSelect):
+    """Options carry ``data-village`` so the page can show only the chosen village's pairings
+    (a plain select; beyond the picker threshold the search offers the user's pairings)."""
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
@@ -133,7 +148,8 @@ class ContactPointForm(forms.Form):
                                   error_messages={"required": "请填写联系领导姓名。"})
     leader_title = forms.CharField(label="职务", max_length=100, required=False,
                                    help_text="如:县委常委、组织部部长")
-    unit = UnitChoiceField(label="联系点(村、社区或单位)", queryset=Unit.objects.none())
+    unit = UnitChoiceField(label="联系点(村、社区或单位)", queryset=Unit.objects.none(),
+                           widget=PickerSelect(COUNTY_ADMIN_UNITS))
     campaign = forms.ModelChoiceField(label="所属活动", queryset=None, required=False,
                                       empty_label="(不限)",
                                       error_messages={"invalid_choice": FOREIGN_CHOICE})
@@ -163,6 +179,7 @@ class _VisitFields(forms.Form):
     inspector = forms.CharField(label="检查人/带队领导", max_length=100, required=False)
     visitors = count_field("人次", initial=1, help_text="参加走访、检查的人数(人次)。")
     pairing = PairingChoiceField(label="结对共建", queryset=Pairing.objects.none(), required=False,
+                                 widget=PickerSelect(SUPERVISION_PAIRINGS),
                                  help_text="在结对村或帮建单位开展的,请选择该结对,记录会进入结对台帐。")
     findings = text_area("发现问题/情况", rows=4)
 
@@ -190,7 +207,7 @@ class _VisitFields(forms.Form):
 class InspectionForm(_VisitFields):
     """A supervision visit (督查) or a leader's visit, anywhere the user supervises."""
 
-    unit = UnitChoiceField(label="走访/检查地点", queryset=Unit.objects.none())
+    unit = UnitChoiceField(label="走访/检查地点", queryset=Unit.objects.none(), widget=PickerSelect(SUPERVISED_UNITS))
     kind = forms.ChoiceField(label="类型", choices=InspectionKind.choices, initial=InspectionKind.INSPECTION)
     method = forms.ChoiceField(label="方式", choices=[("", "—"), *InspectionMethod.choices], required=False)
     contact_point = forms.ModelChoiceField(
@@ -255,7 +272,8 @@ class VisitForm(_VisitFields):
 
 class RectificationForm(forms.Form):
     description = text_area("整改事项", rows=4, required=True, max_length=2000)
-    responsible_unit = UnitChoiceField(label="责任单位", queryset=Unit.objects.none())
+    responsible_unit = UnitChoiceField(label="责任单位", queryset=Unit.objects.none(),
+                                       widget=PickerSelect(RESPONSIBLE_UNITS))
     deadline = date_field("整改时限")
 
     def __init__(self, *args, user, inspection, **kwargs):
@@ -320,14 +338,14 @@ class RectificationCloseForm(forms.Form):
 # --- help pairs ------------------------------------------------------------------------------------
 
 class HelpPairForm(forms.Form):
-    village = UnitChoiceField(label="所在村(社区)", queryset=Unit.objects.none())
+    village = UnitChoiceField(label="所在村(社区)", queryset=Unit.objects.none(), widget=PickerSelect(HELP_PAIR_VILLAGES))
     pairing = PairingChoiceField(label="结对共建", queryset=Pairing.objects.none(), required=False,
-                                 widget=VillageTaggedSelect,
+                                 widget=VillageTaggedSelect(HELP_PAIR_PAIRINGS),
                                  help_text="帮扶党员来自结对帮建单位的,请选择该结对。")
     member_name = forms.CharField(label="帮扶党员", max_length=50,
                                   error_messages={"required": "请填写帮扶党员姓名。"})
     member_unit = UnitChoiceField(label="党员所在单位", queryset=Unit.objects.none(), required=False,
-                                  empty_label="(不填)")
+                                  empty_label="(不填)", widget=PickerSelect(MEMBER_UNITS))
     household_name = forms.CharField(label="帮扶对象(户主)", max_length=50,
                                      error_messages={"required": "请填写帮扶对象户主姓名。"})
     household_kind = forms.ChoiceField(label="对象类别", choices=HouseholdKind.choices)

@@ -6,10 +6,18 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 
+from cobuild.pickers import PickerSelect
 from organizations.models import Unit
 
 from . import supervision_selectors as sel
-from .forms import PairingChoiceField, UnitChoiceField, date_field
+from .forms import (
+    SUPERVISION_PAIRINGS,
+    TOWNSHIPS,
+    VISIBLE_VILLAGES,
+    PairingChoiceField,
+    UnitChoiceField,
+    date_field,
+)
 from .models import HelpStatus, HouseholdKind, InspectionKind, InspectionMethod, Pairing, RectificationStatus
 
 
@@ -27,7 +35,8 @@ class InspectionFilterForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=[("", "全部类型"), *InspectionKind.choices], required=False)
     method = forms.ChoiceField(label="方式", choices=[("", "全部方式"), *InspectionMethod.choices], required=False)
     campaign = forms.ModelChoiceField(label="活动", queryset=None, required=False, empty_label="全部活动")
-    township = UnitChoiceField(label="乡镇", queryset=Unit.objects.none(), required=False, empty_label="全部乡镇")
+    township = UnitChoiceField(label="乡镇", queryset=Unit.objects.none(), required=False, empty_label="全部乡镇",
+                               widget=PickerSelect(TOWNSHIPS))
     date_from = date_field("开始日期", required=False)
     date_to = date_field("结束日期", required=False)
 
@@ -63,7 +72,8 @@ class RectificationFilterForm(forms.Form):
     q = forms.CharField(label="查找", required=False,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "事项、责任单位"}))
     status = forms.ChoiceField(label="状态", choices=RECTIFICATION_STATES, required=False)
-    township = UnitChoiceField(label="乡镇", queryset=Unit.objects.none(), required=False, empty_label="全部乡镇")
+    township = UnitChoiceField(label="乡镇", queryset=Unit.objects.none(), required=False, empty_label="全部乡镇",
+                               widget=PickerSelect(TOWNSHIPS))
 
     def __init__(self, *args, user, with_status=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,9 +102,9 @@ class HelpPairFilterForm(forms.Form):
     q = forms.CharField(label="查找", required=False,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "党员或户主姓名"}))
     village = UnitChoiceField(label="村(社区)", queryset=Unit.objects.none(), required=False,
-                              empty_label="全部村(社区)")
+                              empty_label="全部村(社区)", widget=PickerSelect(VISIBLE_VILLAGES))
     pairing = PairingChoiceField(label="结对", queryset=Pairing.objects.none(), required=False,
-                                 empty_label="全部结对")
+                                 empty_label="全部结对", widget=PickerSelect(SUPERVISION_PAIRINGS))
     household_kind = forms.ChoiceField(label="对象类别", choices=[("", "全部类别"), *HouseholdKind.choices],
                                        required=False)
     status = forms.ChoiceField(label="状态", choices=[("", "全部状态"), *HelpStatus.choices], required=False)

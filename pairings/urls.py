@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_pairing
+from . import pickers, views_pairing
 
 app_name = "pairings"
 
@@ -9,6 +9,7 @@ urlpatterns = []
 # --- register, ledger, matrix (views_pairing.py) ---
 urlpatterns += [
     path("", views_pairing.pairing_list, name="register"),
+    path("lookup/", pickers.pairing_lookup, name="pairing_lookup"),
     path("<int:pk>/", views_pairing.pairing_detail, name="detail"),
     path("<int:pk>/ledger.xlsx", views_pairing.ledger_xlsx, name="ledger_xlsx"),
     path("matrix/", views_pairing.matrix, name="matrix"),
