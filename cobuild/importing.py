@@ -669,7 +669,7 @@ def _parse_rows(kind, table, mapping) -> list[Row]:
     return rows
 
 
-def _validate(kind: ImportKind, table, actor, result: ImportResult) -> Context:
+def _validate(kind: ImportKind, table, actor, result: ImportResult, progress=None) -> Context:
     header_number, header = table[0]
     header_errors: list[RowError] = []
     mapping = _header_map(kind, header, header_number, header_errors)
@@ -703,7 +703,9 @@ def _validate(kind: ImportKind, table, actor, result: ImportResult) -> Context:
     if rows:
         ctx.load(wanted)
 
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
+        if progress is not None:
+            progress(done - 1, len(rows))
         code = row.get(code_key)
         if code and not any(e.column == code_key for e in row.errors):
             if ctx.exists(kind.model, code, kind.code_field):
@@ -724,6 +726,8 @@ def _validate(kind: ImportKind, table, actor, result: ImportResult) -> Context:
         header_errors + [e for r in rows for e in r.errors], key=lambda e: e.row
     )
     result._count_actions()
+    if progress is not None:
+        progress(len(rows), len(rows))
     return ctx
 
 
@@ -765,22 +769,23 @@ def _write(kind: ImportKind, ctx: Context, result: ImportResult) -> None:
 
 
 def run_import(kind: str | ImportKind, data: bytes, filename: str, *, actor=None,
-               dry_run: bool = False) -> ImportResult:
+               dry_run: bool = False, progress: Callable[[int, int], Any] | None = None) -> ImportResult:
     """Validate the file and, unless ``dry_run`` or anything is wrong, write it all.
 
     Raises :class:`KindNotAvailable` or :class:`ImportFileError`; every row problem is returned
-    in ``result.errors`` instead.
+    in ``result.errors`` instead. ``progress(done, total)`` is called as rows are checked (a
+    background job shows it; inside the write transaction nobody else would see it).
     """
     if isinstance(kind, str):
         kind = get_kind(kind)
     table = read_table(data, filename)
     result = ImportResult(kind=kind, dry_run=dry_run)
     if dry_run:
-        _validate(kind, table, actor, result)
+        _validate(kind, table, actor, result, progress)
         return result
     try:
         with transaction.atomic():
-            ctx = _validate(kind, table, actor, result)
+            ctx = _validate(kind, table, actor, result, progress)
             if result.errors:
                 return result
             with batch():

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "organizations",
     "pairings",
     "campaigns",
@@ -192,6 +194,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+
+# Background work (imports, big workbooks, the metrics rebuild) through django-tasks (README,
+# "Background work"): the database backend by default, so `make demo` needs only `db_worker`;
+# TASKS_BACKEND=rq puts the queue in Redis (REDIS_URL) for `rqworker --job-class django_tasks_rq.Job`.
+if env("TASKS_BACKEND", default="db") == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env("REDIS_URL", default="redis://127.0.0.1:6379/0"),
+                             "DEFAULT_TIMEOUT": env.int("TASK_TIMEOUT", default=3600)}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Finished jobs' files (workbooks) stay downloadable this long; `prune_jobs` deletes them after.
+JOBS_KEEP_HOURS = env.int("JOBS_KEEP_HOURS", default=24)
+# Workbooks estimated above this many rows are built by the worker (progress page, download).
+EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=2000)
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,18 +25,47 @@ SHEET_TITLE_MAX = 31  # Excel's limit
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
-def write_sheet(ws, headers, rows, widths=None):
+def new_workbook() -> Workbook:
+    """A write-only workbook: rows stream to a temporary file as they are appended, so memory
+    stays bounded however big the scope (every workbook of the portal is built this way; add
+    sheets with ``create_sheet``, rows with ``write_sheet``/``append``, styles with ``styled``)."""
+    return Workbook(write_only=True)
+
+
+def styled(ws, value, *, bold=False, fill=None, size=None, wrap=False, text=False):
+    """One cell for ``ws.append`` with a style (write-only sheets style cells this way);
+    ``text=True`` keeps a value starting with "=" as text, never a formula."""
+    cell = WriteOnlyCell(ws, value=value)
+    if bold or size:
+        cell.font = Font(bold=bold, size=size)
+    if fill is not None:
+        cell.fill = fill
+    if wrap:
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    if text and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
+def as_text(ws, row):
+    """A row typed by users: cells that would read as formulas ("=...") stay text."""
+    return [styled(ws, v, text=True) if isinstance(v, str) and v.startswith("=") else v for v in row]
+
+
+def write_sheet(ws, headers, rows, widths=None, *, text=False, progress=None):
     """Header row (bold, tinted, frozen), then ``rows``; column widths from ``widths``
-    ({column number: width}) or from the header's length."""
-    ws.append(list(headers))
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    for row in rows:
-        ws.append(list(row))
-    ws.freeze_panes = "A2"
+    ({column number: width}) or from the header's length. Works on write-only sheets (then call
+    it first on the sheet: widths and the frozen row come before any row). ``text=True``: cells
+    typed by users never become formulas. ``progress()`` is called after every row."""
     for i, h in enumerate(headers, start=1):
         width = (widths or {}).get(i) or max(10, min(40, len(str(h)) * 2 + 4))
         ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.append([styled(ws, h, bold=True, fill=HEADER_FILL) for h in headers])
+    for row in rows:
+        ws.append(as_text(ws, row) if text else list(row))
+        if progress is not None:
+            progress()
 
 
 def cells_as_text(ws, min_row=1):

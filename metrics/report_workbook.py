@@ -2,7 +2,8 @@
 per group), 排名 (townships, villages and the bureau side on activities, with the change from the
 previous period) — all from metrics.figures, as on the dashboard and the bulletin. Beside the
 catalogue: the registers (帮扶对子台账 beside the reported 结成帮扶对子, 召开联席会议 from the
-meeting records) and the activities awaiting review; ``verified_only``: verified records only."""
+meeting records) and the activities awaiting review; ``verified_only``: verified records only.
+Registered as the workbook "dashboard" (``metrics.jobs``): a big scope's is built by the worker."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from cobuild.spreadsheets import write_sheet
+from cobuild.spreadsheets import new_workbook, write_sheet
 
 from . import figures
 
@@ -31,12 +32,15 @@ def _n(value: Decimal | None):
 REGISTERS = (("help_pairs_registered", "帮扶对子台账", "个"), ("joint_meetings_held", "召开联席会议", "次"))
 
 
-def dashboard_workbook(unit, user, campaign, period: figures.Period, verified_only=False) -> Workbook:
+def dashboard_workbook(unit, user, campaign, period: figures.Period, verified_only=False,
+                       progress=None) -> Workbook:
+    """A write-only workbook (bounded memory); ``progress(done, total, stage)`` per sheet."""
     date_from, date_to = period.date_from, period.date_to
+    report = progress or (lambda *args: None)
+    report(0, 3, "汇总")
     inds = figures.indicators()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
+    wb = new_workbook()
+    ws = wb.create_sheet("汇总")
     summary = figures.summary(unit, campaign, date_from, date_to, inds, verified_only=verified_only)
     write_sheet(ws, ["指标代码", "指标名称", "计量单位", unit.name],
                 [[f.indicator.code, f.indicator.name, f.indicator.unit, cell(f)] for f in summary.figures],
@@ -55,6 +59,7 @@ def dashboard_workbook(unit, user, campaign, period: figures.Period, verified_on
     ws.append([f"沉默村(社区)(截至{period.as_of:%Y-%m-%d}超过{silence.days}天无共建活动)", silence.villages_silent])
     ws.append([f"沉默结对(截至{period.as_of:%Y-%m-%d}超过{silence.days}天无共建活动)", silence.pairs["silent"]])
 
+    report(1, 3, "下级单位")
     ws = wb.create_sheet("下级单位")
     rows = figures.drill_down(unit, user, campaign, date_from, date_to, inds, verified_only=verified_only,
                               extra_keys=[code for code, _, _ in REGISTERS])
@@ -64,6 +69,7 @@ def dashboard_workbook(unit, user, campaign, period: figures.Period, verified_on
                   *[cell(f) for f in r.figures], *[_n(r.totals.get(code)) for code, _, _ in REGISTERS]]
                  for r in rows], {1: 22, 2: 14})
 
+    report(2, 3, "排名")
     ws = wb.create_sheet("排名")
     activities = next((i for i in inds if i.code == "activities"), None)
     body = []
@@ -76,4 +82,5 @@ def dashboard_workbook(unit, user, campaign, period: figures.Period, verified_on
     write_sheet(ws, ["层级", "排名", "单位", "上级单位", "本期共建活动(次)",
                      f"上期共建活动(次)({prev_from:%Y-%m-%d}至{prev_to:%Y-%m-%d})", "增减"],
                 body, {1: 14, 3: 24, 4: 18, 5: 18, 6: 36})
+    report(3, 3, "排名")
     return wb

@@ -30,3 +30,9 @@ urlpatterns += [
     path("targets/", views_dashboard.targets, name="targets"),
     path("targets/<int:pk>/delete/", views_dashboard.target_delete, name="target_delete"),
 ]
+
+from . import views_jobs  # noqa: E402  (the background rebuild)
+
+urlpatterns += [
+    path("rebuild/", views_jobs.rebuild, name="rebuild"),
+]

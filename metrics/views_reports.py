@@ -21,7 +21,7 @@ from campaigns import services as campaign_services
 from campaigns.models import Campaign, Survey
 from campaigns.policy import can_enter_surveys, can_record_survey
 from cobuild.pagination import paginate
-from cobuild.spreadsheets import xlsx_response
+from organizations.job_views import workbook_response
 from organizations.models import Unit, UnitKind
 from organizations.selectors import ancestors
 from pairings.forms import add_service_error
@@ -30,7 +30,7 @@ from . import charts as charts_svg
 from . import dashboard as dash
 from . import figures, reports
 from .forms_reports import AssessmentForm, PeriodForm, SurveyForm
-from .report_workbook import dashboard_workbook
+from .jobs import dashboard_params
 
 BULLETIN_CODES = ("pairings", "activities", "org_life_sessions", "democratic_life_meetings", "tech_visits",
                   "commitments_made", "commitments_done", "commitment_rate", "problems_solved")
@@ -162,9 +162,12 @@ def bulletin(request):
 # --- dashboard workbook ----------------------------------------------------------------------------
 
 def dashboard_xlsx(request):
+    """Straight away for a small scope; a big one (units below) is built by the worker."""
     s = _scope(request)
-    wb = dashboard_workbook(s.unit, request.user, s.campaign, s.period, verified_only=s.verified)
-    return xlsx_response(wb, f"{s.unit.name}共建指标-{s.date_from:%Y%m%d}-{s.date_to:%Y%m%d}.xlsx")
+    return workbook_response(
+        request, workbook="dashboard", label=f"{s.unit.name}共建指标-{s.date_from:%Y%m%d}-{s.date_to:%Y%m%d}",
+        params=dashboard_params(s.unit, s.campaign, s.period, s.verified),
+        rows=Unit.objects.filter(path__startswith=s.unit.path).count())
 
 
 # --- appraisal tallies (民主测评) --------------------------------------------------------------------

@@ -23,7 +23,7 @@ from .admin_tools import (
     ServiceModelForm,
     scoped_users,
 )
-from .models import ImportJob, Leader, Organization, RecordScope, Role, RoleGrant, Unit, User
+from .models import ImportJob, Job, Leader, Organization, RecordScope, Role, RoleGrant, Unit, User
 
 
 class UnitAdminForm(ServiceModelForm):
@@ -171,6 +171,40 @@ class ImportJobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return policy.can_delete_records(request.user) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Job)
+class JobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
+    """Background jobs (organizations.jobs) as a log: a superuser sees everyone's, others their
+    own. Deleting one (superusers, with a reason) deletes its file from the storage too."""
+
+    list_display = ("label", "handler", "user", "status", "done", "total", "created_at", "finished_at",
+                    "expires_at")
+    list_filter = ("handler", "status", "created_at")
+    search_fields = ("label", "user__username", "message", "filename")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    exclude = ("params", "result")
+    readonly_fields = ("user", "handler", "label", "status", "stage", "done", "total", "message", "file",
+                       "filename", "task_id", "created_at", "started_at", "finished_at", "expires_at")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a log of what happened: nothing to edit
+
+    def has_delete_permission(self, request, obj=None):
+        return policy.can_delete_records(request.user) and super().has_delete_permission(request, obj)
+
+    def delete_one(self, request, obj, reason: str) -> None:
+        if obj.file:
+            obj.file.delete(save=False)
+        super().delete_one(request, obj, reason)
 
 
 @admin.register(User)

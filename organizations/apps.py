@@ -12,3 +12,5 @@ class OrganizationsConfig(AppConfig):
         from .policy import can_manage_unit
 
         register_unit_permission(can_manage_unit)
+        # Background job handlers: the web import (check, write), the coverage workbook.
+        from . import exports, import_jobs  # noqa: F401

@@ -2,7 +2,8 @@
 
 Only managers (county_admin, township_staff) and superusers may import. The uploaded file is
 kept as an ImportJob until it is confirmed; the job is always fetched through
-``ImportJob.objects.for_user``, so another user's job is a 404.
+``ImportJob.objects.for_user``, so another user's job is a 404. Checking and writing the file run
+in the background (``organizations.import_jobs``); the page shows their progress, then the result.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,12 +28,9 @@ from cobuild.importing import (
 )
 from cobuild.spreadsheets import xlsx_response
 
-from .import_jobs import import_job_check, import_job_confirm, import_job_create
-from .models import ImportJob, ImportStatus
+from .import_jobs import import_job_check_start, import_job_confirm_start, import_job_create
+from .models import ImportJob, ImportStatus, Job
 from .policy import can_import
-
-PREVIEW_ROWS = 500  # rows shown in the preview table (all errors are listed regardless)
-SHOWN_ERRORS = 1000
 
 
 def _require_importer(user) -> None:
@@ -114,58 +111,58 @@ def import_upload(request, kind):
     })
 
 
-def _preview_context(job, result):
-    declaration = result.kind
-    headers = {c.key: c.header for c in declaration.get_columns()}
-    present = result.rows[0].present if result.rows else frozenset()
-    columns = [c for c in declaration.get_columns() if c.key in present]
+def _preview_context(job: Job) -> dict:
+    """The preview (or the write's outcome) from the finished job's stored result."""
+    data = job.result
+    if "file_error" in data:
+        return {"file_error": data["file_error"]}
+    if "rows" not in data:  # failed before a result: the job's message says why
+        return {"job_error": job.message or "处理没有完成。"}
+    try:
+        declaration = get_kind(job_kind_name(job))
+        headers = {c.key: c for c in declaration.get_columns()}
+    except KindNotAvailable:
+        headers = {}
+    columns = [headers[key] for key in data["columns"] if key in headers]
     return {
         "columns": columns,
-        "rows": [(row, declaration.preview(row)) for row in result.rows[:PREVIEW_ROWS]],
-        "more_rows": max(0, len(result.rows) - PREVIEW_ROWS),
-        "errors": [(e, headers.get(e.column, e.column)) for e in result.errors[:SHOWN_ERRORS]],
-        "more_errors": max(0, len(result.errors) - SHOWN_ERRORS),
-        "result": result,
+        "rows": [(row, row["cells"]) for row in data["rows"]],
+        "more_rows": max(0, data["row_count"] - len(data["rows"])),
+        "errors": [(e, e["header"]) for e in data["errors"]],
+        "more_errors": max(0, data["error_count"] - len(data["errors"])),
+        "result": data,
+        "kind_label": data.get("kind_label"),
     }
+
+
+def job_kind_name(job: Job) -> str:
+    return ImportJob.objects.filter(pk=job.params["import_job"]).values_list("kind", flat=True).get()
 
 
 @require_GET
 def import_preview(request, pk):
+    """The import's page: progress while the file is checked or written, then the preview (or
+    every error), then the outcome."""
     _require_importer(request.user)
-    job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=pk)
-    context = {"job": job, "kind_label": CONTRACT_KINDS.get(job.kind, job.kind)}
-    if job.status != ImportStatus.DONE:
-        try:
-            result = import_job_check(job=job, actor=request.user)
-        except KindNotAvailable:
-            raise Http404("没有这种数据类型。") from None
-        except ImportFileError as exc:
-            context["file_error"] = str(exc)
-        else:
-            context.update(_preview_context(job, result))
-            context["kind_label"] = result.kind.label
+    imp = get_object_or_404(ImportJob.objects.for_user(request.user).select_related("job"), pk=pk)
+    if imp.job is None and imp.status not in (ImportStatus.DONE, ImportStatus.WRITING):
+        import_job_check_start(imp=imp, user=request.user)  # uploaded before background checks
+        imp.refresh_from_db()
+    job = imp.job
+    context = {"job": imp, "task": job, "kind_label": CONTRACT_KINDS.get(imp.kind, imp.kind)}
+    if job is not None and job.finished:
+        if imp.status != ImportStatus.DONE or job.handler == "import_apply":
+            context.update({k: v for k, v in _preview_context(job).items() if v is not None})
+        context["applied"] = job.handler == "import_apply"
     return render(request, "organizations/import_preview.html", context)
 
 
 @require_POST
 def import_confirm(request, pk):
     _require_importer(request.user)
-    job = get_object_or_404(
+    imp = get_object_or_404(
         ImportJob.objects.for_user(request.user).filter(status=ImportStatus.PENDING), pk=pk
     )
-    try:
-        result = import_job_confirm(job=job, actor=request.user)
-    except (KindNotAvailable, ImportFileError) as exc:
-        messages.error(request, str(exc))
-        return redirect("organizations:import_preview", pk=job.pk)
-    if not result.written:
-        # Shown here, not after a redirect: a service may refuse what the dry run accepted.
-        messages.error(request, f"导入未完成:发现 {len(result.errors)} 个问题,没有写入任何数据。"
-                                "请按下面的提示修改文件后重新上传。")
-        context = {"job": job, "kind_label": result.kind.label, **_preview_context(job, result)}
-        return render(request, "organizations/import_preview.html", context)
-    messages.success(
-        request,
-        f"导入成功:新增 {result.created} 条,更新 {result.updated} 条,无变化 {result.unchanged} 条。",
-    )
-    return redirect("organizations:import_preview", pk=job.pk)
+    if import_job_confirm_start(imp=imp, user=request.user) is None:
+        raise Http404("该导入已确认。")
+    return redirect("organizations:import_preview", pk=imp.pk)

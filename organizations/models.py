@@ -278,7 +278,9 @@ class RoleGrant(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("检查中")
     PENDING = "pending", _("待确认")
+    WRITING = "writing", _("导入中")
     DONE = "done", _("已导入")
     FAILED = "failed", _("有错误")
 
@@ -305,6 +307,8 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("错误"), default=0)
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    job = models.ForeignKey("Job", verbose_name=_("后台任务"), null=True, blank=True,
+                            on_delete=models.SET_NULL, related_name="+")
     history = HistoricalRecords(excluded_fields=["content"])
 
     objects = ImportJobQuerySet.as_manager()
@@ -316,6 +320,72 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class JobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Only the owner sees a job and its file (a superuser too: another's export is a 404)."""
+        return self.filter(user=user)
+
+    def active(self):
+        return self.filter(status__in=(JobStatus.QUEUED, JobStatus.RUNNING))
+
+
+class Job(models.Model):
+    """Long work off the request (``organizations.jobs``): an import check or write, a big
+    workbook, the metrics rebuild. The worker runs the registered ``handler`` with ``params`` and
+    keeps the progress here; a workbook's file lives in the default storage until ``expires_at``."""
+
+    user = models.ForeignKey(User, verbose_name=_("发起人"), on_delete=models.CASCADE, related_name="jobs")
+    handler = models.CharField(_("任务类型"), max_length=32)
+    label = models.CharField(_("名称"), max_length=200)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    stage = models.CharField(_("当前步骤"), max_length=100, blank=True)
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    file = models.FileField(_("文件"), upload_to="jobs/%Y/%m/", max_length=200, blank=True)
+    filename = models.CharField(_("下载文件名"), max_length=200, blank=True)
+    task_id = models.CharField(_("队列任务编号"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("文件保留至"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["result", "done", "stage"])
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="job_user_created"),
+            models.Index(fields=["handler", "status"], name="job_handler_status"),
+            models.Index(fields=["expires_at"], name="job_expires"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0
 
 
 class RecordScope(models.Model):

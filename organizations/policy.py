@@ -96,3 +96,8 @@ def can_change_privileges(actor) -> bool:
 def can_delete_records(user) -> bool:
     """Records are corrected, not removed: only superusers delete one that has no delete service."""
     return user.is_superuser
+
+
+def can_rebuild_figures(user) -> bool:
+    """Start the metrics rebuild (重算成效指标) from the web: a superuser or a county admin."""
+    return user is not None and user.is_authenticated and holds_role_somewhere(user, (Role.COUNTY_ADMIN,))

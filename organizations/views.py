@@ -9,11 +9,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cobuild.pagination import paginate
-from cobuild.spreadsheets import xlsx_response
 
 from . import selectors, services
-from .exports import coverage_workbook
 from .forms import LeaderForm
+from .job_views import workbook_response
 from .models import COVERAGE_LABELS, Leader, Organization, Unit, UnitKind
 from .policy import can_edit_unit_records, can_manage_unit
 from .scoping import user_grants
@@ -92,8 +91,10 @@ def coverage(request, pk):
     rows, total = selectors.coverage_rows(unit, request.user)
     spots = selectors.blank_spots(unit, request.user)
     if request.GET.get("export") == "xlsx":
-        wb = coverage_workbook(unit, rows, total, spots)
-        return xlsx_response(wb, f"党群组织覆盖情况-{unit.name}.xlsx")
+        # A big scope's workbook is built by the worker (progress page, then the download).
+        return workbook_response(request, workbook="coverage", label=f"党群组织覆盖情况-{unit.name}",
+                                 params={"unit": unit.pk},
+                                 rows=total.villages["total"] + total.enterprises["total"])
     page = paginate(request, spots, 50)
     return render(request, "organizations/coverage.html", {
         "unit": unit,

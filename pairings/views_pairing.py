@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET
 
 from cobuild.pagination import paginate
 from cobuild.spreadsheets import xlsx_response
+from organizations.job_views import workbook_response
 from organizations.scoping import in_scope
 
 from . import selectors
 from .filters import MatrixFilterForm, PeriodForm, RegisterFilterForm, this_year
-from .workbooks import ledger_workbook, silent_workbook
+from .workbooks import silent_workbook
 
 REGISTER_PAGE = 50
 MATRIX_PAGE = 300
@@ -94,9 +95,12 @@ def ledger_xlsx(request, pk):
     from . import ledger
 
     pairing, _, date_from, date_to = _pairing_and_period(request, pk)
-    wb = ledger_workbook(pairing, date_from, date_to, ledger.totals(pairing, date_from, date_to),
-                         selectors.ledger_sheets(pairing, date_from, date_to))
-    return xlsx_response(wb, f"共建工作台帐-{pairing.village.name}-{pairing.bureau.name}.xlsx")
+    records = sum(row["count"] for row in ledger.totals(pairing, date_from, date_to))
+    # A pair with many records gets its workbook from the worker (progress page, download).
+    return workbook_response(
+        request, workbook="ledger", label=f"共建工作台帐-{pairing.village.name}-{pairing.bureau.name}",
+        params={"pairing": pairing.pk, "from": date_from.isoformat() if date_from else "",
+                "to": date_to.isoformat() if date_to else ""}, rows=records)
 
 
 def _matrix_filters(request):

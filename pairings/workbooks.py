@@ -1,7 +1,9 @@
 """Excel workbooks of the pairing pages: a pair's ledger and the list of silent pairs.
 
 The ledger workbook is built from the ledger registry only: a "汇总" sheet, then one sheet per
-registered source with that source's own Chinese ``columns``.
+registered source with that source's own Chinese ``columns``. Both are write-only workbooks
+(bounded memory); a pair with many records gets its ledger from a background job
+(``pairings.jobs``), the same builder.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import datetime as dt
 from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
-from cobuild.spreadsheets import HEADER_FILL, HEADER_FONT, cells_as_text, sheet_title, write_sheet
+from cobuild.spreadsheets import HEADER_FILL, as_text, new_workbook, sheet_title, styled, write_sheet
+from organizations.jobs import ticker
 
 from .selectors import MARK_LABELS, days_silent
 
@@ -34,13 +36,14 @@ def _period_text(date_from, date_to) -> str:
     return f"{date_from or '最早'} 至 {date_to or '今'}"
 
 
-def ledger_workbook(pairing, date_from, date_to, totals, sheets) -> Workbook:
+def ledger_workbook(pairing, date_from, date_to, totals, sheets, progress=None) -> Workbook:
     """``totals`` from ``ledger.totals``; ``sheets`` from ``selectors.ledger_sheets``."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
-    ws.append([f"共建工作台帐:{pairing.bureau.name} — {pairing.village.name}"])
-    ws["A1"].font = Font(bold=True, size=13)
+    wb = new_workbook()
+    ws = wb.create_sheet("汇总")
+    for col, width in zip("ABCD", (18, 44, 24, 14), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.append([styled(ws, f"共建工作台帐:{pairing.bureau.name} — {pairing.village.name}", bold=True, size=13,
+                      text=True)])
     township = pairing.village.parent.name if pairing.village.parent_id else ""
     info = [
         ("结对编码", pairing.code),
@@ -62,32 +65,24 @@ def ledger_workbook(pairing, date_from, date_to, totals, sheets) -> Workbook:
         ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
     for label, value in info:
-        ws.append([label, _value(value)])
-        ws.cell(row=ws.max_row, column=1).font = HEADER_FONT
+        ws.append([styled(ws, label, bold=True), styled(ws, _value(value), wrap=True, text=True)])
     ws.append([])
-    ws.append(["类别", "记录数", "合计项", "数值"])
-    header_row = ws.max_row
-    for cell in ws[header_row]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    ws.append([styled(ws, h, bold=True, fill=HEADER_FILL) for h in ("类别", "记录数", "合计项", "数值")])
     for row in totals:
         items = row["totals"] or [("", None)]
         for i, (label, value) in enumerate(items):
-            ws.append([str(row["source"].label) if i == 0 else "", row["count"] if i == 0 else None,
-                       str(label), _value(value)])
-    for col, width in zip("ABCD", (18, 44, 24, 14), strict=True):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=2, max_row=header_row - 1):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-    cells_as_text(ws, 2)
+            ws.append(as_text(ws, [str(row["source"].label) if i == 0 else "", row["count"] if i == 0 else None,
+                                   str(label), _value(value)]))
 
     used = {"汇总"}
+    total_records = sum(row["count"] for row in totals)
+    tick = ticker(progress, total_records, "逐条写入台帐记录")
     for source, records in sheets:
         sheet = wb.create_sheet(sheet_title(source.label, used))
         columns = source.columns or [("日期", lambda o, s=source: _date_of(o, s)),
                                      ("内容", source.title), ("说明", source.detail)]
         write_sheet(sheet, [str(h) for h, _ in columns],
-                    ([_value(get(obj)) for _, get in columns] for obj in records))
-        cells_as_text(sheet, 2)
+                    ([_value(get(obj)) for _, get in columns] for obj in records), text=True, progress=tick)
     return wb
 
 
@@ -103,9 +98,8 @@ SILENT_HEADERS = ["预警", "结对编码", "所属乡镇", "结对村(社区)",
 
 
 def silent_workbook(rows, today, date_from, date_to) -> Workbook:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "沉默对子"
+    wb = new_workbook()
+    ws = wb.create_sheet("沉默对子")
     body = []
     for p in rows:
         days = days_silent(p, today)
@@ -115,8 +109,7 @@ def silent_workbook(rows, today, date_from, date_to) -> Workbook:
             p.village_contact, p.village_phone, p.bureau.name, p.bureau_contact, p.bureau_phone,
             p.last_logged_on, "从无活动" if days is None else days, p.n_records, p.campaign.name,
         ])
-    write_sheet(ws, SILENT_HEADERS, body, {4: 20, 7: 24, 13: 20})
-    cells_as_text(ws, 2)
+    write_sheet(ws, SILENT_HEADERS, body, {4: 20, 7: 24, 13: 20}, text=True)
     ws.append([])
     ws.append([f"统计期间:{_period_text(date_from, date_to)};预警按{today}计:"
                "最近一次共建活动(已提交或已审核)在30天内为正常,31–60天为黄色预警,超过60天或从无活动为红色预警。"])

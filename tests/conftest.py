@@ -10,6 +10,14 @@ def _plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_immediately(settings):
+    """Background jobs run inside the request that starts them (django-tasks' immediate backend),
+    so a page test sees the finished job. tests/organizations/test_jobs.py runs them through the
+    database backend and the worker's own code instead (``db_tasks``)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 def restore_indicator_catalogue():
     """Transactional tests (browser journeys, concurrency) flush the database between tests and so
     drop the catalogue the data migration shipped: put it back."""
