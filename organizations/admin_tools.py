@@ -26,6 +26,8 @@ from django.db import transaction
 from django.http import Http404, QueryDict
 from simple_history.admin import SimpleHistoryAdmin
 
+from cobuild.pagination import CappedPaginator
+
 from .models import User
 from .policy import can_delete_records
 from .scoping import scope_q
@@ -151,6 +153,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     (then the subclass scopes its rows)."""
 
     show_full_result_count = False
+    paginator = CappedPaginator  # millions of rows: no exact COUNT(*) per page view
     superusers_only = True
 
     def get_queryset(self, request):
@@ -254,6 +257,10 @@ class ServiceAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     :meth:`delete_through_service`, each with the reason given (``values[REASON_FIELD]``)."""
 
     form = ServiceModelForm
+    # A province's records run to millions: the changelist counts at most 10,001 rows
+    # (cobuild.pagination) and never the unfiltered total.
+    paginator = CappedPaginator
+    show_full_result_count = False
     #: fields that identify the record to the outside (codes, slugs): fixed once created
     identity_fields: tuple[str, ...] = ()
 
