@@ -4,21 +4,28 @@ time: while one is queued or running, the page shows it instead of starting anot
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from organizations.jobs import job_start
 from organizations.models import Job
 from organizations.policy import can_rebuild_figures
 
+STALE_HOURS = 6
+
 
 @require_http_methods(["GET", "POST"])
 def rebuild(request):
     if not can_rebuild_figures(request.user):
         raise PermissionDenied("只有系统管理员和县级管理员可以重算成效指标。")
-    running = Job.objects.active().filter(handler="rebuild").select_related("user").first()
+    # A job a crashed worker left "running" does not block rebuilds for ever.
+    recent = timezone.now() - dt.timedelta(hours=STALE_HOURS)
+    running = Job.objects.active().filter(handler="rebuild", created_at__gte=recent).select_related("user").first()
     if request.method == "POST":
         if running is None:
             job = job_start(user=request.user, handler="rebuild", label="重算成效指标")
