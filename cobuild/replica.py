@@ -80,10 +80,13 @@ def replica_reads(view):
 
 def stream_in_same_database(rows):
     """For a streamed body whose rows are read lazily after the view has returned: read them
-    where the view read (the replica inside ``use_replica``)."""
+    where the view read (the replica when called inside ``use_replica``)."""
     if _state.get() is None:
-        yield from rows
-        return
+        return iter(rows)
+    return _on_replica(rows)
+
+
+def _on_replica(rows):
     with use_replica():
         yield from rows
 
