@@ -186,6 +186,9 @@ class Activity(models.Model):
             models.Index(fields=["campaign", "category", "date"], name="activity_campaign_cat"),
             models.Index(fields=["status", "date"], name="activity_status_date"),
             models.Index(fields=["author", "date"], name="activity_author_date"),
+            # The lists' order (-date, -pk): a province's first and deep pages walk this index
+            # and check each row's stored scope, instead of sorting millions of rows.
+            models.Index(fields=["-date", "-id"], name="activity_date_desc"),
         ]
         constraints = [models.CheckConstraint(condition=~Q(code=""), name="activity_code_not_empty")]
 
