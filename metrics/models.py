@@ -5,8 +5,10 @@ keys (``activities``, ``tech_visits``, ``project_funds``, ``commitments_done`` .
 for every unit whose scope holds it (its stored ``RecordScope``: its unit's ancestors and, through
 its pairing, the village's and the bureau's; CONTRACT.md §4). ``Contribution`` remembers what each
 record added, so an edit, delete or move subtracts exactly that; ``Fact`` holds the sums per
-(unit, campaign, day, key). A figure for any unit and period is then one indexed range read of
-``Fact``, whatever the number of records. Pairings are counted live from their stored scope
+(unit, campaign, day, key) twice: per day (``grain`` "d") and per month (``grain`` "m", ``day`` the
+month's first day). A figure for any unit and period is then one indexed range read of ``Fact``:
+the period's whole months from month rows, the days at either end from day rows (``selectors.
+facts_in``), so a three-year figure reads about forty rows per key whatever the number of records. Pairings are counted live from their stored scope
 (active at any time in the period), not summed by day. ``rebuild_metrics`` re-derives both tables
 from the records without stopping writers.
 """
@@ -16,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from organizations.scoping import ScopedQuerySet
+
+
+DAY, MONTH = "d", "m"
 
 
 class Fact(models.Model):
@@ -29,15 +34,15 @@ class Fact(models.Model):
     # leave these out and "awaiting review" is their ``activities``.
     verified = models.BooleanField(_("已审核"), default=True)
     value = models.DecimalField(_("数值"), max_digits=18, decimal_places=2, default=0)
+    grain = models.CharField(_("粒度"), max_length=1, choices=[(DAY, _("日")), (MONTH, _("月"))], default=DAY)
 
     class Meta:
         verbose_name = _("汇总数据")
         verbose_name_plural = _("汇总数据")
+        # One index serves the writers' upserts and every read (unit, grain, campaign, keys, days).
         constraints = [
-            models.UniqueConstraint(fields=["unit", "key", "day", "campaign", "verified"], name="fact_unique_v"),
-        ]
-        indexes = [
-            models.Index(fields=["unit", "campaign", "key", "day"], name="fact_unit_campaign"),
+            models.UniqueConstraint(fields=["unit", "grain", "campaign", "key", "day", "verified"],
+                                    name="fact_unique_grain"),
         ]
 
     def __str__(self):

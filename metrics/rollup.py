@@ -39,7 +39,7 @@ from organizations import records
 from organizations.models import RecordScope, Unit
 from pairings.models import Inspection, InspectionKind
 
-from .models import Contribution, Fact
+from .models import DAY, MONTH, Contribution, Fact
 
 ONE = Decimal(1)
 CATEGORY_KEYS = {
@@ -171,17 +171,34 @@ def lock_units(unit_ids) -> None:
                        [LOCK_CLASS, sorted(unit_ids)])
 
 
+def expand(delta: dict[tuple, Decimal]) -> dict[tuple, Decimal]:
+    """Day-grain changes ``{(unit, campaign, day, key, verified): change}`` as the rows of ``Fact``
+    they touch: ``{(unit, grain, campaign, key, day, verified): change}``, each day's row and its
+    month's row (keyed in the order of the unique index)."""
+    out: dict[tuple, Decimal] = defaultdict(Decimal)
+    for (u, c, d, k, ok), v in delta.items():
+        if v:
+            out[(u, DAY, c, k, d, ok)] += v
+            out[(u, MONTH, c, k, d.replace(day=1), ok)] += v
+    return {k: v for k, v in out.items() if v}
+
+
 def apply(delta: dict[tuple, Decimal]) -> None:
-    """Add ``{(unit, campaign, day, key, verified): change}`` to ``Fact`` with atomic upserts, in
-    the order of the unique key, then drop the rows that reached zero."""
-    rows = sorted((k for k, v in delta.items() if v), key=lambda k: (k[0], k[3], k[2], k[1], k[4]))
-    if not rows:
+    """Add day-grain changes ``{(unit, campaign, day, key, verified): change}`` to ``Fact``."""
+    write(expand(delta))
+
+
+def write(rows: dict[tuple, Decimal]) -> None:
+    """Add ``{(unit, grain, campaign, key, day, verified): change}`` to ``Fact`` with atomic upserts
+    in the order of the unique key, after taking the units' locks; then drop rows that reached zero."""
+    keys = sorted(k for k, v in rows.items() if v)
+    if not keys:
         return
-    lock_units({k[0] for k in rows})
-    bulk.upsert_add(Fact, ("unit", "key", "day", "campaign", "verified"), "value",
-                    [(u, k, d, c, ok, delta[(u, c, d, k, ok)]) for u, c, d, k, ok in rows])
-    Fact.objects.filter(value=0, unit_id__in=sorted({k[0] for k in rows}),
-                        day__in=sorted({k[2] for k in rows})).delete()
+    units = sorted({k[0] for k in keys})
+    lock_units(units)
+    bulk.upsert_add(Fact, ("unit", "grain", "campaign", "key", "day", "verified"), "value",
+                    [(*k, rows[k]) for k in keys])
+    Fact.objects.filter(value=0, unit_id__in=units, day__in=sorted({k[4] for k in keys})).delete()
 
 
 records.add_listener(on_records, on_flush_done)
@@ -224,14 +241,14 @@ def _repair_units(unit_ids) -> int:
     holding those units' locks (writers to them wait for it; the rest go on). Returns rows fixed."""
     with transaction.atomic():
         lock_units(unit_ids)
-        expected = _expected(unit_ids)
+        expected = expand(_expected(unit_ids))
         current: dict[tuple, Decimal] = defaultdict(Decimal)
-        for u, c, d, k, ok, v in Fact.objects.filter(unit_id__in=unit_ids).values_list(
-                "unit_id", "campaign_id", "day", "key", "verified", "value"):
-            current[(u, c, d, k, ok)] += v
+        for u, g, c, k, d, ok, v in Fact.objects.filter(unit_id__in=unit_ids).values_list(
+                "unit_id", "grain", "campaign_id", "key", "day", "verified", "value"):
+            current[(u, g, c, k, d, ok)] += v
         delta = {k: expected.get(k, Decimal(0)) - current.get(k, Decimal(0)) for k in set(expected) | set(current)}
         delta = {k: v for k, v in delta.items() if v}
-        apply(delta)
+        write(delta)
         return len(delta)
 
 
@@ -263,5 +280,5 @@ def rebuild(chunk: int = 500, progress=None) -> dict[str, int]:
 
 def snapshot() -> dict[tuple, Decimal]:
     """``Fact`` as a dict (tests and checks compare it with a rebuild)."""
-    return {(u, c, d, k, ok): v for u, c, d, k, ok, v in Fact.objects.exclude(value=0).values_list(
-        "unit_id", "campaign_id", "day", "key", "verified", "value")}
+    return {(u, g, c, k, d, ok): v for u, g, c, k, d, ok, v in Fact.objects.exclude(value=0).values_list(
+        "unit_id", "grain", "campaign_id", "key", "day", "verified", "value")}

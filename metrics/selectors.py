@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,7 +12,7 @@ from campaigns.models import Indicator, IndicatorKind
 from organizations import records
 from pairings.models import HelpPair, Pairing
 
-from .models import Fact
+from .models import DAY, MONTH, Fact
 
 # Rates: indicator code -> (numerator key, denominator key).
 RATES = {
@@ -39,16 +40,44 @@ class Figure:
         return f"{v:f}" if v != v.to_integral_value() else str(int(v))
 
 
+def _month_after(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def period_rows(date_from: dt.date | None, date_to: dt.date | None) -> Q:
+    """The rows of ``Fact`` that add up to the period [date_from, date_to] (either end open):
+    month rows for the whole months inside it, day rows for the days before the first whole
+    month and after the last. Every day of the period is counted once."""
+    first = date_from if date_from is None or date_from.day == 1 else _month_after(date_from)
+    # The first day after the last whole month of the period.
+    end = None if date_to is None else (
+        _month_after(date_to) if _month_after(date_to) - dt.timedelta(days=1) == date_to else date_to.replace(day=1))
+    if first is not None and end is not None and first >= end:
+        days = Q(grain=DAY)   # no whole month inside: day rows only
+        if date_from:
+            days &= Q(day__gte=date_from)
+        if date_to:
+            days &= Q(day__lte=date_to)
+        return days
+    months = Q(grain=MONTH)
+    if first is not None:
+        months &= Q(day__gte=first)
+    if end is not None:
+        months &= Q(day__lt=end)
+    q = months
+    if date_from is not None and date_from < first:
+        q |= Q(grain=DAY, day__gte=date_from, day__lt=first)
+    if date_to is not None and end <= date_to:
+        q |= Q(grain=DAY, day__gte=end, day__lte=date_to)
+    return q
+
+
 def facts_in(campaign=None, date_from=None, date_to=None, keys=None, verified_only=False):
-    """Summary rows of a campaign (or all) in a period, optionally of some keys only, optionally
-    of verified records only."""
-    qs = Fact.objects.all()
+    """Summary rows of a campaign (or all) adding up to a period (``period_rows``), optionally of
+    some keys only, optionally of verified records only."""
+    qs = Fact.objects.filter(period_rows(date_from, date_to))
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
-    if date_from:
-        qs = qs.filter(day__gte=date_from)
-    if date_to:
-        qs = qs.filter(day__lte=date_to)
     if keys is not None:
         qs = qs.filter(key__in=list(keys))
     if verified_only:
