@@ -187,8 +187,9 @@ def test_summary_csv_is_scoped(client, c):
     act(c, c.villages[0], c.pairs[0])
     client.force_login(make_user("v", Role.VILLAGE_SECRETARY, c.villages[0]))
     r = client.get("/metrics/summary.csv", {"unit": c.villages[0].code, "campaign": "bjlbc"})
-    assert r.status_code == 200 and r.text.splitlines()[0] == "indicator,name,unit,value"
-    assert "activities,共建活动,次,1" in r.text
+    body = b"".join(r.streaming_content).decode()
+    assert r.status_code == 200 and body.splitlines()[0] == "indicator,name,unit,value"
+    assert "activities,共建活动,次,1" in body
     assert client.get("/metrics/summary.csv", {"unit": c.county.code}).status_code == 404
     assert client.get("/metrics/summary.csv", {"unit": c.villages[1].code}).status_code == 404
     client.logout()
