@@ -102,7 +102,7 @@ class ActivityForm(forms.Form):
         self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
         if len(pairings) == 0:
             self.fields["pairing"].widget = forms.HiddenInput()
-        if len(self.fields["unit"].queryset[:2]) == 1:  # never load a province's units
+        if len(self.fields["unit"].queryset.order_by()[:2]) == 1:  # never load (or sort) a province's units
             self.fields["unit"].widget = forms.HiddenInput()
         for ind in indicators:
             attrs = {"inputmode": "decimal" if ind.is_money else "numeric", "autocomplete": "off",

@@ -132,6 +132,14 @@ class PickerSelect(forms.Select):
     def _queryset(self):
         return getattr(self.choices, "queryset", None)
 
+    def use_required_attribute(self, initial):
+        # Select's own check reads the first choice, i.e. runs the whole (big) queryset; a model
+        # choice field's first choice is the empty one exactly when it has an empty label.
+        field = getattr(self.choices, "field", None)
+        if field is None:
+            return super().use_required_attribute(initial)
+        return not self.is_hidden and field.empty_label is not None
+
     def get_context(self, name, value, attrs):
         qs = self._queryset()
         self.large = qs is not None and is_large(qs)
