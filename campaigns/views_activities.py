@@ -12,7 +12,6 @@ from io import BytesIO
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cobuild.pagination import paginate
+from organizations import records
 from organizations.models import Unit
 from pairings.models import Pairing
 from pairings.policy import can_correct
@@ -269,7 +269,7 @@ def activity_list(request):
             raise Http404("没有这个单位。")
     pairings = Pairing.objects.for_user(user).select_related("village", "bureau").order_by("code")
     if unit is not None:
-        pairings = pairings.filter(Q(village__path__startswith=unit.path) | Q(bureau__path__startswith=unit.path))
+        pairings = pairings.filter(pk__in=records.in_units("pairing", [unit.pk]))  # stored scope: no LIKEs
     form = ActivityFilterForm(request.GET, units=units, pairings=pairings)
     qs = sel.activities_for(user)
     if unit is not None:
