@@ -7,7 +7,8 @@ the view to ``replica``; every write, and every read after a write, stays on ``d
 - writes always go to ``default`` (``db_for_write``), and once something has been written inside
   ``use_replica()`` the rest of it reads from ``default`` too;
 - reads inside a transaction on ``default`` stay there (they belong to that transaction);
-- sessions, the lockout records (axes), the cache table and the admin log stay on ``default``;
+- sessions, the lockout records (axes), the cache table, the admin log, users and role grants
+  (who may see what) stay on ``default``;
 - a request that may have written (any method but GET/HEAD/OPTIONS) sets a short-lived cookie
   (``ReplicaPinMiddleware``); while the browser carries it, its dashboards read from ``default``,
   so a person who has just logged an activity sees it counted, whichever server answers and
@@ -31,6 +32,9 @@ PIN_COOKIE = "cobuild_primary"
 # Apps whose rows are read right after they are written on every request, or whose reads decide
 # who may log in: never from the replica.
 PRIMARY_ONLY_APPS = frozenset({"sessions", "axes", "django_cache", "admin", "contenttypes"})
+# Who may see what is read where it is granted: a revoked role never opens a dashboard on a
+# lagging replica.
+PRIMARY_ONLY_MODELS = frozenset({"organizations.user", "organizations.rolegrant"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -98,6 +102,7 @@ class ReplicaRouter:
     def db_for_read(self, model, **hints):
         state = _state.get()
         if (state is not None and not state.wrote and model._meta.app_label not in PRIMARY_ONLY_APPS
+                and model._meta.label_lower not in PRIMARY_ONLY_MODELS
                 and not connections[DEFAULT_DB_ALIAS].in_atomic_block):
             return REPLICA
         return self._off_replica(hints)

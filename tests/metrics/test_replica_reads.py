@@ -102,9 +102,10 @@ def test_dashboard_pages_read_through_the_replica(client, w, replica_alias, page
     read_on_replica = q.sql(rep.REPLICA)
     assert read_on_replica, "the page read nothing through the replica"
     assert writes(read_on_replica) == []
-    # On default only who is asking (session and user); no figure is read there.
+    # On default only who is asking (session, user, role grants); no figure is read there.
     on_default = " ".join(q.sql("default"))
     assert "metrics_" not in on_default and "campaigns_" not in on_default
+    assert "organizations_rolegrant" in on_default
     assert "metrics_" in " ".join(read_on_replica)
     assert rep.PIN_COOKIE not in resp.cookies
 
