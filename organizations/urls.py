@@ -1,5 +1,7 @@
 from django.urls import path
 
+from cobuild.replica import replica_reads
+
 from . import import_views, job_views, pickers, views
 
 app_name = "organizations"
@@ -8,7 +10,7 @@ urlpatterns = [
     path("units/", views.unit_list, name="unit_list"),
     path("lookup/units/", pickers.unit_lookup, name="unit_lookup"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
-    path("units/<int:pk>/coverage/", views.coverage, name="coverage"),
+    path("units/<int:pk>/coverage/", replica_reads(views.coverage), name="coverage"),
     path("units/<int:pk>/leaders/new/", views.leader_create, name="leader_create"),
     path("leaders/<int:pk>/edit/", views.leader_edit, name="leader_edit"),
     path("leaders/<int:pk>/delete/", views.leader_delete, name="leader_delete"),

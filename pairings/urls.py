@@ -1,5 +1,7 @@
 from django.urls import path
 
+from cobuild.replica import replica_reads
+
 from . import pickers, views_pairing
 
 app_name = "pairings"
@@ -12,7 +14,7 @@ urlpatterns += [
     path("lookup/", pickers.pairing_lookup, name="pairing_lookup"),
     path("<int:pk>/", views_pairing.pairing_detail, name="detail"),
     path("<int:pk>/ledger.xlsx", views_pairing.ledger_xlsx, name="ledger_xlsx"),
-    path("matrix/", views_pairing.matrix, name="matrix"),
+    path("matrix/", replica_reads(views_pairing.matrix), name="matrix"),
     path("matrix/silent.xlsx", views_pairing.silent_xlsx, name="silent_xlsx"),
 ]
 
