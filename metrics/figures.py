@@ -109,6 +109,9 @@ GROUP_LABELS = {**{k: label for k, (label, _) in GROUPS.items()}, "other": "其�
 LEVELS = {"township": ("乡镇(街道)", (UnitKind.TOWNSHIP,)), "village": ("村(社区)", VILLAGE_KINDS),
           "bureau": ("帮建单位", BUREAU_KINDS)}
 LEVEL_LABELS = {k: label for k, (label, _) in LEVELS.items()}
+# Above a county the levels below hold thousands of villages and bureaus (a province: 15,000 of
+# each): rankings there rank the areas next below (cities, counties), which stay few.
+UPPER_LEVELS = {"city": ("市(盟)", (UnitKind.CITY,)), "county": ("县(市、区)", (UnitKind.COUNTY,))}
 RANK_SHOWN = 10
 RATE_AMBER_POINTS = Decimal(5)
 AMBER_SHARE = Decimal("0.8")
@@ -526,11 +529,18 @@ def _places(members, value) -> tuple[list, dict[int, int]]:
     return order, places
 
 
+def rank_levels(unit: Unit) -> dict:
+    """The levels ranked under ``unit``: its cities and counties above a county, else LEVELS."""
+    return UPPER_LEVELS if unit.kind in (UnitKind.PROVINCE, UnitKind.CITY) else LEVELS
+
+
 def rankings(unit: Unit, user, campaign, indicator: Indicator, date_from: dt.date, date_to: dt.date,
-             levels=tuple(LEVELS), verified_only=False) -> list[Ranking]:
-    """Each level's units below ``unit`` ranked on ``indicator`` in the period, with their value
-    and place in the previous period of equal length (three queries)."""
-    kinds = [k for lv in levels for k in LEVELS[lv][1]]
+             levels=None, verified_only=False) -> list[Ranking]:
+    """Each level's units below ``unit`` (``rank_levels``) ranked on ``indicator`` in the period,
+    with their value and place in the previous period of equal length (three queries)."""
+    level_map = rank_levels(unit)
+    levels = [lv for lv in (levels or level_map) if lv in level_map]
+    kinds = [k for lv in levels for k in level_map[lv][1]]
     units = list(_units(user).filter(path__startswith=unit.path, kind__in=kinds).exclude(pk=unit.pk)
                  .select_related("parent").order_by("path"))
     if not units:
@@ -542,7 +552,7 @@ def rankings(unit: Unit, user, campaign, indicator: Indicator, date_from: dt.dat
                                     verified_only=verified_only)
     out = []
     for level in levels:
-        label, lv_kinds = LEVELS[level]
+        label, lv_kinds = level_map[level]
         members = [u for u in units if u.kind in lv_kinds]
         if not members:
             continue

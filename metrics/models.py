@@ -19,7 +19,6 @@ from simple_history.models import HistoricalRecords
 
 from organizations.scoping import ScopedQuerySet
 
-
 DAY, MONTH = "d", "m"
 
 
