@@ -193,6 +193,10 @@ class Builder:
             self.progress(f"{n}/{self.size.counties} 个县")
         with transaction.atomic():
             self._accounts()
+        if connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load, or the planner takes the new tables for empty.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         return self.counts
 
     def _unit(self, code, name, kind, parent, order) -> Unit:
