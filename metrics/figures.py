@@ -77,7 +77,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -602,10 +602,16 @@ def pairs_on(unit, campaign, as_of: dt.date):
 
 
 def with_last_activity(pairs, as_of: dt.date):
-    """``last_activity``: the date of the pair's latest counted activity up to ``as_of``."""
+    """``last_activity``: the date of the pair's latest counted activity up to ``as_of``. The
+    pairing keeps its latest counted activity (``last_logged_on``, the pairing service): when that
+    is on or before ``as_of`` it is the answer, and only pairs with a later one (a past ``as_of``)
+    look their activities up, so a province's thousands of pairs cost no lookups on a current page."""
     last = (Activity.objects.filter(pairing=OuterRef("pk"), status__in=COUNTED, date__lte=as_of)
             .order_by("-date").values("date")[:1])
-    return pairs.annotate(last_activity=Subquery(last))
+    return pairs.annotate(last_activity=Case(
+        When(last_logged_on__isnull=True, then=Value(None, output_field=DateField())),
+        When(last_logged_on__lte=as_of, then=F("last_logged_on")),
+        default=Subquery(last), output_field=DateField()))
 
 
 def silent_pairs(unit, campaign, as_of: dt.date):
