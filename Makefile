@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup lint lock bench collectstatic clean e2e
+.PHONY: demo test setup lint lock bench bench-county collectstatic clean e2e
 
 # Python dependencies from the hashed lock file (every package pinned, every file's hash
 # checked); re-installed only when the lock or pyproject.toml changes.
@@ -54,7 +54,16 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
+# The province benchmark against the configured database (DATABASE_URL): pages, writes and the
+# naive way in one table, on the synthetic province of `seed_scale` (made first if missing; it
+# takes minutes on PostgreSQL). BENCH_ARGS passes options, e.g. BENCH_ARGS="--runs 40".
+# bench-county: the tree and write costs on a synthetic county (no province needed).
 bench: setup
+	DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	DEBUG=1 $(PY) manage.py seed_scale --if-missing $(SEED_ARGS)
+	DEBUG=1 $(PY) manage.py bench_scale $(BENCH_ARGS)
+
+bench-county: setup
 	$(PY) manage.py bench_tree
 	$(PY) manage.py bench_writes
 

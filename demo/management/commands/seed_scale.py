@@ -21,17 +21,21 @@ class Command(BaseCommand):
         parser.add_argument("--counties", type=int, default=100, help="县的个数(默认 100)")
         parser.add_argument("--seed", type=int, default=1, help="随机种子(同一种子生成相同数据)")
         parser.add_argument("--replace", action="store_true", help="已有 SC 时先删除再生成")
+        parser.add_argument("--if-missing", action="store_true", help="已有 SC 时什么也不做(make bench 用)")
         parser.add_argument("--townships", type=int, default=10, help="每县平均乡镇数(默认 10)")
         parser.add_argument("--villages", type=int, default=15, help="每乡镇平均村数(默认 15)")
         parser.add_argument("--activities", type=int, default=130, help="每村三年平均活动数(默认 130)")
 
-    def handle(self, *args, counties, seed, replace, townships, villages, activities, **options):
+    def handle(self, *args, counties, seed, replace, if_missing, townships, villages, activities, **options):
         for name, value in (("--counties", counties), ("--townships", townships), ("--villages", villages)):
             if value < 1:
                 raise CommandError(f"{name} 必须是正整数。")
         if activities < 0:
             raise CommandError("--activities 不能为负数。")
         if scale.exists():
+            if if_missing and not replace:
+                self.stdout.write(f"单位 {scale.PROVINCE_CODE} 已存在,沿用现有数据。")
+                return
             if not replace:
                 self.stderr.write(f"单位 {scale.PROVINCE_CODE} 已存在;要重新生成请加 --replace。")
                 raise SystemExit(1)
