@@ -67,5 +67,11 @@ bench-county: setup
 	$(PY) manage.py bench_tree
 	$(PY) manage.py bench_writes
 
+# Load run (README, "负载测试 (load)"): locust against gunicorn and PostgreSQL (DATABASE_URL) on
+# the seed_scale province; 16 users for 60 s unless LOAD_ARGS says otherwise (e.g. --users 32).
+.PHONY: load
+load: setup
+	$(PY) manage.py load_run $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) node_modules staticfiles
