@@ -127,8 +127,15 @@ class Stat:
     p95: float
 
 
+def final_stats(results: dict) -> list[Stat]:
+    """The statistics the locustfile wrote when locust quit: one per request type, ``Aggregated`` last."""
+    return [Stat(s["name"], s["requests"], s["failures"], s["rps"], s["p50"], s["p95"])
+            for s in results.get("stats", [])]
+
+
 def read_stats(path: Path) -> list[Stat]:
-    """Locust's ``<prefix>_stats.csv``: one row per request type and the ``Aggregated`` row last."""
+    """Locust's ``<prefix>_stats.csv`` (written when the test stops, before the users have
+    finished their last task): one row per request type and the ``Aggregated`` row last."""
     def num(row, key):
         value = row.get(key) or "0"
         return float(value) if value != "N/A" else 0.0

@@ -292,8 +292,21 @@ class Reviewer(Person):
                 resp.failure(f"review of {pk} not taken ({resp.status_code} → {location})")
 
 
+def _stat(entry, name: str) -> dict:
+    return {"name": name, "requests": entry.num_requests, "failures": entry.num_failures, "rps": entry.total_rps,
+            "p50": entry.get_response_time_percentile(0.5) if entry.num_requests else 0,
+            "p95": entry.get_response_time_percentile(0.95) if entry.num_requests else 0}
+
+
 @events.quitting.add_listener
 def _write_results(environment, **_kwargs):
+    """At the very end (after the users stopped gracefully, unlike ``--csv``'s last write): the
+    confirmed writes and the final statistics per request type."""
     if PLAN.get("results"):
+        stats = environment.stats
+        rows = [_stat(e, e.name) for e in sorted(stats.entries.values(), key=lambda e: e.name)]
         with open(PLAN["results"], "w", encoding="utf-8") as fh:
-            json.dump({"submitted": SUBMITTED, "reviewed": REVIEWED}, fh, ensure_ascii=False)
+            json.dump({"submitted": SUBMITTED, "reviewed": REVIEWED,
+                       "stats": [*rows, _stat(stats.total, "Aggregated")],
+                       "errors": [f"{e.method} {e.name}: {e.error} ×{e.occurrences}" for e in stats.errors.values()]},
+                      fh, ensure_ascii=False)

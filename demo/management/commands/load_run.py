@@ -116,6 +116,7 @@ class Command(BaseCommand):
         locust_rc = None
         try:
             self._wait_until_up(url, server, out / "gunicorn.log")
+            self._warm(url, workers)
             self.stdout.write(f"gunicorn({workers} 个进程)已在 {url} 启动;locust {users} 个用户,{duration} 秒……")
             with (out / "locust.log").open("w") as locust_log:
                 try:
@@ -139,6 +140,21 @@ class Command(BaseCommand):
             raise CommandError(f"locust 没有写出结果(退出码 {locust_rc},见 {out / 'locust.log'})。")
         self._report(plan, out, results, p95_target, began)
 
+    def _warm(self, url, workers):
+        """A few concurrent page loads first, so every worker has loaded its templates (a server
+        that has been up a while), not measured."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def fetch(_):
+            try:
+                with urlopen(url + "/accounts/login/", timeout=30) as r:
+                    r.read()
+            except (URLError, OSError):
+                pass
+
+        with ThreadPoolExecutor(workers * 2) as pool:
+            list(pool.map(fetch, range(workers * 4)))
+
     def _wait_until_up(self, url, proc, log):
         deadline = time.monotonic() + BOOT_SECONDS
         while time.monotonic() < deadline:
@@ -154,8 +170,8 @@ class Command(BaseCommand):
         raise CommandError(f"gunicorn 在 {BOOT_SECONDS} 秒内没有响应:\n{log.read_text()[-3000:]}")
 
     def _report(self, plan, out, results_path, p95_target, began):
-        stats = load.read_stats(out / "locust_stats.csv")
         results = json.loads(results_path.read_text(encoding="utf-8"))
+        stats = load.final_stats(results) or load.read_stats(out / "locust_stats.csv")
         writes = load.check_writes(plan, results)
         self.stdout.write("核对汇总表(rebuild)……")
         summary_ok, summary_rows, fixed = load.summary_matches_rebuild()
@@ -174,7 +190,7 @@ class Command(BaseCommand):
                          total.failures, "ok" if failures == 0 else "FAILED"])
         checks.append(failures == 0 and total is not None)
         rows.append([f"p95 ≤ {p95_target:.0f} ms (target, reported)", "", "", "", "", "",
-                     "met" if not slow else "missed: " + ", ".join(slow)])
+                     "met" if not slow else f"missed by {len(slow)} of {len(stats) - 1} request types"])
         rows.append(["activities submitted / stored", f"{writes.confirmed:,} / {writes.stored:,}", "", "", "", "",
                      "ok: each stored once" if writes.ok else
                      f"FAILED: doubled {len(writes.doubled)}, lost {len(writes.lost)}, "
@@ -195,6 +211,6 @@ class Command(BaseCommand):
         for title in (writes.doubled + writes.lost + writes.unconfirmed)[:10]:
             self.stderr.write(f"  {title}")
         if not all(checks):
-            if failures:
-                self.stderr.write(f"有失败的请求:见 {out / 'locust_failures.csv'}")
+            for error in results.get("errors", [])[:10]:
+                self.stderr.write(f"  {error}")
             raise SystemExit(1)
