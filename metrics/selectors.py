@@ -44,10 +44,11 @@ def _month_after(day: dt.date) -> dt.date:
     return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def period_rows(date_from: dt.date | None, date_to: dt.date | None) -> Q:
-    """The rows of ``Fact`` that add up to the period [date_from, date_to] (either end open):
-    month rows for the whole months inside it, day rows for the days before the first whole
-    month and after the last. Every day of the period is counted once."""
+def period_parts(date_from: dt.date | None, date_to: dt.date | None) -> list[Q]:
+    """The rows of ``Fact`` that add up to the period [date_from, date_to] (either end open), as
+    up to three disjoint parts, each with one grain (so each is one index range): month rows for
+    the whole months inside it, day rows for the days before the first whole month and after the
+    last. Every day of the period is counted once."""
     first = date_from if date_from is None or date_from.day == 1 else _month_after(date_from)
     # The first day after the last whole month of the period.
     end = None if date_to is None else (
@@ -58,24 +59,35 @@ def period_rows(date_from: dt.date | None, date_to: dt.date | None) -> Q:
             days &= Q(day__gte=date_from)
         if date_to:
             days &= Q(day__lte=date_to)
-        return days
+        return [days]
     months = Q(grain=MONTH)
     if first is not None:
         months &= Q(day__gte=first)
     if end is not None:
         months &= Q(day__lt=end)
-    q = months
+    parts = [months]
     if date_from is not None and date_from < first:
-        q |= Q(grain=DAY, day__gte=date_from, day__lt=first)
+        parts.append(Q(grain=DAY, day__gte=date_from, day__lt=first))
     if date_to is not None and end <= date_to:
-        q |= Q(grain=DAY, day__gte=end, day__lte=date_to)
+        parts.append(Q(grain=DAY, day__gte=end, day__lte=date_to))
+    return parts
+
+
+def period_rows(date_from: dt.date | None, date_to: dt.date | None) -> Q:
+    """``period_parts`` as one condition."""
+    q = Q()
+    for part in period_parts(date_from, date_to):
+        q |= part
     return q
 
 
 def facts_in(campaign=None, date_from=None, date_to=None, keys=None, verified_only=False):
     """Summary rows of a campaign (or all) adding up to a period (``period_rows``), optionally of
     some keys only, optionally of verified records only."""
-    qs = Fact.objects.filter(period_rows(date_from, date_to))
+    return _facts(Fact.objects.filter(period_rows(date_from, date_to)), campaign, keys, verified_only)
+
+
+def _facts(qs, campaign, keys, verified_only):
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
     if keys is not None:
@@ -148,9 +160,12 @@ def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=Non
     out: dict[int, dict] = {u: {} for u in unit_ids}
     summary_keys = None if keys is None else [k for k in keys if k not in LIVE_KEYS]
     if summary_keys is None or summary_keys:
-        qs = facts_in(campaign, date_from, date_to, summary_keys).filter(unit_id__in=unit_ids)
-        for row in qs.values("unit_id", "key", "verified").annotate(total=Sum("value")).order_by():
-            _fold(out[row["unit_id"]], row, verified_only)
+        # One query per part of the period: each part is one index range per unit (the three
+        # joined by OR would be filtered row by row over every day row of each unit).
+        for part in period_parts(date_from, date_to):
+            qs = _facts(Fact.objects.filter(part), campaign, summary_keys, False).filter(unit_id__in=unit_ids)
+            for row in qs.values("unit_id", "key", "verified").annotate(total=Sum("value")).order_by():
+                _fold(out[row["unit_id"]], row, verified_only)
     for key, count in (("pairings", pairing_counts), ("help_pairs_registered", help_pair_counts)):
         if keys is None or key in keys:
             for uid, n in count(unit_ids, campaign, date_from, date_to).items():
