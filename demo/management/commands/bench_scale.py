@@ -139,9 +139,12 @@ class Command(BaseCommand):
                 raise CommandError(f"{name}: {url} answered {response.status_code}")
             queries.append(len(ctx.captured_queries))
             size = len(body)
+        self._record(name, times, queries, f"{size / 1024:,.0f} KB", url)
+
+    def _record(self, name: str, times: list[float], queries: list[int], size: str, note: str) -> None:
         self.medians[name] = statistics.median(times)
         self.rows_out.append([name, _ms(statistics.median(times)), _ms(_pct(times, 0.95)),
-                              f"{statistics.median(queries):.0f}", f"{size / 1024:,.0f} KB", url])
+                              f"{statistics.median(queries):.0f}", size, note])
 
     def _timed(self, name: str, fn: Callable[[], object], runs: int, note: str = "") -> object:
         if not self._wanted(name):
@@ -153,9 +156,7 @@ class Command(BaseCommand):
                 result = fn()
                 times.append(time.perf_counter() - started)
             queries.append(len(ctx.captured_queries))
-        self.medians[name] = statistics.median(times)
-        self.rows_out.append([name, _ms(statistics.median(times)), _ms(_pct(times, 0.95)),
-                              f"{statistics.median(queries):.0f}", "", note])
+        self._record(name, times, queries, "", note)
         return result
 
     def _writes(self, campaign, village, pairing, province, rows: int) -> None:
