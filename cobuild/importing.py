@@ -76,12 +76,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, Permi
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.module_loading import autodiscover_modules
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .batching import batch
-from .spreadsheets import workbook_bytes, write_sheet
+from .spreadsheets import PortalWorkbook, new_workbook, workbook_bytes, write_sheet
 
 # Every kind of CONTRACT.md §2, in its order, with the name people see.
 CONTRACT_KINDS = {
@@ -802,12 +802,12 @@ def run_import(kind: str | ImportKind, data: bytes, filename: str, *, actor=None
 # Template workbook
 
 
-def template_workbook(kind: str | ImportKind) -> Workbook:
+def template_workbook(kind: str | ImportKind) -> PortalWorkbook:
     """Row 1: the Chinese headers; sheet "说明": every column, allowed values, an example row."""
     if isinstance(kind, str):
         kind = get_kind(kind)
     columns = kind.get_columns()
-    wb = Workbook()
+    wb = new_workbook(write_only=False)  # an editable sheet: tests and people read it back
     ws = wb.active
     ws.title = f"{kind.label}导入"[:31]
     write_sheet(ws, [c.header for c in columns], [], {i: max(12, len(c.header) * 2 + 6)
