@@ -39,3 +39,9 @@ class CobuildConfig(AppConfig):
         post_migrate.connect(create_cache_table, sender=apps.get_app_config("sessions"),
                              dispatch_uid="cobuild.create_cache_table")
         checks.register(check_object_storage, checks.Tags.compatibility, deploy=False)
+        # Pillow's own guard against decompression bombs, at the portal's limit (cobuild.uploads
+        # checks the header first and turns Pillow's error into a form message).
+        from django.conf import settings
+        from PIL import Image
+
+        Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
