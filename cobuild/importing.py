@@ -878,17 +878,21 @@ def _write(kind: ImportKind, ctx: Context, result: ImportResult) -> None:
         row.action = "create" if created else "update"
 
 
-def run_import(kind: str | ImportKind, data: bytes, filename: str, *, actor=None,
-               dry_run: bool = False, progress: Callable[[int, int], Any] | None = None) -> ImportResult:
+def run_import(kind: str | ImportKind, data: bytes | None, filename: str, *, actor=None,
+               dry_run: bool = False, progress: Callable[[int, int], Any] | None = None,
+               table: list | None = None) -> ImportResult:
     """Validate the file and, unless ``dry_run`` or anything is wrong, write it all.
 
+    ``table``: the file's rows as :func:`read_table` returned them before (kept by a web import
+    job), so the file is not parsed again; ``data`` is then not read.
     Raises :class:`KindNotAvailable` or :class:`ImportFileError`; every row problem is returned
     in ``result.errors`` instead. ``progress(done, total)`` is called as rows are checked (a
     background job shows it; inside the write transaction nobody else would see it).
     """
     if isinstance(kind, str):
         kind = get_kind(kind)
-    table = read_table(data, filename)
+    if table is None:
+        table = read_table(data, filename)
     result = ImportResult(kind=kind, dry_run=dry_run)
     if dry_run:
         _validate(kind, table, actor, result, progress)
