@@ -83,6 +83,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .batching import batch
+from .codes import code_unusable_message, not_found_message
 from .spreadsheets import PortalWorkbook, new_workbook, workbook_bytes, write_sheet
 
 # Every kind of CONTRACT.md §2, in its order, with the name people see.
@@ -664,7 +665,7 @@ class Context:
         if ref.in_file and self._later.get(code, 0) > row.number:
             row.error(key, f"{ref.label}“{code}”在文件中位于第{self._later[code]}行,请把它移到本行之前。")
         else:
-            row.error(key, f"找不到编码为“{code}”的{ref.label}。")
+            row.error(key, not_found_message(code, ref.label))  # out of scope reads the same
         return None
 
     def can_manage(self, unit) -> bool:
@@ -821,7 +822,7 @@ def _validate(kind: ImportKind, table, actor, result: ImportResult, progress=Non
             if ctx.exists(kind.model, code, kind.code_field):
                 row.existing = ctx.lookup(kind.model, code, kind.code_field)
                 if row.existing is None:  # taken by a record outside the actor's scope
-                    row.error(code_key, f"编码“{code}”已被使用,请换一个编码。")
+                    row.error(code_key, code_unusable_message(code))
         kind.check(row, ctx)
         if row.ok:
             if row.existing is None:

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cobuild.codes import NeutralCodeMixin
+
 from .scoping import ScopedQuerySet
 
 
@@ -69,7 +71,7 @@ class UnitQuerySet(ScopedQuerySet):
         return self.filter(path__startswith=unit.path)
 
 
-class Unit(models.Model):
+class Unit(NeutralCodeMixin, models.Model):
     code = models.CharField(_("编码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices)
@@ -145,7 +147,7 @@ class OrganizationQuerySet(ScopedQuerySet):
     scope_path_field = "unit__path"
 
 
-class Organization(models.Model):
+class Organization(NeutralCodeMixin, models.Model):
     code = models.CharField(_("编码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=24, choices=OrgKind.choices)

@@ -431,7 +431,7 @@ def test_out_of_scope_codes_read_as_not_found(client, tree):
     r = upload(client, "units", "u.csv", csv_bytes(text))
     r = client.get(r.url)
     assert "找不到编码为“T2”的上级单位" in r.text
-    assert "编码“V2”已被使用" in r.text
+    assert "编码“V2”不可用,请换一个编码。" in r.text
     assert "找不到编码为“X”的上级单位" in r.text  # above their scope: as if it did not exist
     result = run_import("units", csv_bytes(text), "u.csv", actor=staff)
     assert not result.written and len(result.errors) == 3
@@ -458,7 +458,7 @@ def test_out_of_scope_unit_code_for_organizations(tree):
     unit("V1", UnitKind.VILLAGE, tree["T1"])
     text = "code,name,kind,unit_code\nO1,党支部,party_branch,V2\nO2,党支部,party_branch,V1\n"
     result = run_import("organizations", csv_bytes(text), "o.csv", actor=staff)
-    assert [str(e) for e in result.errors] == ["row 2, column unit_code: 找不到编码为“V2”的所属单位。"]
+    assert [str(e) for e in result.errors] == ["row 2, column unit_code: 找不到编码为“V2”的所属单位(或不在您的管理范围内)。"]
     assert not Organization.objects.exists()
     result = run_import("organizations", csv_bytes(text.replace("V2", "V1")), "o.csv", actor=staff)
     assert result.written and Organization.objects.count() == 2
