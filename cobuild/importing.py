@@ -458,21 +458,28 @@ def _too_big(what: str) -> ImportFileError:
                            f"{_limit('IMPORT_MAX_ROWS')}行数据)。")
 
 
-def _first_sheet(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> str:
-    """The path of the workbook's first sheet (the one imported), from workbook.xml and its rels."""
-    import xml.etree.ElementTree as ET  # noqa: S405 (expat guards against entity expansion; small parts only)
+_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s[^>]*?\b[\w.-]+:id=\"([^\"]+)\"")
+_REL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s[^>]*>")
+_ATTR = re.compile(rb"\b(Id|Target)=\"([^\"]*)\"")
 
-    try:
-        for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
-            if infos[part].file_size > SMALL_PART_MAX:
-                raise ImportFileError(BROKEN_XLSX)
-        book = ET.fromstring(zf.read("xl/workbook.xml"))  # noqa: S314
-        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
-        sheet = next(e for e in book.iter() if e.tag.endswith("}sheet") or e.tag == "sheet")
-        rid = next(v for k, v in sheet.attrib.items() if k.endswith("}id"))
-        target = next(e.get("Target") for e in rels.iter() if e.get("Id") == rid)
-    except (KeyError, StopIteration, ET.ParseError):
-        raise ImportFileError(BROKEN_XLSX) from None
+
+def _first_sheet(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> str:
+    """The path of the workbook's first sheet (the one imported), from workbook.xml and its rels.
+    Read with patterns, not an XML parser: nothing in these parts is expanded."""
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if rels_name not in infos or any(infos[p].file_size > SMALL_PART_MAX for p in ("xl/workbook.xml", rels_name)):
+        raise ImportFileError(BROKEN_XLSX)
+    sheet = _SHEET_TAG.search(zf.read("xl/workbook.xml"))
+    if sheet is None:
+        raise ImportFileError(BROKEN_XLSX)
+    target = None
+    for tag in _REL_TAG.finditer(zf.read(rels_name)):
+        attrs = dict(_ATTR.findall(tag.group(0)))
+        if attrs.get(b"Id") == sheet.group(1):
+            target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+            break
+    if not target:
+        raise ImportFileError(BROKEN_XLSX)
     path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     if path not in infos:
         raise ImportFileError(BROKEN_XLSX)
