@@ -91,7 +91,8 @@ def preview_data(result: ImportResult) -> dict:
 
 
 def _import_job(job: Job) -> ImportJob:
-    return ImportJob.objects.get(pk=job.params["import_job"])
+    # The file itself is loaded only if its rows were never read (``_table``).
+    return ImportJob.objects.defer("content").get(pk=job.params["import_job"])
 
 
 PURGED_MESSAGE = "上传的文件已超过保留期限({days}天)被清除,请重新上传。"
@@ -165,7 +166,7 @@ def import_apply_job(job: Job, progress: Progress) -> None:
         imp.finished_at = timezone.now()
     else:
         imp.status, imp.error_count = ImportStatus.FAILED, len(result.errors)
-    imp.save()
+    imp.save(update_fields=["status", "created_count", "updated_count", "error_count", "finished_at"])
 
 
 def import_jobs_purge(*, now=None) -> int:
