@@ -524,10 +524,11 @@ def _count_rows(zf: zipfile.ZipFile, sheet: str) -> None:
                     last_row = int(found.group(4) or found.group(2))
                     if last_row > max_rows:
                         raise _too_big(f"工作表声明有{last_row}行,超过{max_rows - 1}行数据的上限")
-            # Tags are at most a few bytes: keep the last 16 bytes for the next piece.
+            # Count the tags that start before the last 16 bytes (a tag is shorter than that, so
+            # each is whole here); those 16 bytes start the next piece.
             cut = max(0, len(block) - 16)
-            rows += len(_ROW_TAG.findall(block, 0, cut))
-            cells += len(_CELL_TAG.findall(block, 0, cut))
+            rows += len(_ROW_TAG.findall(block)) - len(_ROW_TAG.findall(block, cut))
+            cells += len(_CELL_TAG.findall(block)) - len(_CELL_TAG.findall(block, cut))
             tail = block[cut:]
             if rows > max_rows:
                 raise _too_big(f"工作表超过{max_rows - 1}行数据")

@@ -170,3 +170,13 @@ def test_prune_jobs_empties_uploads_after_the_keep_days(client, admin, county, s
     assert not Unit.objects.filter(code__startswith="NV").exists()
     call_command("prune_jobs", stdout=io.StringIO())  # idempotent
     assert ImportJob.objects.filter(purged_at__isnull=False).count() == 1
+
+
+def test_rows_are_counted_exactly_however_the_sheet_is_cut_into_pieces(settings, monkeypatch):
+    monkeypatch.setattr(importing, "_SCAN_CHUNK", 7)  # every tag crosses a piece boundary somewhere
+    data = many_rows_xlsx(38, declare=False)  # the header and 37 rows
+    settings.IMPORT_MAX_ROWS = 37
+    inspect_xlsx(data)
+    settings.IMPORT_MAX_ROWS = 36
+    with pytest.raises(ImportFileError, match="工作表超过36行数据"):
+        inspect_xlsx(data)
