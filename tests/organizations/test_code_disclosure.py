@@ -46,7 +46,6 @@ def organizations_csv(unit_code):
 def test_a_reference_out_of_scope_reads_exactly_as_one_that_does_not_exist(c, kind, make_file):
     foreign = run_import(kind, make_file("THEIRS-1"), "f.csv", actor=c.staff)
     missing = run_import(kind, make_file("NOPE-9"), "f.csv", actor=c.staff)
-    print(kind, foreign.errors[0].message, "|", missing.errors[0].message)
     assert messages(foreign, "THEIRS-1") == messages(missing, "NOPE-9")
     assert "(或不在您的管理范围内)" in foreign.errors[0].message
     assert not foreign.written and not missing.written
