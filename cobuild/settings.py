@@ -195,9 +195,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
-# Spreadsheets are checked before they are parsed (cobuild.importing.inspect_xlsx): the rows of
-# one import (data rows, the header not counted), the cells (rows × columns), the unpacked size of the whole
-# file, of its shared-strings part and of its first sheet.
+# Spreadsheets are checked before they are parsed (cobuild.importing.inspect_xlsx): the data rows
+# of one import (the header not counted; CSV too), the cells of the first sheet, the unpacked size
+# of the whole file, of its shared strings and of each sheet.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
 IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=4_000_000)
 IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024)
