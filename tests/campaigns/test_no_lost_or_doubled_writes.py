@@ -163,3 +163,27 @@ def test_an_edit_cut_short_changes_nothing(client, w, media):  # noqa: F811
     assert post_body(client, url("activity_edit", a.pk), body).status_code == 302
     a.refresh_from_db()
     assert a.title == "新标题" and a.photos.count() == 1
+
+
+def test_old_tokens_are_forgotten_by_prune_jobs_and_listed_in_the_admin(client, w, settings):
+    import datetime as dt
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from tests.factories import make_user
+
+    client.force_login(w.users["village"])
+    for _ in range(2):
+        token = token_of(client.get(url("activity_create")).text)
+        client.post(url("activity_create"), form_data(w, submit_token=token))
+    Submission.objects.filter(pk=Submission.objects.order_by("pk").first().pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=settings.SUBMISSIONS_KEEP_HOURS + 1))
+    out = StringIO()
+    call_command("prune_jobs", stdout=out)
+    assert "已清除 1 条过期的表单提交令牌" in out.getvalue() and Submission.objects.count() == 1
+
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    r = client.get(reverse("admin:organizations_submission_changelist"), {"q": "village"})
+    assert r.status_code == 200 and "campaigns.activity" in r.text
