@@ -168,6 +168,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# `make backup` / `manage.py backup` writes its timestamped folders here (README, "备份与恢复").
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 # Photos (and any file the portal writes) go through the storage API: MEDIA_ROOT by default (on
 # several servers, a shared mount), or S3-compatible object storage when S3_BUCKET is set. The
 # S3 backend (django-storages) is only imported when first used; it needs boto3, which such a
