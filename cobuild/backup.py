@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 - pg_dump/pg_restore with fixed argument lists
 import tarfile
 from contextlib import closing
 from dataclasses import dataclass

@@ -564,3 +564,17 @@ def test_double_submitted_inspection_and_rectification_forms_make_one_of_each(cl
             "responsible_unit": w.village.pk, "description": "台账不全", "deadline": TODAY + 30 * DAY,
             "submit_token": token}, follow=True)
     assert DUPLICATE_MESSAGE in r.text and RectificationItem.objects.count() == 1
+
+
+def test_a_double_submitted_visit_form_records_one_visit(client, w):
+    from organizations.submissions import DUPLICATE_MESSAGE
+
+    cp = services.contact_point_save(actor=None, leader_name="刘常委", unit=w.village, campaign=w.campaign)
+    login(client, w["inspector"])
+    token = client.get(url("contactpoint_visit", cp.pk)).context["form"].submit_token
+    for _ in range(2):
+        r = client.post(url("contactpoint_visit", cp.pk), {
+            "campaign": w.campaign.pk, "held_on": TODAY - DAY, "inspector": "刘常委", "visitors": 4,
+            "pairing": w.p.pk, "findings": "座谈", "submit_token": token}, follow=True)
+    assert r.redirect_chain == [(url("contactpoint_detail", cp.pk), 302)] and DUPLICATE_MESSAGE in r.text
+    assert Inspection.objects.filter(contact_point=cp).count() == 1
