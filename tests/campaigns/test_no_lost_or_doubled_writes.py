@@ -187,3 +187,17 @@ def test_old_tokens_are_forgotten_by_prune_jobs_and_listed_in_the_admin(client, 
     client.force_login(make_user("root", is_superuser=True, is_staff=True))
     r = client.get(reverse("admin:organizations_submission_changelist"), {"q": "village"})
     assert r.status_code == 200 and "campaigns.activity" in r.text
+
+
+def test_an_import_file_cut_short_is_refused_before_its_preview(client, w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from organizations.models import ImportJob
+
+    client.force_login(w.users["county"])
+    lines = ["code,name,kind,parent_code"] + [f"NV{i},新村{i},village,{w.townships[0].code}" for i in range(200)]
+    body = encode_multipart(BOUNDARY, {"file": SimpleUploadedFile("units.csv", "\n".join(lines).encode())})
+    path = reverse("organizations:import_upload", args=["units"])
+    r = post_body(client, path, body[: len(body) // 2], length=len(body))
+    assert r.status_code == 400 and "没有完整送达" in r.text and not ImportJob.objects.exists()
+    assert post_body(client, path, body).status_code == 302 and ImportJob.objects.count() == 1
