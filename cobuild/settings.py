@@ -169,6 +169,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# `make backup` / `manage.py backup` writes its timestamped folders here (README, "备份与恢复").
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 # Photos (and any file the portal writes) go through the storage API: MEDIA_ROOT by default (on
 # several servers, a shared mount), or S3-compatible object storage when S3_BUCKET is set. The
 # S3 backend (django-storages) is only imported when first used; it needs boto3, which such a
@@ -227,6 +229,14 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Finished jobs' files (workbooks) stay downloadable this long; `prune_jobs` deletes them after.
 JOBS_KEEP_HOURS = env.int("JOBS_KEEP_HOURS", default=24)
+# Once-only create forms (organizations.submissions): a form's token is remembered this long.
+SUBMISSIONS_KEEP_HOURS = env.int("SUBMISSIONS_KEEP_HOURS", default=48)
+# `clean_orphans` (also run by `prune_jobs`): photo files with no row and temporary upload files
+# (a worker killed mid-upload) are deleted once older than this.
+ORPHAN_FILES_HOURS = env.int("ORPHAN_FILES_HOURS", default=24)
+# Where uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled while a request is read (default:
+# the system's temporary directory); `clean_orphans` deletes the stale ones a killed worker left.
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 # Workbooks estimated above this many rows are built by the worker (progress page, download).
 EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=2000)
 

@@ -23,7 +23,7 @@ from .admin_tools import (
     ServiceModelForm,
     scoped_users,
 )
-from .models import ImportJob, Job, Leader, Organization, RecordScope, Role, RoleGrant, Unit, User
+from .models import ImportJob, Job, Leader, Organization, RecordScope, Role, RoleGrant, Submission, Unit, User
 
 
 class UnitAdminForm(ServiceModelForm):
@@ -205,6 +205,32 @@ class JobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
         if obj.file:
             obj.file.delete(save=False)
         super().delete_one(request, obj, reason)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
+    """Once-only form tokens (organizations.submissions) as a log: what each create form's first
+    submit made. Superusers see everyone's, others their own; nothing is edited here."""
+
+    list_display = ("created_at", "user", "record_type", "record_id", "token")
+    list_filter = ("record_type", "created_at")
+    search_fields = ("user__username", "token", "url")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("user", "token", "record_type", "record_id", "url", "created_at")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0003_background_jobs'),
+        ('organizations', '0004_submission_tokens'),
     ]
 
     operations = [
