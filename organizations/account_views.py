@@ -55,7 +55,8 @@ def login_code(request):
     user, pending = found
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = two_factor.verify(user, form.cleaned_data["code"])
+        throttled = two_factor.throttled(user)  # django-otp waits 1, 2, 4 … s after each wrong code
+        device = None if throttled else two_factor.verify(user, form.cleaned_data["code"])
         if device is not None:
             two_factor.finish_login(request, user, device, backend=pending["backend"])
             if device.name == two_factor.STATIC_NAME:
@@ -65,8 +66,8 @@ def login_code(request):
         if not two_factor.count_failed_code(request):
             messages.error(request, "验证码错误次数过多,请重新输入用户名和密码。")
             return redirect("login")
-        if two_factor.throttled(user):
-            form.add_error("code", "验证码错误次数较多,请稍等片刻再试。")
+        if throttled:
+            form.add_error("code", "验证码错误次数较多,请稍等几秒再试。")
         else:
             form.add_error("code", "验证码不正确或已过期。请输入手机身份验证器当前显示的 6 位数字,或一个恢复码。")
     return render(request, "registration/login_code.html", {"form": form, "username": user.username})

@@ -15,8 +15,8 @@ from base64 import b32encode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout
 from django.db import transaction
 from django.shortcuts import redirect
 from django_otp import devices_for_user, user_has_device
