@@ -55,8 +55,7 @@ def login_code(request):
     user, pending = found
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttled = two_factor.throttled(user)  # django-otp waits 1, 2, 4 … s after each wrong code
-        device = None if throttled else two_factor.verify(user, form.cleaned_data["code"])
+        device, throttled = two_factor.verify(user, form.cleaned_data["code"])
         if device is not None:
             two_factor.finish_login(request, user, device, backend=pending["backend"])
             if device.name == two_factor.STATIC_NAME:

@@ -90,21 +90,21 @@ def count_failed_code(request) -> bool:
 
 
 def verify(user, code: str):
-    """The device that accepts ``code`` (six digits: the app; otherwise a recovery code, used up),
-    or None. Each device throttles its own failures (django-otp)."""
+    """(the device that accepts ``code``, or None; whether a device had to refuse because of
+    earlier wrong codes). Six digits go to the app, anything else to the recovery codes (each
+    used once). Each device makes the next try wait 1, 2, 4 … s after a wrong code (django-otp)."""
     code = "".join(code.split()).lower()
     totp = code.isdigit() and len(code) == 6
+    throttled = False
     with transaction.atomic():
         for device in devices_for_user(user, for_verify=True):
             if isinstance(device, TOTPDevice) != totp:
                 continue
-            if device.verify_is_allowed()[0] and device.verify_token(code):
-                return device
-    return None
-
-
-def throttled(user) -> bool:
-    return any(not d.verify_is_allowed()[0] for d in devices_for_user(user))
+            if not device.verify_is_allowed()[0]:
+                throttled = True
+            elif device.verify_token(code):
+                return device, False
+    return None, throttled
 
 
 def finish_login(request, user, device=None, backend: str | None = None) -> None:
