@@ -302,3 +302,14 @@ def test_the_admins_password_form_applies_the_rules(client, county):
     url = reverse("admin:auth_user_password_change", args=[user.pk])  # Django's name for any user model
     r = client.post(url, {"password1": "123", "password2": "123", "usable_password": "true"})
     assert r.status_code == 200 and "密码长度太短" in r.text
+
+
+def test_the_device_models_are_in_the_admin_without_their_secrets(client, county):
+    user = make_user("county", Role.COUNTY_ADMIN, county.county)
+    device, _ = enrol_totp(user)
+    client.force_login(make_user("root", is_superuser=True, is_staff=True))
+    r = client.get("/admin/otp_totp/totpdevice/?q=county")
+    assert r.status_code == 200 and "county" in r.text
+    r = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert r.status_code == 200 and device.key not in r.text
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 200
