@@ -2,6 +2,7 @@
 the scale-out settings (README, "部署"). Imports no app."""
 
 from django.apps import AppConfig, apps
+from django.contrib.auth.signals import user_logged_in
 from django.core import checks
 from django.db.models.signals import post_migrate
 
@@ -39,3 +40,6 @@ class CobuildConfig(AppConfig):
         post_migrate.connect(create_cache_table, sender=apps.get_app_config("sessions"),
                              dispatch_uid="cobuild.create_cache_table")
         checks.register(check_object_storage, checks.Tags.compatibility, deploy=False)
+        from .security import stamp_login
+
+        user_logged_in.connect(stamp_login, dispatch_uid="cobuild.stamp_login")
