@@ -20,22 +20,37 @@ print(json.dumps({"ssl": s.SECURE_SSL_REDIRECT, "hsts": s.SECURE_HSTS_SECONDS, "
 """
 
 
-def run(code, **env):
+def run_env(**env):
     base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "HTTPS", "SECURE_HTTPS",
                                                              "REQUIRE_2FA")}
     base.update(DJANGO_SETTINGS_MODULE="cobuild.settings", DATABASE_URL="sqlite:///:memory:", **env)
+    return base
+
+
+def run(code, **env):
+    base = run_env(**env)
     return subprocess.run([sys.executable, "-c", code], env=base, cwd=settings.BASE_DIR, capture_output=True,
                           text=True, timeout=120)
 
 
-def test_production_refuses_to_start_without_its_own_secret_key():
-    out = run(SHOW, DEBUG="0")
+SERVE = "import cobuild.wsgi"  # what gunicorn and runserver load
+COMMAND = "import django; django.setup(); print('ok')"  # a one-off command (import_data, export_metrics)
+
+
+def test_production_server_refuses_to_start_without_its_own_secret_key():
+    out = run(SERVE, DEBUG="0")
     assert out.returncode != 0 and "ImproperlyConfigured" in out.stderr and "SECRET_KEY is not set" in out.stderr
     published = "insecure-development-key-only-for-local-use-change-me-in-production-0123456789"
-    out = run(SHOW, DEBUG="0", SECRET_KEY=published)
+    out = run(SERVE, DEBUG="0", SECRET_KEY=published)
     assert out.returncode != 0 and "SECRET_KEY" in out.stderr
-    assert run(SHOW, DEBUG="0", SECRET_KEY="a-long-random-production-key-" + "x" * 30).returncode == 0
-    assert run(SHOW, DEBUG="1").returncode == 0  # make demo, make bench
+    assert run(SERVE, DEBUG="0", SECRET_KEY="a-long-random-production-key-" + "x" * 30).returncode == 0
+    assert run(SERVE, DEBUG="1").returncode == 0  # make demo, make bench
+    # Commands that serve nothing still run (CONTRACT §2: import_data, export_metrics without a key) ...
+    assert run(COMMAND, DEBUG="0").stdout.strip() == "ok"
+    # ... but `check --deploy` fails on the published key.
+    out = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], capture_output=True, text=True,
+                         cwd=settings.BASE_DIR, timeout=120, env={**run_env(), "DEBUG": "0"})
+    assert out.returncode != 0 and "cobuild.E002" in out.stderr
 
 
 def test_secure_https_switches_tls_on_and_the_cgi_variable_does_not():
