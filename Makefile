@@ -64,8 +64,8 @@ bench: setup
 	DEBUG=1 $(PY) manage.py bench_scale $(BENCH_ARGS)
 
 bench-county: setup
-	$(PY) manage.py bench_tree
-	$(PY) manage.py bench_writes
+	DEBUG=1 $(PY) manage.py bench_tree
+	DEBUG=1 $(PY) manage.py bench_writes
 
 # Load run (README, "负载测试 (load)"): locust against gunicorn and PostgreSQL (DATABASE_URL) on
 # the seed_scale province; 16 users for 60 s unless LOAD_ARGS says otherwise (e.g. --users 32).

@@ -379,7 +379,7 @@ def test_village_board_counts_and_pairing_commitments(client, w):
     counts = r.context["counts"]
     assert (counts["made"], counts["done"], counts["overdue"], str(counts["rate"])) == (3, 2, 1, "66.67")
     assert 'data-count="rate">66.67%' in r.text
-    assert "县农业局" in r.text and "window.print()" in r.text
+    assert "县农业局" in r.text and "data-print" in r.text
 
 
 def test_bureau_board_and_scope(client, w):

@@ -158,7 +158,7 @@ def test_bulletin_text_has_the_figures(client, c):
     assert drill[c.townships[1].name]["activities"].text == "1"
     assert drill["测试县合计"]["commitment_rate"].text == "66.67"
     assert r.context["silence"].pairs["total"] == 2
-    assert html.count("<svg") == 2 and "@page { size: A4" in html and "window.print()" in html
+    assert html.count("<svg") == 2 and "@page { size: A4" in html and "data-print" in html
 
 
 # --- dashboard workbook --------------------------------------------------------------------------------
