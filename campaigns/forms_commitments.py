@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from cobuild.codes import code_unusable_message
 from cobuild.pickers import PickerSelect, is_large, source
 from organizations.models import Organization, Unit
 from organizations.pickers import KIND as UNITS
@@ -98,7 +99,7 @@ class CampaignForm(forms.Form):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         if self.instance is None and Campaign.objects.filter(slug=slug).exists():
-            raise ValidationError("该代码已被其他活动使用,请换一个。")
+            raise ValidationError(code_unusable_message(slug))  # whoever's campaign holds it
         return slug
 
     def clean(self):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cobuild.codes import NeutralCodeMixin
 from organizations.models import Unit
 from organizations.records import RecordQuerySet
 from organizations.scoping import scope_paths
@@ -37,7 +38,7 @@ class CampaignQuerySet(models.QuerySet):
         return self.filter(q | Q(owner_unit_id__in=above))
 
 
-class Campaign(models.Model):
+class Campaign(NeutralCodeMixin, models.Model):
     slug = models.SlugField(_("代码"), max_length=64, unique=True, allow_unicode=False)
     name = models.CharField(_("名称"), max_length=100)
     theme = models.CharField(_("主题"), max_length=200, blank=True)
@@ -147,7 +148,7 @@ class ActivityQuerySet(RecordQuerySet):
     pass
 
 
-class Activity(models.Model):
+class Activity(NeutralCodeMixin, models.Model):
     code = models.CharField(_("编码"), max_length=64, unique=True)
     campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), on_delete=models.PROTECT,
                                  related_name="activities")
@@ -284,7 +285,7 @@ class CommitmentQuerySet(RecordQuerySet):
                            due_date__lt=today)
 
 
-class Commitment(models.Model):
+class Commitment(NeutralCodeMixin, models.Model):
     """公开承诺: made by a unit or organisation, optionally for a pairing."""
 
     code = models.CharField(_("编码"), max_length=64, unique=True)
@@ -341,7 +342,7 @@ class MeetingQuerySet(RecordQuerySet):
     pass
 
 
-class JointMeeting(models.Model):
+class JointMeeting(NeutralCodeMixin, models.Model):
     code = models.CharField(_("编码"), max_length=64, unique=True)
     campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), on_delete=models.PROTECT,
                                  related_name="meetings")
@@ -425,7 +426,7 @@ class SurveyQuerySet(RecordQuerySet):
     pass
 
 
-class Survey(models.Model):
+class Survey(NeutralCodeMixin, models.Model):
     """Ballot tallies of one appraisal: satisfied / basically satisfied / dissatisfied."""
 
     code = models.CharField(_("编码"), max_length=64, unique=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cobuild.batching import batched
+from cobuild.uploads import open_image
 from organizations import records
 from organizations.models import Unit, User
 from pairings.policy import refuse
@@ -79,9 +81,9 @@ class StaleEdit(ValidationError):
 
 # --- activities ----------------------------------------------------------------------------------
 
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_BYTES = settings.PHOTO_MAX_BYTES
 PHOTO_MAX_SIDE = 1600
-PHOTOS_PER_ACTIVITY = 9
+PHOTOS_PER_ACTIVITY = settings.PHOTOS_PER_ACTIVITY
 
 
 STALE_MESSAGE = "保存失败:在您编辑期间,该活动已被他人修改。您填写的内容仍保留在表单中,请查看最新版本后再决定如何保存。"
@@ -339,23 +341,13 @@ def activity_correct(*, actor: User | None, activity: Activity, reason: str, exp
 
 
 def _read_image(upload):
-    """Open and verify an uploaded image; a clear error for anything else."""
-    from PIL import Image, UnidentifiedImageError
-
+    """Open and verify an uploaded image; a clear error for anything else. The pixel size is
+    checked from the header before decoding (``cobuild.uploads.open_image``)."""
     if upload.size > PHOTO_MAX_BYTES:
         raise ValidationError(f"照片“{upload.name}”超过 {PHOTO_MAX_BYTES // (1024 * 1024)} MB,请压缩后再上传。")
-    try:
-        upload.seek(0)
-        Image.open(upload).verify()
-        upload.seek(0)
-        img = Image.open(upload)
-        img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(f"“{upload.name}”不是可识别的图片,请上传 JPG、PNG 或 WEBP 照片。") from None
+    img = open_image(upload)
     if img.format not in ("JPEG", "PNG", "WEBP", "MPO"):
         raise ValidationError(f"“{upload.name}”的格式({img.format})不支持,请上传 JPG、PNG 或 WEBP 照片。")
-    if img.width * img.height > 60_000_000:
-        raise ValidationError(f"“{upload.name}”像素过大,请缩小后再上传。")
     return img
 
 

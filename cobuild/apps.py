@@ -69,3 +69,9 @@ class CobuildConfig(AppConfig):
         from .security import stamp_login
 
         user_logged_in.connect(stamp_login, dispatch_uid="cobuild.stamp_login")
+        # Pillow's own guard against decompression bombs, at the portal's limit (cobuild.uploads
+        # checks the header first and turns Pillow's error into a form message).
+        from django.conf import settings
+        from PIL import Image
+
+        Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS

@@ -68,20 +68,23 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.module_loading import autodiscover_modules
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .batching import batch
-from .spreadsheets import workbook_bytes, write_sheet
+from .codes import code_unusable_message, not_found_message
+from .spreadsheets import PortalWorkbook, new_workbook, workbook_bytes, write_sheet
 
 # Every kind of CONTRACT.md §2, in its order, with the name people see.
 CONTRACT_KINDS = {
@@ -426,30 +429,135 @@ def file_type(filename: str) -> str:
 
 
 def sniff(data: bytes, filename: str) -> str:
-    """Check the content against the extension; return "csv" or "xlsx" or raise ImportFileError."""
+    """Check the content against the extension; return "csv" or "xlsx" or raise ImportFileError.
+    An XLSX is also measured before anything parses it (:func:`inspect_xlsx`)."""
     kind = file_type(filename)
     if not data:
         raise ImportFileError("文件是空的。")
     if kind == "xlsx":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-        except zipfile.BadZipFile:
-            raise ImportFileError("文件不是有效的Excel(.xlsx)文件,可能已损坏或只是改了扩展名。") from None
-        if not all(part in names for part in XLSX_PARTS):
-            raise ImportFileError("文件不是有效的Excel(.xlsx)文件,可能已损坏或只是改了扩展名。")
+        inspect_xlsx(data)
     else:
         _decode_csv(data)
     return kind
 
 
-def _decode_csv(data: bytes) -> str:
+BROKEN_XLSX = "文件不是有效的Excel(.xlsx)文件,可能已损坏或只是改了扩展名。"
+SMALL_PART_MAX = 5 * 1024 * 1024  # workbook.xml and its relationships: a few KB in real files
+_SCAN_CHUNK = 1024 * 1024
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
+
+
+def _limit(name: str) -> int:
+    return getattr(settings, name)
+
+
+def _too_big(what: str) -> ImportFileError:
+    return ImportFileError(f"{what},无法导入。请删除多余的内容,或拆分成几个文件分别导入(每个文件最多"
+                           f"{_limit('IMPORT_MAX_ROWS')}行数据)。")
+
+
+_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s[^>]*?\b[\w.-]+:id=\"([^\"]+)\"")
+_REL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\s[^>]*>")
+_ATTR = re.compile(rb"\b(Id|Target)=\"([^\"]*)\"")
+
+
+def _first_sheet(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> str:
+    """The path of the workbook's first sheet (the one imported), from workbook.xml and its rels.
+    Read with patterns, not an XML parser: nothing in these parts is expanded."""
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if rels_name not in infos or any(infos[p].file_size > SMALL_PART_MAX for p in ("xl/workbook.xml", rels_name)):
+        raise ImportFileError(BROKEN_XLSX)
+    sheet = _SHEET_TAG.search(zf.read("xl/workbook.xml"))
+    if sheet is None:
+        raise ImportFileError(BROKEN_XLSX)
+    target = None
+    for tag in _REL_TAG.finditer(zf.read(rels_name)):
+        attrs = dict(_ATTR.findall(tag.group(0)))
+        if attrs.get(b"Id") == sheet.group(1):
+            target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+            break
+    if not target:
+        raise ImportFileError(BROKEN_XLSX)
+    path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    if path not in infos:
+        raise ImportFileError(BROKEN_XLSX)
+    return path
+
+
+def inspect_xlsx(data: bytes) -> None:
+    """Refuse, before any XML is parsed, an XLSX that would take the server's memory or time:
+    the unpacked size of the whole file, of its shared strings and of each sheet (as the zip
+    declares them: a reader never gets more), the first sheet's declared dimension, and its real
+    count of rows and cells (the sheet is streamed through in 1 MB pieces, nothing is kept)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = {i.filename: i for i in zf.infolist()}
+            if not all(part in infos for part in XLSX_PARTS):
+                raise ImportFileError(BROKEN_XLSX)
+            if sum(i.file_size for i in infos.values()) > _limit("IMPORT_MAX_UNZIPPED_BYTES"):
+                raise _too_big("文件解压后太大")
+            shared = infos.get("xl/sharedStrings.xml")
+            if shared is not None and shared.file_size > _limit("IMPORT_MAX_SHARED_STRINGS_BYTES"):
+                raise _too_big("文件中的文字内容太多")
+            for name, info in infos.items():
+                if name.startswith("xl/worksheets/") and info.file_size > _limit("IMPORT_MAX_SHEET_BYTES"):
+                    raise _too_big("工作表太大")
+            _count_rows(zf, _first_sheet(zf, infos))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error):
+        raise ImportFileError(BROKEN_XLSX) from None
+
+
+def _count_rows(zf: zipfile.ZipFile, sheet: str) -> None:
+    max_rows, max_cells = _limit("IMPORT_MAX_ROWS") + 1, _limit("IMPORT_MAX_CELLS")  # + the header
+    rows = cells = 0
+    tail = b""
+    with zf.open(sheet) as stream:
+        first = True
+        while chunk := stream.read(_SCAN_CHUNK):
+            block = tail + chunk
+            if first:
+                first = False
+                found = _DIMENSION.search(block)
+                if found is not None:
+                    last_row = int(found.group(4) or found.group(2))
+                    if last_row > max_rows:
+                        raise _too_big(f"工作表声明有{last_row}行,超过{max_rows - 1}行数据的上限")
+            # Count the tags that start before the last 16 bytes (a tag is shorter than that, so
+            # each is whole here); those 16 bytes start the next piece.
+            cut = max(0, len(block) - 16)
+            rows += len(_ROW_TAG.findall(block)) - len(_ROW_TAG.findall(block, cut))
+            cells += len(_CELL_TAG.findall(block)) - len(_CELL_TAG.findall(block, cut))
+            tail = block[cut:]
+            if rows > max_rows:
+                raise _too_big(f"工作表超过{max_rows - 1}行数据")
+            if cells > max_cells:
+                raise _too_big(f"工作表的单元格超过{max_cells}个")
+    rows += len(_ROW_TAG.findall(tail))
+    cells += len(_CELL_TAG.findall(tail))
+    if rows > max_rows:
+        raise _too_big(f"工作表超过{max_rows - 1}行数据")
+    if cells > max_cells:
+        raise _too_big(f"工作表的单元格超过{max_cells}个")
+
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 (BOM or not), then what Excel saves in China
+
+
+def _decode_csv(data: bytes) -> str:
+    """The CSV's text: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312, the
+    encoding of "CSV (逗号分隔)" saved by Excel or WPS on a Chinese Windows)."""
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        break
+    else:
         raise ImportFileError(
-            "CSV文件不是UTF-8编码。请在Excel中“另存为 → CSV UTF-8(逗号分隔)”,或直接上传.xlsx文件。"
-        ) from None
+            "无法识别CSV文件的编码(支持UTF-8和GBK/GB18030)。请在Excel中“另存为 → CSV UTF-8(逗号分隔)”,或直接上传.xlsx文件。"
+        )
     if "\x00" in text:
         raise ImportFileError("CSV文件含有无法识别的内容,请确认是文本格式的CSV文件。")
     return text
@@ -471,13 +579,24 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _rows_limited(rows: Iterable) -> list[list[str]]:
+    """The rows as cell texts, stopping with an error past ``IMPORT_MAX_ROWS`` data rows."""
+    max_rows = _limit("IMPORT_MAX_ROWS") + 1  # the header
+    out = []
+    for r in rows:
+        if len(out) >= max_rows:
+            raise _too_big(f"文件超过{max_rows - 1}行数据")
+        out.append([_cell_text(c) for c in r])
+    return out
+
+
 def read_table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
     """Rows of the CSV or of the first sheet as (row number, cell texts), header included."""
     kind = sniff(data, filename)
     if kind == "csv":
         reader = csv.reader(io.StringIO(_decode_csv(data), newline=""))
         try:
-            rows = [[_cell_text(c) for c in r] for r in reader]
+            rows = _rows_limited(reader)
         except csv.Error as exc:
             raise ImportFileError(f"CSV文件格式有误:{exc}") from None
     else:
@@ -488,7 +607,7 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
         try:
             ws = wb.worksheets[0]
             ws.reset_dimensions()  # some writers store a wrong sheet size; read every row
-            rows = [[_cell_text(c) for c in r] for r in ws.iter_rows(values_only=True)]
+            rows = _rows_limited(ws.iter_rows(values_only=True))
         finally:
             wb.close()
     numbered = [(i, r) for i, r in enumerate(rows, start=1)]
@@ -554,7 +673,7 @@ class Context:
         if ref.in_file and self._later.get(code, 0) > row.number:
             row.error(key, f"{ref.label}“{code}”在文件中位于第{self._later[code]}行,请把它移到本行之前。")
         else:
-            row.error(key, f"找不到编码为“{code}”的{ref.label}。")
+            row.error(key, not_found_message(code, ref.label))  # out of scope reads the same
         return None
 
     def can_manage(self, unit) -> bool:
@@ -711,7 +830,7 @@ def _validate(kind: ImportKind, table, actor, result: ImportResult, progress=Non
             if ctx.exists(kind.model, code, kind.code_field):
                 row.existing = ctx.lookup(kind.model, code, kind.code_field)
                 if row.existing is None:  # taken by a record outside the actor's scope
-                    row.error(code_key, f"编码“{code}”已被使用,请换一个编码。")
+                    row.error(code_key, code_unusable_message(code))
         kind.check(row, ctx)
         if row.ok:
             if row.existing is None:
@@ -768,17 +887,21 @@ def _write(kind: ImportKind, ctx: Context, result: ImportResult) -> None:
         row.action = "create" if created else "update"
 
 
-def run_import(kind: str | ImportKind, data: bytes, filename: str, *, actor=None,
-               dry_run: bool = False, progress: Callable[[int, int], Any] | None = None) -> ImportResult:
+def run_import(kind: str | ImportKind, data: bytes | None, filename: str, *, actor=None,
+               dry_run: bool = False, progress: Callable[[int, int], Any] | None = None,
+               table: list | None = None) -> ImportResult:
     """Validate the file and, unless ``dry_run`` or anything is wrong, write it all.
 
+    ``table``: the file's rows as :func:`read_table` returned them before (kept by a web import
+    job), so the file is not parsed again; ``data`` is then not read.
     Raises :class:`KindNotAvailable` or :class:`ImportFileError`; every row problem is returned
     in ``result.errors`` instead. ``progress(done, total)`` is called as rows are checked (a
     background job shows it; inside the write transaction nobody else would see it).
     """
     if isinstance(kind, str):
         kind = get_kind(kind)
-    table = read_table(data, filename)
+    if table is None:
+        table = read_table(data, filename)
     result = ImportResult(kind=kind, dry_run=dry_run)
     if dry_run:
         _validate(kind, table, actor, result, progress)
@@ -802,12 +925,12 @@ def run_import(kind: str | ImportKind, data: bytes, filename: str, *, actor=None
 # Template workbook
 
 
-def template_workbook(kind: str | ImportKind) -> Workbook:
+def template_workbook(kind: str | ImportKind) -> PortalWorkbook:
     """Row 1: the Chinese headers; sheet "说明": every column, allowed values, an example row."""
     if isinstance(kind, str):
         kind = get_kind(kind)
     columns = kind.get_columns()
-    wb = Workbook()
+    wb = new_workbook(write_only=False)  # an editable sheet: tests and people read it back
     ws = wb.active
     ws.title = f"{kind.label}导入"[:31]
     write_sheet(ws, [c.header for c in columns], [], {i: max(12, len(c.header) * 2 + 6)
@@ -838,7 +961,7 @@ def template_workbook(kind: str | ImportKind) -> Workbook:
         "编码是记录的唯一标识:再次导入相同编码会更新原记录,不会重复新增。",
         "更新已有记录时:文件里没有的选填列保留原值;有这一列但单元格留空,表示清空(数字按0计)。",
         "导入是“全部成功或全部不导入”:只要有一行有错,就一行也不写入,并列出所有错误(第几行、哪一列)。",
-        "日期格式为YYYY-MM-DD,如2024-03-01。也可以保存为UTF-8编码的CSV文件导入。",
+        "日期格式为YYYY-MM-DD,如2024-03-01。也可以保存为CSV文件(UTF-8或GBK编码)导入。",
     ]:
         if line:
             notes.append([line])

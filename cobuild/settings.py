@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "cobuild.security.SessionPolicyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cobuild.uploads.RequestSizeLimitMiddleware",  # before anything reads a multipart body
     "organizations.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -252,6 +253,25 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+# Spreadsheets are checked before they are parsed (cobuild.importing.inspect_xlsx): the data rows
+# of one import (the header not counted; CSV too), the cells of the first sheet, the unpacked size
+# of the whole file, of its shared strings and of each sheet.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_CELLS = env.int("IMPORT_MAX_CELLS", default=4_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = env.int("IMPORT_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_SHARED_STRINGS_BYTES = env.int("IMPORT_MAX_SHARED_STRINGS_BYTES", default=50 * 1024 * 1024)
+IMPORT_MAX_SHEET_BYTES = env.int("IMPORT_MAX_SHEET_BYTES", default=150 * 1024 * 1024)
+# Uploaded files and their parsed rows are kept this long after upload; `prune_jobs` empties them.
+IMPORT_KEEP_DAYS = env.int("IMPORT_KEEP_DAYS", default=7)
+# Activity photos: bytes per file, pixels (width × height, read from the header before decoding).
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+PHOTOS_PER_ACTIVITY = 9
+# The whole body of a file upload (cobuild.uploads.RequestSizeLimitMiddleware answers 413 above
+# it): one activity's photos, or one import file, plus 1 MB for the form's other fields.
+UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "UPLOAD_MAX_REQUEST_BYTES",
+    default=max(PHOTOS_PER_ACTIVITY * PHOTO_MAX_BYTES, IMPORT_MAX_BYTES) + 1024 * 1024)
 
 # Background work (imports, big workbooks, the metrics rebuild) through django-tasks (README,
 # "Background work"): the database backend by default, so `make demo` needs only `db_worker`;

@@ -1,6 +1,7 @@
 """Excel (openpyxl) helpers shared by every workbook the portal writes: Chinese headers on a
-tinted, frozen first row, sensible column widths, user-typed text that never becomes a formula,
-valid sheet titles, and the download response.
+tinted, frozen first row, sensible column widths, text that never becomes a formula (every
+workbook is a :class:`PortalWorkbook`, every CSV cell goes through :func:`csv_cell`), valid sheet
+titles, and the download response.
 
 This module imports no app: the apps' workbooks (organisation coverage, pairing ledgers, the
 metrics workbooks, import templates) build their sheets with these helpers.
@@ -17,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FONT = Font(bold=True)
@@ -25,16 +27,71 @@ SHEET_TITLE_MAX = 31  # Excel's limit
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
-def new_workbook() -> Workbook:
-    """A write-only workbook: rows stream to a temporary file as they are appended, so memory
-    stays bounded however big the scope (every workbook of the portal is built this way; add
-    sheets with ``create_sheet``, rows with ``write_sheet``/``append``, styles with ``styled``)."""
-    return Workbook(write_only=True)
+# OWASP "CSV injection": a cell starting with one of these is read as a formula by Excel, WPS
+# and LibreOffice (in a CSV, and when someone edits a text cell of a workbook).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def styled(ws, value, *, bold=False, fill=None, size=None, wrap=False, text=False):
-    """One cell for ``ws.append`` with a style (write-only sheets style cells this way);
-    ``text=True`` keeps a value starting with "=" as text, never a formula."""
+def formula_like(value) -> bool:
+    """Whether a text would be read as a formula (``=1+1``, ``@SUM(...)``, ``-2+3``); a plain
+    number written as text (``-5``, ``+1.5``) is not."""
+    return (isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+            and not _PLAIN_NUMBER.fullmatch(value))
+
+
+def neutralise(cell) -> None:
+    """The one place a workbook cell is made safe: text that looks like a formula is stored as
+    text, marked "quote prefix" (Excel shows it as typed and keeps it text when edited). Numbers,
+    dates and other values are left as they are."""
+    if cell.data_type == "f" or formula_like(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def csv_cell(value):
+    """A CSV cell, neutralised per OWASP: formula-looking text gets a leading ``'``."""
+    return "'" + value if formula_like(value) else value
+
+
+class _NeutralSheet(WriteOnlyWorksheet):
+    """A write-only sheet whose every appended cell goes through :func:`neutralise`."""
+
+    def _values_to_row(self, values, row_idx):
+        for cell in super()._values_to_row(values, row_idx):
+            neutralise(cell)
+            yield cell
+
+
+class PortalWorkbook(Workbook):
+    """Every workbook the portal writes: no cell of it is ever a formula (:func:`neutralise`)."""
+
+    def create_sheet(self, title=None, index=None):
+        if not self.write_only:
+            return super().create_sheet(title, index)
+        ws = _NeutralSheet(parent=self, title=title)
+        self._add_sheet(sheet=ws, index=index)
+        return ws
+
+    def save(self, filename):
+        if not self.write_only:  # write-only sheets were neutralised row by row
+            for ws in self.worksheets:
+                for row in ws.iter_rows():
+                    for cell in row:
+                        neutralise(cell)
+        super().save(filename)
+
+
+def new_workbook(*, write_only: bool = True) -> PortalWorkbook:
+    """A workbook for the portal to write. Write-only by default: rows stream to a temporary file
+    as they are appended, so memory stays bounded however big the scope (add sheets with
+    ``create_sheet``, rows with ``write_sheet``/``append``, styles with ``styled``). Text that
+    looks like a formula stays text in either mode (:func:`neutralise`)."""
+    return PortalWorkbook(write_only=write_only)
+
+
+def styled(ws, value, *, bold=False, fill=None, size=None, wrap=False):
+    """One cell for ``ws.append`` with a style (write-only sheets style cells this way)."""
     cell = WriteOnlyCell(ws, value=value)
     if bold or size:
         cell.font = Font(bold=bold, size=size)
@@ -42,38 +99,23 @@ def styled(ws, value, *, bold=False, fill=None, size=None, wrap=False, text=Fals
         cell.fill = fill
     if wrap:
         cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
-    if text and cell.data_type == "f":
-        cell.data_type = "s"
     return cell
 
 
-def as_text(ws, row):
-    """A row typed by users: cells that would read as formulas ("=...") stay text."""
-    return [styled(ws, v, text=True) if isinstance(v, str) and v.startswith("=") else v for v in row]
-
-
-def write_sheet(ws, headers, rows, widths=None, *, text=False, progress=None):
+def write_sheet(ws, headers, rows, widths=None, *, progress=None):
     """Header row (bold, tinted, frozen), then ``rows``; column widths from ``widths``
     ({column number: width}) or from the header's length. Works on write-only sheets (then call
-    it first on the sheet: widths and the frozen row come before any row). ``text=True``: cells
-    typed by users never become formulas. ``progress()`` is called after every row."""
+    it first on the sheet: widths and the frozen row come before any row). ``progress()`` is
+    called after every row."""
     for i, h in enumerate(headers, start=1):
         width = (widths or {}).get(i) or max(10, min(40, len(str(h)) * 2 + 4))
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     ws.append([styled(ws, h, bold=True, fill=HEADER_FILL) for h in headers])
     for row in rows:
-        ws.append(as_text(ws, row) if text else list(row))
+        ws.append(list(row))
         if progress is not None:
             progress()
-
-
-def cells_as_text(ws, min_row=1):
-    """Cells typed by users are text, never formulas (a title starting with "=" stays text)."""
-    for row in ws.iter_rows(min_row=min_row):
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
 
 
 def sheet_title(label, used: set[str], default: str = "记录") -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.http import StreamingHttpResponse
 
 from .replica import stream_in_same_database
+from .spreadsheets import csv_cell
 
 BOM = "\ufeff"
 
@@ -21,14 +22,15 @@ class _Line:
 
 
 def csv_lines(rows: Iterable, header=None, bom: bool = False, lineterminator: str = "\n"):
-    """Each row as one CSV line (text). ``rows`` may be lazy (``queryset.iterator(chunk_size=…)``)."""
+    """Each row as one CSV line (text). ``rows`` may be lazy (``queryset.iterator(chunk_size=…)``).
+    Every cell goes through ``csv_cell``: text that Excel would run as a formula starts with ``'``."""
     writer = csv.writer(_Line(), lineterminator=lineterminator)
     if bom:
         yield BOM
     if header is not None:
-        yield writer.writerow(header)
+        yield writer.writerow([csv_cell(c) for c in header])
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([csv_cell(c) for c in row])
 
 
 def csv_response(rows: Iterable, filename: str, header=None, bom: bool = False, disposition: str = "attachment",

@@ -1,12 +1,9 @@
 """The indicator summary in CSV, JSON and XLSX (CONTRACT.md §2 export_metrics, §5 summary.csv)."""
 
-import io
 import json
 
-from openpyxl import Workbook
-
 from cobuild import streaming
-from cobuild.spreadsheets import write_sheet
+from cobuild.spreadsheets import new_workbook, workbook_bytes, write_sheet
 
 COLUMNS = ["indicator", "name", "unit", "value"]
 
@@ -51,9 +48,8 @@ def to_json(figures, unit, campaign=None, date_from=None, date_to=None, silence=
 
 
 def to_xlsx(figures, unit) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "指标汇总"
+    wb = new_workbook()
+    ws = wb.create_sheet("指标汇总")
     body = []
     for f in figures:
         value = f.text
@@ -61,6 +57,4 @@ def to_xlsx(figures, unit) -> bytes:
             value = float(value) if "." in value else int(value)
         body.append([f.indicator.code, f.indicator.name, f.indicator.unit, value])
     write_sheet(ws, ["指标代码", "指标名称", "单位", f"{unit.name}"], body, {1: 26, 2: 28})
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

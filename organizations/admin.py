@@ -156,12 +156,12 @@ class ImportJobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     list_filter = ("kind", "status")
     search_fields = ("filename", "user__username")
     list_select_related = ("user",)
-    exclude = ("content",)
+    exclude = ("content", "rows")
     readonly_fields = ("user", "kind", "filename", "status", "created_count", "updated_count",
-                       "error_count", "created_at", "finished_at")
+                       "error_count", "created_at", "finished_at", "purged_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).for_user(request.user)
+        return super().get_queryset(request).for_user(request.user).defer("content", "rows")
 
     def has_add_permission(self, request):
         return False

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.http import Http404, QueryDict
 from simple_history.admin import SimpleHistoryAdmin
 
+from cobuild.codes import CODE_FIELDS, code_unusable_message
 from cobuild.pagination import CappedPaginator
 
 from .models import User
@@ -181,6 +182,8 @@ class ServiceModelForm(forms.ModelForm):
         admin, request = self._service_admin, self._service_request
         if admin is None or self._errors:
             return data
+        if self.instance.pk is None and self._code_taken(admin, data):
+            return data  # the service would answer differently for a record out of scope
         current = admin.fresh(self.instance)
         try:
             with transaction.atomic():
@@ -193,6 +196,19 @@ class ServiceModelForm(forms.ModelForm):
         except ValidationError as e:
             self._add_service_error(e)
         return data
+
+    def _code_taken(self, admin, data) -> bool:
+        """On an add: a code already held by any record, in scope or not, gets the one neutral
+        message (``cobuild.codes``) and the service is not asked (its upsert would refuse a
+        record out of scope with "no permission", telling that the code exists)."""
+        model = self._meta.model
+        taken = False
+        for name in admin.identity_fields:
+            value = data.get(name)
+            if name in CODE_FIELDS and value and model._default_manager.filter(**{name: value}).exists():
+                self.add_error(name, code_unusable_message(value))
+                taken = True
+        return taken
 
     def _add_service_error(self, error: ValidationError) -> None:
         if not hasattr(error, "error_dict"):

@@ -3,6 +3,10 @@ confirmation. The import itself is ``cobuild.importing.run_import``; both the ch
 the write run as background jobs (``organizations.jobs``), the ImportJob pointing at the current
 one. What the preview page shows is kept in the job's ``result`` (:func:`preview_data`).
 
+The file is read once, by the first check: its rows are kept on the ImportJob (``rows``) and
+every later check and the write use them. After ``IMPORT_KEEP_DAYS`` the file and its rows are
+emptied (:func:`import_jobs_purge`, run by ``prune_jobs``); the job stays as a log.
+
 States of an ImportJob: ``checking`` → ``pending`` (no error: may be confirmed) or ``failed``;
 ``pending`` → ``writing`` (confirmed) → ``done``, or ``failed`` if a row was refused (nothing
 written: all or nothing, as the ``import_data`` command).
@@ -10,10 +14,20 @@ written: all or nothing, as the ``import_data`` command).
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cobuild.importing import ImportFileError, ImportKind, ImportResult, KindNotAvailable, run_import
+from cobuild.importing import (
+    ImportFileError,
+    ImportKind,
+    ImportResult,
+    KindNotAvailable,
+    read_table,
+    run_import,
+)
 
 from .jobs import JobError, Progress, job_start, register_job
 from .models import ImportJob, ImportStatus, Job
@@ -77,13 +91,29 @@ def preview_data(result: ImportResult) -> dict:
 
 
 def _import_job(job: Job) -> ImportJob:
-    return ImportJob.objects.get(pk=job.params["import_job"])
+    # The file itself is loaded only if its rows were never read (``_table``).
+    return ImportJob.objects.defer("content").get(pk=job.params["import_job"])
+
+
+PURGED_MESSAGE = "上传的文件已超过保留期限({days}天)被清除,请重新上传。"
+
+
+def _table(imp: ImportJob) -> list:
+    """The file's rows: read from the upload the first time, then kept on the ImportJob."""
+    if imp.rows is not None:
+        return imp.rows
+    if imp.purged_at is not None or not imp.content:
+        raise ImportFileError(PURGED_MESSAGE.format(days=settings.IMPORT_KEEP_DAYS))
+    table = read_table(bytes(imp.content), imp.filename)
+    imp.rows = [[number, cells] for number, cells in table]
+    ImportJob.objects.filter(pk=imp.pk).update(rows=imp.rows)
+    return imp.rows
 
 
 def _run(imp: ImportJob, job: Job, *, dry_run: bool, progress=None) -> ImportResult:
     try:
-        return run_import(imp.kind, bytes(imp.content), imp.filename, actor=job.user, dry_run=dry_run,
-                          progress=progress)
+        return run_import(imp.kind, None, imp.filename, actor=job.user, dry_run=dry_run,
+                          progress=progress, table=_table(imp))
     except (KindNotAvailable, ImportFileError) as exc:
         job.result = {"file_error": str(exc)}
         ImportJob.objects.filter(pk=imp.pk).update(status=ImportStatus.FAILED, error_count=0)
@@ -136,4 +166,13 @@ def import_apply_job(job: Job, progress: Progress) -> None:
         imp.finished_at = timezone.now()
     else:
         imp.status, imp.error_count = ImportStatus.FAILED, len(result.errors)
-    imp.save()
+    imp.save(update_fields=["status", "created_count", "updated_count", "error_count", "finished_at"])
+
+
+def import_jobs_purge(*, now=None) -> int:
+    """Empty the uploaded file and the parsed rows of imports uploaded more than
+    ``IMPORT_KEEP_DAYS`` ago (the ImportJob stays as a log of who imported what); how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.IMPORT_KEEP_DAYS)
+    return ImportJob.objects.filter(created_at__lte=cutoff, purged_at__isnull=True).update(
+        content=b"", rows=None, purged_at=now)

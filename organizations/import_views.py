@@ -53,7 +53,7 @@ def _megabytes(n: int) -> str:
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="数据文件",
-        help_text="Excel(.xlsx,读取第一个工作表)或 UTF-8 编码的 CSV 文件。",
+        help_text="Excel(.xlsx,读取第一个工作表)或 CSV 文件(UTF-8 或 GBK 编码)。",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
 
@@ -76,7 +76,7 @@ class UploadForm(forms.Form):
 @require_GET
 def import_start(request):
     _require_importer(request.user)
-    jobs = list(ImportJob.objects.for_user(request.user).select_related("user").defer("content")[:20])
+    jobs = list(ImportJob.objects.for_user(request.user).select_related("user").defer("content", "rows")[:20])
     labels = {**CONTRACT_KINDS, **{k.name: k.label for k in registered_kinds()}}
     for job in jobs:
         job.kind_label = labels.get(job.kind, job.kind)
@@ -146,7 +146,9 @@ def import_preview(request, pk):
     """The import's page: progress while the file is checked or written, then the preview (or
     every error), then the outcome."""
     _require_importer(request.user)
-    imp = get_object_or_404(ImportJob.objects.for_user(request.user).select_related("job"), pk=pk)
+    # Never the file nor its rows: the page shows the job's stored result only.
+    imp = get_object_or_404(ImportJob.objects.for_user(request.user).select_related("job").defer("content", "rows"),
+                            pk=pk)
     if imp.job is None and imp.status not in (ImportStatus.DONE, ImportStatus.WRITING):
         import_job_check_start(imp=imp, user=request.user)  # uploaded before background checks
         imp.refresh_from_db()
@@ -163,7 +165,7 @@ def import_preview(request, pk):
 def import_confirm(request, pk):
     _require_importer(request.user)
     imp = get_object_or_404(
-        ImportJob.objects.for_user(request.user).filter(status=ImportStatus.PENDING), pk=pk
+        ImportJob.objects.for_user(request.user).filter(status=ImportStatus.PENDING).defer("content", "rows"), pk=pk
     )
     if import_job_confirm_start(imp=imp, user=request.user) is None:
         raise Http404("该导入已确认。")

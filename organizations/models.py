@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cobuild.codes import NeutralCodeMixin
+
 from .scoping import ScopedQuerySet
 
 
@@ -69,7 +71,7 @@ class UnitQuerySet(ScopedQuerySet):
         return self.filter(path__startswith=unit.path)
 
 
-class Unit(models.Model):
+class Unit(NeutralCodeMixin, models.Model):
     code = models.CharField(_("编码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices)
@@ -145,7 +147,7 @@ class OrganizationQuerySet(ScopedQuerySet):
     scope_path_field = "unit__path"
 
 
-class Organization(models.Model):
+class Organization(NeutralCodeMixin, models.Model):
     code = models.CharField(_("编码"), max_length=64, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=24, choices=OrgKind.choices)
@@ -300,6 +302,10 @@ class ImportJob(models.Model):
     kind = models.CharField(_("数据类型"), max_length=24)
     filename = models.CharField(_("文件名"), max_length=200)
     content = models.BinaryField(_("文件内容"))
+    # The file's rows as read once (``[[row number, [cell texts]], ...]``): the check and the write
+    # use them, the file is never parsed again. ``prune_jobs`` empties both after IMPORT_KEEP_DAYS.
+    rows = models.JSONField(_("解析后的数据行"), null=True, blank=True, editable=False)
+    purged_at = models.DateTimeField(_("文件清除时间"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=ImportStatus.choices,
                               default=ImportStatus.PENDING)
     created_count = models.PositiveIntegerField(_("新增"), default=0)
@@ -309,7 +315,7 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     job = models.ForeignKey("Job", verbose_name=_("后台任务"), null=True, blank=True,
                             on_delete=models.SET_NULL, related_name="+")
-    history = HistoricalRecords(excluded_fields=["content"])
+    history = HistoricalRecords(excluded_fields=["content", "rows"])
 
     objects = ImportJobQuerySet.as_manager()
 

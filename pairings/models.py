@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cobuild.codes import NeutralCodeMixin
 from organizations.models import Unit, UnitKind
 from organizations.records import RecordQuerySet
 from organizations.scoping import scope_q
@@ -41,7 +42,7 @@ class PairingQuerySet(RecordQuerySet):
         return qs
 
 
-class Pairing(models.Model):
+class Pairing(NeutralCodeMixin, models.Model):
     code = models.CharField(_("编码"), max_length=64, unique=True)
     campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("所属活动"), on_delete=models.PROTECT,
                                  related_name="pairings")
@@ -156,7 +157,7 @@ class InspectionQuerySet(RecordQuerySet):
     pass
 
 
-class Inspection(models.Model):
+class Inspection(NeutralCodeMixin, models.Model):
     """A leader's visit to a contact point or a supervision visit (督查)."""
 
     code = models.CharField(_("编码"), max_length=64, unique=True)
@@ -275,7 +276,7 @@ class HelpPairQuerySet(RecordQuerySet):
     pass
 
 
-class HelpPair(models.Model):
+class HelpPair(NeutralCodeMixin, models.Model):
     """帮扶对子: a Party member helping a household."""
 
     code = models.CharField(_("编码"), max_length=64, unique=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
 
-from cobuild.spreadsheets import HEADER_FILL, as_text, new_workbook, sheet_title, styled, write_sheet
+from cobuild.spreadsheets import HEADER_FILL, new_workbook, sheet_title, styled, write_sheet
 from organizations.jobs import ticker
 
 from .selectors import MARK_LABELS, days_silent
@@ -42,8 +42,7 @@ def ledger_workbook(pairing, date_from, date_to, totals, sheets, progress=None) 
     ws = wb.create_sheet("汇总")
     for col, width in zip("ABCD", (18, 44, 24, 14), strict=True):
         ws.column_dimensions[col].width = width
-    ws.append([styled(ws, f"共建工作台帐:{pairing.bureau.name} — {pairing.village.name}", bold=True, size=13,
-                      text=True)])
+    ws.append([styled(ws, f"共建工作台帐:{pairing.bureau.name} — {pairing.village.name}", bold=True, size=13)])
     township = pairing.village.parent.name if pairing.village.parent_id else ""
     info = [
         ("结对编码", pairing.code),
@@ -65,14 +64,14 @@ def ledger_workbook(pairing, date_from, date_to, totals, sheets, progress=None) 
         ("导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
     ]
     for label, value in info:
-        ws.append([styled(ws, label, bold=True), styled(ws, _value(value), wrap=True, text=True)])
+        ws.append([styled(ws, label, bold=True), styled(ws, _value(value), wrap=True)])
     ws.append([])
     ws.append([styled(ws, h, bold=True, fill=HEADER_FILL) for h in ("类别", "记录数", "合计项", "数值")])
     for row in totals:
         items = row["totals"] or [("", None)]
         for i, (label, value) in enumerate(items):
-            ws.append(as_text(ws, [str(row["source"].label) if i == 0 else "", row["count"] if i == 0 else None,
-                                   str(label), _value(value)]))
+            ws.append([str(row["source"].label) if i == 0 else "", row["count"] if i == 0 else None,
+                       str(label), _value(value)])
 
     used = {"汇总"}
     total_records = sum(row["count"] for row in totals)
@@ -82,7 +81,7 @@ def ledger_workbook(pairing, date_from, date_to, totals, sheets, progress=None) 
         columns = source.columns or [("日期", lambda o, s=source: _date_of(o, s)),
                                      ("内容", source.title), ("说明", source.detail)]
         write_sheet(sheet, [str(h) for h, _ in columns],
-                    ([_value(get(obj)) for _, get in columns] for obj in records), text=True, progress=tick)
+                    ([_value(get(obj)) for _, get in columns] for obj in records), progress=tick)
     return wb
 
 
@@ -109,7 +108,7 @@ def silent_workbook(rows, today, date_from, date_to) -> Workbook:
             p.village_contact, p.village_phone, p.bureau.name, p.bureau_contact, p.bureau_phone,
             p.last_logged_on, "从无活动" if days is None else days, p.n_records, p.campaign.name,
         ])
-    write_sheet(ws, SILENT_HEADERS, body, {4: 20, 7: 24, 13: 20}, text=True)
+    write_sheet(ws, SILENT_HEADERS, body, {4: 20, 7: 24, 13: 20})
     ws.append([])
     ws.append([f"统计期间:{_period_text(date_from, date_to)};预警按{today}计:"
                "最近一次共建活动(已提交或已审核)在30天内为正常,31–60天为黄色预警,超过60天或从无活动为红色预警。"])

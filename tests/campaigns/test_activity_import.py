@@ -151,7 +151,7 @@ def test_every_problem_is_reported_with_row_and_column_and_nothing_is_written(w)
     assert messages[(5, "households_visited")] == "走访贫困户:501户超过单次活动的合理上限500户,请核对。"
     assert messages[(6, "households_visited")] == "走访贫困户:请填写整数。"
     assert messages[(7, "date")] == "活动日期不能晚于今天。"
-    assert messages[(9, "unit_code")] == "找不到编码为“NOPE”的单位。"
+    assert messages[(9, "unit_code")] == "找不到编码为“NOPE”的单位(或不在您的管理范围内)。"
 
 
 def test_a_township_imports_verified_records_inside_its_scope_only(w):
@@ -161,7 +161,7 @@ def test_a_township_imports_verified_records_inside_its_scope_only(w):
     assert Activity.objects.get(code="A1").status == ReviewStatus.VERIFIED
     outside = csv(f"C1,bjlbc,{days(-3)},{w.villages[2].code},,org_life,外乡镇,5,,")
     result = run(outside, actor=t)
-    assert errors(result) == [(2, "unit_code", f"找不到编码为“{w.villages[2].code}”的单位。")]
+    assert errors(result) == [(2, "unit_code", f"找不到编码为“{w.villages[2].code}”的单位(或不在您的管理范围内)。")]
 
 
 def test_a_village_secretary_cannot_import_verified_figures(w):
@@ -220,7 +220,7 @@ def test_a_code_taken_outside_the_scope_is_not_revealed(w):
     other = w.log(actor="county", unit=w.villages[2], title="三村")
     line = f"{other.code},bjlbc,{days(-3)},{w.villages[0].code},P1,org_life,撞编码,10,,"
     result = run(csv(line), actor=w.users["township"])
-    assert (2, "code", f"编码“{other.code}”已被使用,请换一个编码。") in errors(result)
+    assert (2, "code", f"编码“{other.code}”不可用,请换一个编码。") in errors(result)
 
 
 def test_import_data_command_and_chinese_headers(w, tmp_path):

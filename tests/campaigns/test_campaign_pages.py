@@ -89,7 +89,7 @@ def test_county_admin_creates_and_edits_a_campaign(client, w):
 def test_campaign_form_errors(client, w, foreign):
     client.force_login(w.users["county"])
     r = client.post(url("campaign_create"), campaign_data(w, slug="bjlbc"))
-    assert r.status_code == 200 and "该代码已被其他活动使用" in r.text
+    assert r.status_code == 200 and "不可用,请换一个编码" in r.text
     r = client.post(url("campaign_create"), campaign_data(w, slug="linxian"))  # taken outside the scope too
     assert r.status_code == 200 and r.context["form"].errors["slug"]
     r = client.post(url("campaign_create"), campaign_data(w, end_date=str(days(-60))))

@@ -173,7 +173,7 @@ def test_web_user_is_limited_to_their_scope(w):
     # A code taken outside the scope reads as taken, not as something to update.
     run(HEADER + f"FAR,bjlbc,{w.villages[2].code},,三村承诺,{days(-20)},,pending,\n")
     result = run(HEADER + f"FAR,bjlbc,{w.villages[0].code},,改写,{days(-20)},,pending,\n", actor=township)
-    assert any("已被使用" in str(e) for e in result.errors)
+    assert any("不可用,请换一个编码" in str(e) for e in result.errors)
     assert Commitment.objects.get(code="FAR").unit == w.villages[2]
 
 

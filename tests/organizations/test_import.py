@@ -234,10 +234,10 @@ def test_missing_file_and_wrong_type(tmp_path):
     assert code == 1 and "文件不存在" in err
     code, _, err = run_command("units", write(tmp_path, "units.txt", UNITS))
     assert code == 1 and ".xlsx" in err
-    gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes("code,name,kind,parent_code\nP,测试省,省,\n".encode("gbk"))
-    code, _, err = run_command("units", str(gbk))
-    assert code == 1 and "UTF-8" in err
+    garbled = tmp_path / "garbled.csv"  # neither UTF-8 nor GB18030
+    garbled.write_bytes(b"code,name,kind,parent_code\nP,\xff\xff,\x80,\n")
+    code, _, err = run_command("units", str(garbled))
+    assert code == 1 and "无法识别CSV文件的编码(支持UTF-8和GBK/GB18030)" in err
 
 
 def test_missing_required_column_and_unknown_column(tree):
@@ -382,8 +382,8 @@ def test_web_rejects_garbage_and_oversize_files(client, tree, settings):
     assert r.status_code == 200 and "不是有效的Excel" in r.text
     r = upload(client, "units", "photo.jpg", b"\xff\xd8\xff\xe0")
     assert r.status_code == 200 and "只支持 .xlsx 或 .csv" in r.text
-    r = upload(client, "units", "units.csv", "code,name\n测试,测试\n".encode("gbk"))
-    assert r.status_code == 200 and "UTF-8" in r.text
+    r = upload(client, "units", "units.csv", b"code,name\n\xff\xff,\x80\n")  # neither UTF-8 nor GBK
+    assert r.status_code == 200 and "无法识别CSV文件的编码" in r.text
     settings.IMPORT_MAX_BYTES = 100
     r = upload(client, "units", "units.csv", csv_bytes(UNITS * 3))
     assert r.status_code == 200 and "文件太大" in r.text
@@ -431,7 +431,7 @@ def test_out_of_scope_codes_read_as_not_found(client, tree):
     r = upload(client, "units", "u.csv", csv_bytes(text))
     r = client.get(r.url)
     assert "找不到编码为“T2”的上级单位" in r.text
-    assert "编码“V2”已被使用" in r.text
+    assert "编码“V2”不可用,请换一个编码。" in r.text
     assert "找不到编码为“X”的上级单位" in r.text  # above their scope: as if it did not exist
     result = run_import("units", csv_bytes(text), "u.csv", actor=staff)
     assert not result.written and len(result.errors) == 3
@@ -458,7 +458,7 @@ def test_out_of_scope_unit_code_for_organizations(tree):
     unit("V1", UnitKind.VILLAGE, tree["T1"])
     text = "code,name,kind,unit_code\nO1,党支部,party_branch,V2\nO2,党支部,party_branch,V1\n"
     result = run_import("organizations", csv_bytes(text), "o.csv", actor=staff)
-    assert [str(e) for e in result.errors] == ["row 2, column unit_code: 找不到编码为“V2”的所属单位。"]
+    assert [str(e) for e in result.errors] == ["row 2, column unit_code: 找不到编码为“V2”的所属单位(或不在您的管理范围内)。"]
     assert not Organization.objects.exists()
     result = run_import("organizations", csv_bytes(text.replace("V2", "V1")), "o.csv", actor=staff)
     assert result.written and Organization.objects.count() == 2

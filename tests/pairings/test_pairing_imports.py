@@ -123,7 +123,7 @@ late,晚的,NOPE,2024-05-01,2024-04-01
 def test_campaign_owner_outside_the_scope_reads_as_not_found(tree):
     admin = make_user("x", Role.COUNTY_ADMIN, tree["X"])
     r = run("campaigns", "slug,name,owner_unit_code,start_date\nyy,邻县活动,Y,2024-01-01", actor=admin)
-    assert errors(r) == ["row 2, column owner_unit_code: 找不到编码为“Y”的主办单位。"]
+    assert errors(r) == ["row 2, column owner_unit_code: 找不到编码为“Y”的主办单位(或不在您的管理范围内)。"]
     township = make_user("t", Role.TOWNSHIP_STAFF, tree["T1"])
     r = run("campaigns", "slug,name,owner_unit_code,start_date\ntt,镇活动,T1,2024-01-01", actor=township)
     assert not r.ok and r.errors[0].column == "owner_unit_code"
@@ -213,9 +213,9 @@ PA,bjlbc,BY,VY,2024-02-01
 PQ,ycamp,B1,V1,2024-02-01
 """, actor=admin)
     assert set(errors(r)) == {
-        "row 2, column bureau_code: 找不到编码为“BY”的帮建单位。",
-        "row 2, column village_code: 找不到编码为“VY”的结对村(社区)。",
-        "row 3, column campaign: 找不到编码为“ycamp”的活动。",
+        "row 2, column bureau_code: 找不到编码为“BY”的帮建单位(或不在您的管理范围内)。",
+        "row 2, column village_code: 找不到编码为“VY”的结对村(社区)(或不在您的管理范围内)。",
+        "row 3, column campaign: 找不到编码为“ycamp”的活动(或不在您的管理范围内)。",
     }
     assert Pairing.objects.count() == 0
     r = run("pairings", PAIRINGS, actor=admin)
@@ -234,7 +234,7 @@ def test_a_pair_code_outside_the_scope_cannot_be_overwritten(pairs, tree):
     make_campaign(tree["Y"], slug="ycamp")
     r = run("pairings", "code,campaign,bureau_code,village_code,start_date\nPA,ycamp,BY,VY,2024-02-01",
             actor=admin_y)
-    assert errors(r) == ["row 2, column code: 编码“PA”已被使用,请换一个编码。"]
+    assert errors(r) == ["row 2, column code: 编码“PA”不可用,请换一个编码。"]
 
 
 # --- inspections ---------------------------------------------------------------------------------
@@ -298,8 +298,8 @@ I2,bjlbc,V3,PB,{days_ago(3)},inspection
 """
     r = run("inspections", text, actor=inspector)
     # V3 and PB are outside a T1 inspector's scope: not found; nothing written.
-    assert set(errors(r)) == {"row 3, column unit_code: 找不到编码为“V3”的走访/检查地点。",
-                              "row 3, column pairing_code: 找不到编码为“PB”的结对。"}
+    assert set(errors(r)) == {"row 3, column unit_code: 找不到编码为“V3”的走访/检查地点(或不在您的管理范围内)。",
+                              "row 3, column pairing_code: 找不到编码为“PB”的结对(或不在您的管理范围内)。"}
     assert Inspection.objects.count() == 0
     secretary = make_user("v", Role.VILLAGE_SECRETARY, tree["V1"])
     first_row = "\n".join(text.strip().splitlines()[:2])

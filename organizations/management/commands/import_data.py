@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("kind", help="one of: " + ", ".join(CONTRACT_KINDS))
-        parser.add_argument("path", help="a .csv (UTF-8, with or without BOM) or .xlsx file")
+        parser.add_argument("path", help="a .csv (UTF-8 with or without BOM, or GBK/GB18030) or .xlsx file")
         parser.add_argument("--dry-run", action="store_true",
                             help="check everything and print what would change; write nothing")
 
