@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cobuild.pagination import paginate
+from cobuild.params import parse_id, parse_text
 
 from . import policy, services
 from . import supervision_selectors as sel
@@ -64,7 +65,7 @@ def _history(obj):
 
 def contactpoint_list(request):
     qs = sel.contact_points(request.user)
-    q = request.GET.get("q", "").strip()
+    q = parse_text(request.GET.get("q"))
     if q:
         qs = qs.filter(Q(leader_name__icontains=q) | Q(unit__name__icontains=q) | Q(leader_title__icontains=q))
     return _render(request, "pairings/contactpoint_list.html", {
@@ -336,8 +337,9 @@ def helppair_create(request):
     if not policy.can_record_help_pairs(request.user):
         raise PermissionDenied("只有村(社区)、乡镇、县级工作人员和结对单位联络员可以登记帮扶对子。")
     village = None
-    if request.GET.get("village", "").isdigit():
-        village = sel.help_pair_villages(request.user).filter(pk=request.GET["village"]).first()
+    village_pk = parse_id(request.GET.get("village"))
+    if village_pk:
+        village = sel.help_pair_villages(request.user).filter(pk=village_pk).first()
     return _helppair_form(request, None, village)
 
 
