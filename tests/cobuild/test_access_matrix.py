@@ -32,7 +32,98 @@ SKIP_POST = {"logout"}  # ends the session (its own tests cover it)
 # Pattern → in-scope statuses, GET then POST (an empty form), one per role in ROLES' order:
 # county admin, township staff (the record's township), village secretary (the record's
 # village), bureau liaison (the record's pairing's bureau), county inspector, county viewer.
-ACCESS: dict[str, str] = {}
+ACCESS: dict[str, str] = {
+    # name: GET county township village bureau inspector viewer | POST (same order)
+    "home": "302 302 302 302 302 302 | 302 302 302 302 302 302",
+    "organizations:unit_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "organizations:unit_lookup": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "organizations:unit_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "organizations:coverage": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "organizations:leader_create": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "organizations:leader_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "organizations:leader_delete": "200 200 200 404 403 403 | 302 302 302 404 403 403",
+    "organizations:job_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "organizations:job_detail": "302 302 302 302 302 302 | 405 405 405 405 405 405",
+    "organizations:job_status": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "organizations:job_download": "404 404 404 404 404 404 | 405 405 405 405 405 405",
+    "organizations:import": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "organizations:import_preview": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "organizations:import_confirm": "405 405 405 405 405 405 | 302 302 403 403 403 403",
+    "organizations:import_upload": "200 200 403 403 403 403 | 200 200 403 403 403 403",
+    "organizations:import_template": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "pairings:register": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:pairing_lookup": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:detail": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:ledger_xlsx": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:matrix": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:silent_xlsx": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:contactpoint_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:contactpoint_create": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "pairings:contactpoint_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "pairings:contactpoint_edit": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "pairings:contactpoint_visit": "200 403 403 404 200 403 | 200 403 403 404 200 403",
+    "pairings:inspection_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:inspection_create": "200 403 403 403 200 403 | 200 403 403 403 200 403",
+    "pairings:inspection_detail": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:inspection_edit": "200 403 403 403 200 403 | 200 403 403 403 200 403",
+    "pairings:inspection_correct": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "pairings:rectification_create": "200 403 403 403 200 403 | 200 403 403 403 200 403",
+    "pairings:rectification_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_overdue": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_mine": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_detail": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_update": "200 200 200 403 200 403 | 200 200 200 403 200 403",
+    "pairings:rectification_close": "200 200 200 403 200 403 | 200 200 200 403 200 403",
+    "pairings:helppair_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:helppair_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "pairings:helppair_edit": "200 200 200 403 403 403 | 200 200 200 403 403 403",
+    "pairings:helppair_status": "405 405 405 405 405 405 | 302 302 302 403 403 403",
+    "campaigns:activity_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:activity_mine": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:activity_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:activity_detail": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:activity_edit": "200 200 403 403 403 403 | 200 200 403 403 403 403",
+    "campaigns:activity_review": "405 405 405 405 405 405 | 302 302 403 403 403 403",
+    "campaigns:activity_correct": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "campaigns:activity_photo_delete": "405 405 405 405 405 405 | 302 302 403 403 403 403",
+    "campaigns:photo": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:photo_thumb": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:review_queue": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "campaigns:campaign_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:campaign_create": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "campaigns:campaign_detail": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:campaign_edit": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "campaigns:campaign_phase": "405 405 405 405 405 405 | 302 403 403 403 403 403",
+    "campaigns:commitment_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:commitment_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:commitment_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "campaigns:commitment_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:commitment_status": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:commitment_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "campaigns:board": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "campaigns:meeting_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:meeting_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:meeting_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "campaigns:meeting_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:meeting_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "campaigns:meeting_decision_add": "405 405 405 405 405 405 | 200 200 200 404 403 403",
+    "campaigns:decision_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:decision_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:decision_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "campaigns:survey_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "metrics:summary_csv": "404 404 404 404 404 404 | 405 405 405 405 405 405",
+    "metrics:completeness": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:bulletin": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:dashboard_xlsx": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:survey_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:survey_create": "200 200 403 403 403 403 | 200 200 403 403 403 403",
+    "metrics:survey_edit": "200 200 403 404 403 403 | 200 200 403 404 403 403",
+    "metrics:assessment": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:dashboard": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:targets": "200 200 200 200 200 200 | 200 200 403 403 403 403",
+    "metrics:target_delete": "405 405 405 405 405 405 | 302 403 404 404 403 403",
+    "metrics:rebuild": "200 403 403 403 403 403 | 302 403 403 403 403 403",
+}
 
 
 def _status(client, method, url):
@@ -93,10 +184,13 @@ def test_access_matrix(world, client, quiet):
                 other = (path_kwargs(name, world.outside, None) if key not in ("job", "import")
                          else {"pk": world.outside[f"{key}:outsider"].pk})
                 outside = reverse(name, kwargs=other)
-                for method in ("GET", "POST"):
+                for i, method in enumerate(("GET", "POST")):
                     code = _status(client, method, outside)
                     checked += 1
-                    if code not in (404, 405):  # 405: the method is refused before any lookup
+                    # 405: the method is refused before any lookup; 403 only where the role is
+                    # refused the page even in scope (it may not use it at all: nothing leaks)
+                    refused = name in ACCESS and ACCESS[name].split("|")[i].split()[ROLES.index(role)] == "403"
+                    if code not in (404, 405) and not (code == 403 and refused):
                         wrong.append(f"{role} {method} {name} out of scope: {code}, expected 404")
             codes = []
             for method in ("GET", "POST"):
