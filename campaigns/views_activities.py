@@ -16,11 +16,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cobuild.pagination import paginate
-from cobuild.params import parse_id, parse_text
+from cobuild.params import local_url, parse_id, parse_text
 from organizations import records
 from organizations.models import Unit
 from pairings.models import Pairing
@@ -359,10 +358,7 @@ def activity_history(activity) -> list:
 
 
 def _next_url(request, default):
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+    return local_url(request, request.POST.get("next")) or default
 
 
 @require_POST

@@ -5,8 +5,8 @@ A query or form parameter comes from anyone's browser. ``str.isdigit()`` is true
 ``٣`` (``int()`` then fails or reads another number), dates before year 4 or after 9998 overflow
 the period arithmetic, a 20-digit id overflows the database's integer, and PostgreSQL refuses a
 NUL byte in any text. So every view reads its parameters through these helpers (or the form
-fields below), and :class:`RejectNulMiddleware` answers 400 for a NUL byte anywhere in the query
-string, the form body or the path before a view runs.
+fields below), and :class:`BadInputMiddleware` answers 400 for a NUL byte anywhere in the query
+string, the form body or the path before a view runs (and admin date filters out of range).
 
 App-free (``cobuild/`` helpers import no app).
 """
@@ -14,10 +14,12 @@ App-free (``cobuild/`` helpers import no app).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.core.exceptions import BadRequest
 from django.http import Http404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 #: the largest id a database column holds (BigAutoField; PostgreSQL bigint, SQLite INTEGER)
 MAX_ID = 2**63 - 1
@@ -103,6 +105,18 @@ def parse_text(value, max_length: int = TEXT_MAX) -> str:
     return str(value).replace(NUL, "").strip()[:max_length]
 
 
+def local_url(request, value) -> str | None:
+    """A ``next`` address to go back to: a path on this site (``/…``), else ``None``. Anything
+    else — another host, a scheme, a bare word that ``redirect()`` would take for a view name —
+    is refused."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//") or NUL in value:
+        return None
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        return None
+    return value
+
+
 def check_date_range(day: dt.date | None) -> None:
     """The form validator behind :class:`DateField`."""
     if day is not None and not MIN_DATE <= day <= MAX_DATE:
@@ -125,6 +139,27 @@ class DateField(forms.DateField):
             raise forms.ValidationError(DATE_FORMAT_MESSAGE, code="invalid") from None
 
 
+# The admin's changelist filters: date hierarchy parts and date ranges (DateFieldListFilter). Django
+# passes them to ``date()``/``make_aware`` unchecked, so a huge year or 0001-01-01 overflows.
+_DATE_PARTS = {"__year": (MIN_DATE.year, MAX_DATE.year), "__month": (1, 12), "__day": (1, 31)}
+_RANGE_SUFFIXES = ("__gte", "__gt", "__lte", "__lt")
+_DATE_PREFIX = re.compile(r"\s*(\d{1,}-\d{1,2}-\d{1,2})")
+
+
+def bad_filter(key: str, value: str) -> bool:
+    """A changelist filter value outside the sane range (see :data:`MIN_DATE`)."""
+    for suffix, (low, high) in _DATE_PARTS.items():
+        if key.endswith(suffix):
+            number = parse_id(value) if value else low
+            return number is None or not low <= number <= high
+    if key.endswith(_RANGE_SUFFIXES) and (m := _DATE_PREFIX.match(value or "")):
+        try:
+            parse_date(m.group(1))
+        except ValueError:
+            return True
+    return False
+
+
 def _has_nul(data) -> bool:
     for key, values in data.lists():
         if NUL in key:
@@ -135,9 +170,10 @@ def _has_nul(data) -> bool:
     return False
 
 
-class RejectNulMiddleware:
-    """A NUL byte in the path, a query or form key or value answers 400 (the Chinese page) before
-    any view or the admin passes it to the database (PostgreSQL refuses NUL in text)."""
+class BadInputMiddleware:
+    """Answers 400 (the Chinese page) before any view or the admin sees: a NUL byte in the path, a
+    query or form key or value (PostgreSQL refuses NUL in text); an admin filter's date part or
+    date range outside the sane range (:func:`bad_filter`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -145,6 +181,8 @@ class RejectNulMiddleware:
     def __call__(self, request):
         if NUL in request.path or _has_nul(request.GET):
             raise BadRequest("请求中含有不允许的字符。")
+        if any(bad_filter(k, v) for k, v in request.GET.items() if "__" in k):
+            raise BadRequest(f"筛选条件中的日期无效或超出范围({MIN_DATE:%Y-%m-%d} 至 {MAX_DATE:%Y-%m-%d})。")
         if request.method == "POST" and _has_nul(request.POST):
             raise BadRequest("提交的内容中含有不允许的字符。")
         return self.get_response(request)

@@ -65,8 +65,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # A NUL byte in the path, a query or a form answers 400 before any view or the admin sees it.
-    "cobuild.params.RejectNulMiddleware",
+    # A NUL byte in the path, a query or a form, or an admin date filter out of range, answers 400
+    # before any view or the admin sees it.
+    "cobuild.params.BadInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",

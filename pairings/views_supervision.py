@@ -14,11 +14,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cobuild.pagination import paginate
-from cobuild.params import parse_id, parse_text
+from cobuild.params import local_url, parse_id, parse_text
 
 from . import policy, services
 from . import supervision_selectors as sel
@@ -389,9 +388,6 @@ def helppair_status(request, pk):
             messages.success(request, f"{hp.member_name} → {hp.household_name}:状态改为“{hp.get_status_display()}”。")
     else:
         messages.error(request, "请选择有效的状态。")
-    nxt = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        nxt = f"{reverse('pairings:helppair_list')}?village={hp.village_id}"
-    return redirect(nxt)
+    return redirect(local_url(request, request.POST.get("next"))
+                    or f"{reverse('pairings:helppair_list')}?village={hp.village_id}")
 
