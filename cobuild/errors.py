@@ -17,8 +17,15 @@ from django.template import loader
 log = logging.getLogger(__name__)
 
 
+def _ours(message: str) -> bool:
+    """Our own messages are Chinese; Django's (SuspiciousOperation, DisallowedHost …) are English
+    and technical, and may echo the request: those are not shown."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in message)
+
+
 def bad_request(request, exception=None, template_name="400.html"):
-    reason = str(exception) if exception is not None and str(exception) else ""
+    reason = str(exception) if exception is not None else ""
+    reason = reason if _ours(reason) else ""
     body = loader.render_to_string(template_name, {"reason": reason}, request)
     return HttpResponseBadRequest(body)
 

@@ -78,3 +78,29 @@ def test_server_error_page_falls_back_to_the_plain_one(client, county_user, monk
     assert response.status_code == 500
     body = response.content.decode()
     assert "系统暂时出错" in body and WAY_BACK in body
+
+
+def test_admin_errors_are_chinese(client, county_user):
+    county_user.is_staff = county_user.is_superuser = True
+    county_user.save()
+    client.force_login(county_user)
+    response = client.get("/admin/organizations/unit/99999999999999999999/change/")
+    assert response.status_code == 404 and "没有找到" in response.content.decode()
+    response = client.get("/admin/campaigns/activity/", {"date__year": "99999999999999999999"})
+    assert response.status_code == 400
+    assert "筛选条件中的日期无效或超出范围" in response.content.decode()
+    response = client.get("/admin/campaigns/indicator/²/history/")
+    assert response.status_code == 404
+
+
+def test_django_reasons_are_not_shown(rf):
+    from django.core.exceptions import SuspiciousOperation
+
+    from cobuild.errors import bad_request
+
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    body = bad_request(request, SuspiciousOperation("Invalid HTTP_HOST header: 'evil'")).content.decode()
+    assert "evil" not in body and "网址或提交的内容格式不对" in body
