@@ -51,8 +51,8 @@ MALFORMED = {
 }
 NUL_NAMES = {"NUL"}
 #: the values sent in each parameter on its own (the others go in every parameter at once): a
-#: Unicode digit, a 20-digit number and the extreme dates are what each kind of parser meets
-PER_KEY = ("superscript two", "20 digits", "year 1", "year 9999")
+#: Unicode digit, a 20-digit number and year 1 are what each kind of parser meets
+PER_KEY = ("superscript two", "20 digits", "year 1")
 SKIP = {"logout"}  # would end the session of the walking user
 
 
@@ -127,11 +127,11 @@ class Walker:
         return response.status_code
 
     def read_keys(self, url: str) -> set[str]:
-        """The keys the view (its forms, its helpers) looks up on a plain GET and on a GET with
-        every parameter name of the apps (some are read only when others are present)."""
+        """The keys the view (its forms, its helpers) looks up on a plain GET. (Keys read only when
+        others are present get every malformed value through the request that sends all of
+        QUERY_PARAMS at once.)"""
         with recording() as keys:
             self.send("GET", url)
-            self.send("GET", url, {k: "1" for k in QUERY_PARAMS})
         return {k for k in keys if k not in ("csrfmiddlewaretoken",)}
 
     def post_keys(self, url: str) -> set[str]:
@@ -241,12 +241,12 @@ def test_malformed_input_never_answers_500(world, client, quiet):
     start = time.monotonic()
     walker = Walker(client)
     counts = {}
-    # SQLite (every run): a county admin key by key, a village secretary all keys at once and the
-    # superuser's admin; PostgreSQL (where NUL bytes and integer ranges bite) adds a bureau
-    # liaison and a county admin's admin site.
+    # SQLite (every run): a county admin key by key, a village secretary and the superuser's admin
+    # site all keys at once; PostgreSQL (where NUL bytes and integer ranges bite) walks the admin
+    # key by key too and adds a bureau liaison and a county admin's admin site.
     full = connection.vendor == "postgresql"
     app_roles = (("county", True), ("village", False)) + ((("bureau", False),) if full else ())
-    admin_roles = (("admin", True),) + ((("county_staff", False),) if full else ())
+    admin_roles = (("admin", full),) + ((("county_staff", False),) if full else ())
     for username, per_key in app_roles:
         client.force_login(world.users[username])
         before = walker.requests
