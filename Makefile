@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup lint lock bench bench-county collectstatic clean e2e
+.PHONY: demo test setup lint lock bench bench-county collectstatic clean e2e backup restore
 
 # Python dependencies from the hashed lock file (every package pinned, every file's hash
 # checked); re-installed only when the lock or pyproject.toml changes.
@@ -64,14 +64,26 @@ bench: setup
 	DEBUG=1 $(PY) manage.py bench_scale $(BENCH_ARGS)
 
 bench-county: setup
-	$(PY) manage.py bench_tree
-	$(PY) manage.py bench_writes
+	DEBUG=1 $(PY) manage.py bench_tree
+	DEBUG=1 $(PY) manage.py bench_writes
 
 # Load run (README, "负载测试 (load)"): locust against gunicorn and PostgreSQL (DATABASE_URL) on
 # the seed_scale province; 16 users for 60 s unless LOAD_ARGS says otherwise (e.g. --users 32).
 .PHONY: load
 load: setup
 	$(PY) manage.py load_run $(LOAD_ARGS)
+
+# Backup and restore (README, "备份与恢复"): `make backup` writes the database (pg_dump -Fc, or a
+# copy of the SQLite file) and a tar of MEDIA_ROOT into a timestamped folder under BACKUP_DIR
+# (default backups/). `make restore FROM=backups/cobuild-…` loads one into a fresh, empty database
+# and media folder (default: DATABASE_URL and MEDIA_ROOT; RESTORE_ARGS="--database-url URL
+# --media-root DIR --yes"), asking first, then checks every table's row count.
+backup: setup
+	$(PY) manage.py backup $(BACKUP_ARGS)
+
+restore: setup
+	@test -n "$(FROM)" || { echo "用法: make restore FROM=backups/cobuild-YYYYmmdd-HHMMSS [RESTORE_ARGS=...]"; exit 2; }
+	$(PY) manage.py restore "$(FROM)" $(RESTORE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) node_modules staticfiles

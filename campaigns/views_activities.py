@@ -18,10 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from cobuild.body import require_whole_body
 from cobuild.pagination import paginate
 from cobuild.params import local_url, parse_id, parse_text
 from organizations import records
 from organizations.models import Unit
+from organizations.submissions import AlreadySubmitted, earlier, once, with_submit_token
 from pairings.models import Pairing
 from pairings.policy import can_correct
 from pairings.views_corrections import history_rows, require_correct, with_reason
@@ -107,8 +109,12 @@ def _save(request, form, formset, activity=None):
     """Submit the activity and its photos in one transaction; None if a service refused. Photos
     are checked and resized first, outside the transaction (no lock waits on image work); when
     they are refused, the activity is still checked (and rolled back) so that the user hears
-    about every problem in one answer."""
+    about every problem in one answer. A new activity's form token is claimed in the same
+    transaction: a second submit of the form raises AlreadySubmitted (organizations.submissions)."""
     data = form.cleaned_data
+    fallback = reverse("campaigns:activity_mine")
+    if activity is None:
+        earlier(request, fallback)  # a double submit: no need to resize its photos again
     photos = data.get("photos") or []
     prepared, photos_ok = [], True
     if photos:
@@ -118,7 +124,7 @@ def _save(request, form, formset, activity=None):
             form.add_error("photos", exc)
             photos_ok = False
     try:
-        with transaction.atomic():
+        with once(request, fallback) if activity is None else transaction.atomic() as claim:
             saved, _ = services.activity_submit(
                 actor=request.user, activity=activity, campaign=data["campaign"], date=data["date"],
                 unit=data["unit"], pairing=data["pairing"], category=data["category"],
@@ -135,6 +141,8 @@ def _save(request, form, formset, activity=None):
                 except ValidationError as exc:
                     form.add_error("photos", exc)
                     raise _PhotosRefused from exc
+            if activity is None:
+                claim.made(saved, reverse("campaigns:activity_detail", args=[saved.pk]))
     except _PhotosRefused:
         return None
     except ValidationError as exc:
@@ -174,10 +182,15 @@ def _latest_change(activity):
     return activity.history.select_related("history_user").order_by("-history_date", "-history_id").first()
 
 
+@require_whole_body
 def activity_create(request):
     form, formset = _activity_form(request)
+    with_submit_token(form, request)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        activity = _save(request, form, formset)
+        try:
+            activity = _save(request, form, formset)
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         if activity is not None:
             request.session[DRAFT_SESSION_KEY] = _draft_key(request.user)
             messages.success(request, f"已提交活动“{activity.title}”,等待乡镇审核。")
@@ -199,6 +212,7 @@ def _editable(request, pk):
     return activity
 
 
+@require_whole_body
 def activity_edit(request, pk):
     activity = _editable(request, pk)
     form, formset = _activity_form(request, activity)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cobuild.pagination import paginate
 from cobuild.params import id_or_404, parse_text
 from organizations.models import AREA_KINDS, Unit
+from organizations.submissions import AlreadySubmitted, once, with_submit_token
 from pairings.forms import add_service_error
 from pairings.models import Pairing
 from pairings.policy import can_correct
@@ -219,12 +220,16 @@ def commitment_create(request):
     unit = _unit_for_new(request)
     if unit is None:
         return _unit_picker(request, "登记公开承诺:选择承诺单位", "campaigns:commitment_create")
-    form = CommitmentForm(request.POST or None, user=request.user, unit=unit)
+    form = with_submit_token(CommitmentForm(request.POST or None, user=request.user, unit=unit), request)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version", None)
         try:
-            commitment, _ = commitment_save(actor=request.user, unit=unit, **data)
+            with once(request, reverse("campaigns:commitment_list")) as claim:
+                commitment, _ = commitment_save(actor=request.user, unit=unit, **data)
+                claim.made(commitment, reverse("campaigns:commitment_detail", args=[commitment.pk]))
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or "您没有权限登记该承诺。")
         except ValidationError as exc:
@@ -413,9 +418,16 @@ def meeting_correct(request, pk):
 
 def _meeting_form(request, host, meeting):
     form = MeetingForm(request.POST or None, user=request.user, host=host, instance=meeting)
+    if meeting is None:
+        with_submit_token(form, request)
     if request.method == "POST" and form.is_valid():
         try:
-            meeting, created = meeting_save(actor=request.user, meeting=meeting, host_unit=host, **form.cleaned_data)
+            with once(request, reverse("campaigns:meeting_list")) as claim:
+                meeting, created = meeting_save(actor=request.user, meeting=meeting, host_unit=host,
+                                                **form.cleaned_data)
+                claim.made(meeting, reverse("campaigns:meeting_detail", args=[meeting.pk]))
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except PermissionDenied as exc:
             form.add_error(None, str(exc) or "您没有权限登记该会议。")
         except ValidationError as exc:
@@ -435,7 +447,7 @@ def _meeting_page(request, meeting, decision_form=None, status=200):
         d.can_update = can_update_decision(user, d)
         d.can_correct = can_correct(user, d.assigned_unit, meeting.host_unit)
     if may_log and decision_form is None:
-        decision_form = DecisionForm(user=user, meeting=meeting)
+        decision_form = with_submit_token(DecisionForm(user=user, meeting=meeting), request)
     return render(request, "campaigns/meeting_detail.html", {
         "meeting": meeting, "decisions": decisions, "can_edit": may_log,
         "decision_form": decision_form if may_log else None,
@@ -456,10 +468,14 @@ def meeting_decision_add(request, pk):
     meeting = _scoped_meeting(request, pk)
     if not can_edit_meeting(request.user, meeting):
         raise PermissionDenied("您没有权限为该会议添加议定事项。")
-    form = DecisionForm(request.POST, user=request.user, meeting=meeting)
+    form = with_submit_token(DecisionForm(request.POST, user=request.user, meeting=meeting), request)
     if form.is_valid():
+        back = reverse("campaigns:meeting_detail", args=[meeting.pk]) + "#decisions"
         try:
-            decision_add(actor=request.user, meeting=meeting, **form.cleaned_data)
+            with once(request, back) as claim:
+                claim.made(decision_add(actor=request.user, meeting=meeting, **form.cleaned_data), back)
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except ValidationError as exc:
             add_service_error(form, exc)
         else:

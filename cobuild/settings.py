@@ -1,8 +1,10 @@
 """The one settings module, driven by environment variables (see README, "Configuration")."""
 
+import sys
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -10,16 +12,24 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env(
-    "SECRET_KEY",
-    default="insecure-development-key-only-for-local-use-change-me-in-production-0123456789",
-)
+# The test suite (pytest, `manage.py test`) runs with DEBUG unset: it may use the development key.
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+# Published in this file, so never good enough for a server that is not DEBUG.
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-only-for-local-use-change-me-in-production-0123456789"  # nosec B105 - published on purpose: a server refuses it
+SECRET_KEY = env("SECRET_KEY", default="")
+# No key, or the published one: fine for DEBUG, the tests and one-off commands (import_data,
+# export_metrics …), but a server refuses to start on it (cobuild.wsgi, so gunicorn and runserver)
+# and `check --deploy` fails (cobuild.apps).
+SECRET_KEY_PUBLISHED = not SECRET_KEY or SECRET_KEY == DEVELOPMENT_SECRET_KEY
+if SECRET_KEY_PUBLISHED:
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "cobuild.errors.csrf_failure"  # Chinese page with the menu, not Django's English one
 
-# HTTPS hardening: one switch for a deployment behind TLS (README, "Deploy").
-HTTPS = env.bool("HTTPS", default=False)
+# HTTPS hardening: one switch for a deployment behind TLS (README, "Deploy"). Not called HTTPS: that
+# is the CGI variable `runserver` itself reads from the environment.
+HTTPS = env.bool("SECURE_HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -31,10 +41,41 @@ if env.bool("BEHIND_PROXY", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sessions end 12 hours after the sign-in however active (the absolute cap) and after 30 minutes
+# without a request (cobuild.security.SessionPolicyMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+
+# Second factor (django-otp: TOTP app plus ten one-time recovery codes; README, 双因素认证).
+# Anyone who can open the admin (staff, superusers) and county admins must enrol when REQUIRE_2FA
+# is on: by default in production (DEBUG=0), off for `make demo`/`make bench` (DEBUG=1) and the
+# test suite, so the demo accounts log in with their password. Whoever has enrolled is asked for
+# the code at every login either way.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not (DEBUG or TESTING))
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="党群共建工作平台")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Content-Security-Policy (django-csp): scripts only from our own static files (no inline script,
+# no on* attributes, no CDN). Styles allow 'unsafe-inline': a few templates carry a small <style>
+# block and style="" attributes (widths of progress bars, chart colours) and the admin sets some;
+# none of them takes user input, and styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cobuild.admin_site.CobuildAdminConfig",  # django.contrib.admin with the second-factor check
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +86,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "organizations",
@@ -58,20 +103,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cobuild.security.SessionPolicyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A NUL byte in the path, a query or a form, or an admin date filter out of range, answers 400
     # before any view or the admin sees it.
     "cobuild.params.BadInputMiddleware",
+    "organizations.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "cobuild.replica.ReplicaPinMiddleware",
+    "cobuild.security.PrivateCacheMiddleware",
 ]
 
 ROOT_URLCONF = "cobuild.urls"
@@ -128,7 +178,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "cobuild.passwords.MinimumLengthValidator"},  # Django's, with a Chinese message
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -136,8 +186,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account+address pair out after repeated failed logins (django-axes).
+# Lock an account+address pair out after repeated failed logins, and an address after many failures
+# across accounts (password spraying): django-axes with cobuild.login_guard.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -145,9 +197,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Failed logins are counted in the database (axes' default handler), so the lockout holds across
 # servers; behind the proxy the client's address is the one nginx saw (cobuild.proxy).
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "cobuild.login_guard.LoginGuardHandler"
 if env.bool("BEHIND_PROXY", default=False):
     AXES_CLIENT_IP_CALLABLE = "cobuild.proxy.client_ip"
+# How many proxies of ours stand in front of gunicorn (nginx alone: 1), and the header each appends
+# the address it saw to; the client is that many entries from the right (cobuild.proxy).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="X-Forwarded-For")
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -172,6 +228,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# `make backup` / `manage.py backup` writes its timestamped folders here (README, "备份与恢复").
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "backups")
 # Photos (and any file the portal writes) go through the storage API: MEDIA_ROOT by default (on
 # several servers, a shared mount), or S3-compatible object storage when S3_BUCKET is set. The
 # S3 backend (django-storages) is only imported when first used; it needs boto3, which such a
@@ -211,6 +269,14 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Finished jobs' files (workbooks) stay downloadable this long; `prune_jobs` deletes them after.
 JOBS_KEEP_HOURS = env.int("JOBS_KEEP_HOURS", default=24)
+# Once-only create forms (organizations.submissions): a form's token is remembered this long.
+SUBMISSIONS_KEEP_HOURS = env.int("SUBMISSIONS_KEEP_HOURS", default=48)
+# `clean_orphans` (also run by `prune_jobs`): photo files with no row and temporary upload files
+# (a worker killed mid-upload) are deleted once older than this.
+ORPHAN_FILES_HOURS = env.int("ORPHAN_FILES_HOURS", default=24)
+# Where uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled while a request is read (default:
+# the system's temporary directory); `clean_orphans` deletes the stale ones a killed worker left.
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 # Workbooks estimated above this many rows are built by the worker (progress page, download).
 EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=2000)
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from organizations import account_views
 from organizations import views as org_views
 
 admin.site.site_header = "党群共建工作平台 · 数据管理"
@@ -10,7 +11,10 @@ admin.site.index_title = "数据维护"
 
 urlpatterns = [
     path("healthz", org_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", account_views.LoginView.as_view(), name="login"),
+    path("accounts/login/code/", account_views.login_code, name="login_code"),
+    path("accounts/2fa/", account_views.two_factor_setup, name="two_factor"),
+    path("accounts/2fa/codes/", account_views.two_factor_codes, name="two_factor_codes"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", org_views.home, name="home"),
     path("org/", include("organizations.urls")),

@@ -25,6 +25,7 @@ from cobuild.params import code_or_404
 from organizations.job_views import workbook_response
 from organizations.models import Unit, UnitKind
 from organizations.selectors import ancestors
+from organizations.submissions import AlreadySubmitted, once, with_submit_token
 from pairings.forms import add_service_error
 
 from . import charts as charts_svg
@@ -191,9 +192,16 @@ def _survey_form(request, survey: Survey | None):
         initial = {f: getattr(survey, f) for f in ("campaign", "unit", "subject", "held_on", "satisfied",
                                                    "basically_satisfied", "dissatisfied")}
     form = SurveyForm(request.POST or None, user=request.user, initial=initial)
+    if survey is None:
+        with_submit_token(form, request)
     if request.method == "POST" and form.is_valid():
         try:
-            saved, created = campaign_services.survey_save(actor=request.user, survey=survey, **form.cleaned_data)
+            with once(request, reverse("metrics:survey_list")) as claim:
+                saved, created = campaign_services.survey_save(actor=request.user, survey=survey,
+                                                               **form.cleaned_data)
+                claim.made(saved, f"{reverse('metrics:survey_list')}?{urlencode({'unit': saved.unit.code})}")
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except ValidationError as e:
             add_service_error(form, e)
         else:

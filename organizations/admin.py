@@ -23,7 +23,7 @@ from .admin_tools import (
     ServiceModelForm,
     scoped_users,
 )
-from .models import ImportJob, Job, Leader, Organization, RecordScope, Role, RoleGrant, Unit, User
+from .models import ImportJob, Job, Leader, Organization, RecordScope, Role, RoleGrant, Submission, Unit, User
 
 
 class UnitAdminForm(ServiceModelForm):
@@ -207,6 +207,32 @@ class JobAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
         super().delete_one(request, obj, reason)
 
 
+@admin.register(Submission)
+class SubmissionAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
+    """Once-only form tokens (organizations.submissions) as a log: what each create form's first
+    submit made. Superusers see everyone's, others their own; nothing is edited here."""
+
+    list_display = ("created_at", "user", "record_type", "record_id", "token")
+    list_filter = ("record_type", "created_at")
+    search_fields = ("user__username", "token", "url")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("user", "token", "record_type", "record_id", "url", "created_at")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistoryAdmin):
     """Accounts: non-superusers see those holding a role in their scope (view only, unless given
@@ -218,6 +244,21 @@ class UserAdmin(ReasonAdminMixin, ScopedPagesMixin, BaseUserAdmin, SimpleHistory
     search_fields = ("username", "first_name", "last_name", "phone")
     fieldsets = (*BaseUserAdmin.fieldsets, ("联系方式", {"fields": ("phone",)}))
     PRIVILEGE_READONLY = ("is_superuser", "is_staff", "groups", "user_permissions", "last_login", "date_joined")
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="重置双因素认证(丢失手机:下次登录须重新绑定)", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        done = []
+        for user in queryset:
+            if not policy.can_reset_two_factor(request.user, user):
+                self.message_user(request, f"无权重置“{user}”的双因素认证。", messages.ERROR)
+                continue
+            services.user_two_factor_reset(actor=request.user, user=user, reason="在数据管理中重置双因素认证")
+            self.log_change(request, user, "重置双因素认证")
+            done.append(str(user))
+        if done:
+            self.message_user(request, f"已重置 {len(done)} 个账号的双因素认证:{'、'.join(done)}。"
+                                       "他们的已验证会话已失效,下次登录时须重新绑定。", messages.SUCCESS)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

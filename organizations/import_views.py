@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cobuild.body import require_whole_body
 from cobuild.importing import (
     CONTRACT_KINDS,
     ImportFileError,
@@ -94,6 +95,7 @@ def import_template(request, kind):
 
 
 @require_http_methods(["GET", "POST"])
+@require_whole_body  # a file cut short in transit would be previewed (and imported) cut short
 def import_upload(request, kind):
     _require_importer(request.user)
     declaration = _kind_or_404(kind)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -154,6 +154,7 @@ def run_job(job_id: int) -> str:
     try:
         handler.run(job, Progress(job))
     except Exception as exc:
+        _reconnect_if_lost()
         if isinstance(exc, JobError):
             job.message = str(exc)
         else:
@@ -170,6 +171,15 @@ def run_job(job_id: int) -> str:
         job.expires_at = job.finished_at + dt.timedelta(hours=settings.JOBS_KEEP_HOURS)
     job.save()
     return job.status
+
+
+def _reconnect_if_lost() -> None:
+    """The job failed because its database connection died (a restart, a network cut, a killed
+    backend): drop it, so that the failure is recorded on a new one instead of the job staying
+    "running" for ever. Not inside a transaction (then the caller's own handling applies)."""
+    if (connection.connection is not None and connection.errors_occurred and not connection.in_atomic_block
+            and not connection.is_usable()):
+        connection.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -413,3 +413,29 @@ class RecordScope(models.Model):
 
     def __str__(self):
         return f"{self.record_type}#{self.record_id} ∈ {self.unit_id}"
+
+
+class Submission(models.Model):
+    """A create form's once-only token (``organizations.submissions``): the hidden field a form
+    carries from when it was rendered, claimed in the same transaction as the record it created.
+    A second submit of the same form finds the claim and goes to that record instead of making
+    another. Unique per (user, token): one person's token never touches another's records."""
+
+    user = models.ForeignKey(User, verbose_name=_("提交人"), on_delete=models.CASCADE, related_name="+",
+                             db_index=False)
+    token = models.CharField(_("提交令牌"), max_length=32)
+    record_type = models.CharField(_("记录类型"), max_length=64, blank=True)
+    record_id = models.BigIntegerField(_("记录"), null=True, blank=True)
+    url = models.CharField(_("记录页面"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("表单提交记录")
+        verbose_name_plural = _("表单提交记录")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="submission_user_token")]
+        indexes = [models.Index(fields=["created_at"], name="submission_created")]
+
+    def __str__(self):
+        return f"{self.record_type}#{self.record_id or '-'} ({self.token[:8]})"

@@ -17,6 +17,8 @@ apps' policy modules build on ``allowed`` and ``can_edit_unit_records``.
   account they may manage (``can_manage_account``: not a superuser; holding no role yet or one
   inside their scope); switching an account off needs it to hold a role
   (``can_deactivate_account``).
+- 重置双因素认证(丢失手机): a superuser, or a county admin for an account they may manage
+  (``can_reset_two_factor``).
 - 账号的管理权限(is_staff、is_superuser)和已有账号的密码: superusers only
   (``can_change_privileges``); deleting a record outright instead of correcting it, likewise
   (``can_delete_records``).
@@ -86,6 +88,14 @@ def can_deactivate_account(actor, user: User) -> bool:
     if not can_manage_account(actor, user):
         return False
     return can_change_privileges(actor) or RoleGrant.objects.filter(user_id=user.pk).exists()
+
+
+def can_reset_two_factor(actor, user: User) -> bool:
+    """Remove an account's second-factor devices (lost phone): a superuser, or a county admin for
+    an account they may manage."""
+    if actor is None or actor.is_superuser:
+        return True
+    return holds_role_somewhere(actor, (Role.COUNTY_ADMIN,)) and can_manage_account(actor, user)
 
 
 def can_change_privileges(actor) -> bool:

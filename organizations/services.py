@@ -7,6 +7,7 @@ history record with the change reason.
 
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -33,6 +34,7 @@ from .policy import (
     can_grant,
     can_manage_account,
     can_manage_unit,
+    can_reset_two_factor,
 )
 from .scoping import forget_grants
 
@@ -242,7 +244,7 @@ def role_grant(*, actor: User | None, username: str, role: str, unit: Unit,
         user = User(username=username)
         user.full_clean(exclude=["password"])
     if password:
-        user.set_password(password)
+        user_set_password(user=user, password=password)
     elif _created:
         user.set_unusable_password()
     if _created or password:
@@ -288,6 +290,32 @@ def role_grant_change(*, actor: User | None, grant: RoleGrant, user: User, role:
 
 # Fields only a superuser may change on an account: they widen what it may do.
 PRIVILEGE_FIELDS = ("is_superuser", "is_staff")
+
+
+def user_set_password(*, user: User, password: str) -> None:
+    """Set a password after the validators of ``AUTH_PASSWORD_VALIDATORS`` (length, common
+    passwords, all digits, too like the account's names), whose messages are Chinese; the caller
+    saves. Every place that sets a password comes through here (the admin's forms run the same
+    validators)."""
+    try:
+        validate_password(password, user)
+    except ValidationError as e:
+        raise ValidationError({"password": e.messages}) from e
+    user.set_password(password)
+
+
+@transaction.atomic
+def user_two_factor_reset(*, actor: User | None, user: User, reason: str | None = None) -> int:
+    """Remove the account's second-factor devices (lost phone): it signs in with its password again
+    and, if it must have one, enrols anew. The same rule as changing the account; recorded in the
+    account's history with the reason."""
+    from . import two_factor
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _check_account(actor, user)
+    if not can_reset_two_factor(actor, user):
+        raise PermissionDenied("只有系统管理员或县级组织部管理员可以重置双因素认证。")
+    return two_factor.devices_delete(user=user, reason=reason or "重置双因素认证")
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from cobuild.pagination import paginate
 from cobuild.params import local_url, parse_id, parse_text
+from organizations.submissions import AlreadySubmitted, once, with_submit_token
 
 from . import policy, services
 from . import supervision_selectors as sel
@@ -120,11 +121,16 @@ def contactpoint_visit(request, pk):
     cp = _contact_point(request, pk)
     if not policy.can_record_inspection(request.user, cp.unit):
         raise PermissionDenied("只有督查人员或县级组织部管理员可以登记联系点走访。")
-    form = VisitForm(request.POST or None, user=request.user, contact_point=cp)
+    form = with_submit_token(VisitForm(request.POST or None, user=request.user, contact_point=cp), request)
     if request.method == "POST" and form.is_valid():
+        back = reverse("pairings:contactpoint_detail", args=[cp.pk])
         try:
-            services.inspection_save(actor=request.user, unit=cp.unit, contact_point=cp,
-                                     kind=InspectionKind.LEADER_VISIT, **form.cleaned_data)
+            with once(request, back) as claim:
+                visit, _ = services.inspection_save(actor=request.user, unit=cp.unit, contact_point=cp,
+                                                    kind=InspectionKind.LEADER_VISIT, **form.cleaned_data)
+                claim.made(visit, back)
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except ValidationError as e:
             add_service_error(form, e)
         else:
@@ -193,10 +199,16 @@ def inspection_edit(request, pk):
 
 def _inspection_form(request, inspection):
     form = InspectionForm(request.POST or None, user=request.user, instance=inspection)
+    if inspection is None:
+        with_submit_token(form, request)
     if request.method == "POST" and form.is_valid():
         try:
-            inspection, created = services.inspection_save(actor=request.user, inspection=inspection,
-                                                           **form.cleaned_data)
+            with once(request, reverse("pairings:inspection_list")) as claim:
+                inspection, created = services.inspection_save(actor=request.user, inspection=inspection,
+                                                               **form.cleaned_data)
+                claim.made(inspection, reverse("pairings:inspection_detail", args=[inspection.pk]))
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except ValidationError as e:
             add_service_error(form, e)
         else:
@@ -212,10 +224,16 @@ def rectification_create(request, pk):
     inspection = _inspection(request, pk)
     if not policy.can_raise_rectification(request.user, inspection):
         raise PermissionDenied("只有督查人员或县级组织部管理员可以提出整改事项。")
-    form = RectificationForm(request.POST or None, user=request.user, inspection=inspection)
+    form = with_submit_token(RectificationForm(request.POST or None, user=request.user, inspection=inspection),
+                             request)
     if request.method == "POST" and form.is_valid():
+        back = reverse("pairings:inspection_detail", args=[inspection.pk])
         try:
-            item = services.rectification_create(actor=request.user, inspection=inspection, **form.cleaned_data)
+            with once(request, back) as claim:
+                item = services.rectification_create(actor=request.user, inspection=inspection, **form.cleaned_data)
+                claim.made(item, back)
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except ValidationError as e:
             add_service_error(form, e)
         else:
@@ -357,9 +375,15 @@ def helppair_edit(request, pk):
 
 def _helppair_form(request, hp, village):
     form = HelpPairForm(request.POST or None, user=request.user, instance=hp, village=village)
+    if hp is None:
+        with_submit_token(form, request)
     if request.method == "POST" and form.is_valid():
         try:
-            hp, created = services.help_pair_save(actor=request.user, help_pair=hp, **form.cleaned_data)
+            with once(request, reverse("pairings:helppair_list")) as claim:
+                hp, created = services.help_pair_save(actor=request.user, help_pair=hp, **form.cleaned_data)
+                claim.made(hp, f"{reverse('pairings:helppair_list')}?village={hp.village_id}")
+        except AlreadySubmitted as dup:
+            return dup.response(request)
         except ValidationError as e:
             add_service_error(form, e)
         else:

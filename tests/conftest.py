@@ -28,3 +28,10 @@ def restore_indicator_catalogue():
         Indicator.objects.update_or_create(code=code, defaults={
             "order": order, "name": name, "unit": unit, "kind": kind, "definition": definition,
             "max_per_activity": cap, "is_money": money, "active": True})
+
+
+@pytest.fixture(autouse=True)
+def _private_upload_temp_dir(settings, tmp_path_factory):
+    """Spooled uploads go to a directory of the test's own, so ``clean_orphans`` (also run by
+    ``prune_jobs``) never looks at the machine's shared temporary directory."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path_factory.mktemp("upload-tmp"))

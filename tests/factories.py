@@ -270,3 +270,33 @@ def make_survey(campaign, unit, subject="party_org", held_on=None, satisfied=30,
                             held_on=held_on or timezone.localdate() - dt.timedelta(days=5), satisfied=satisfied,
                             basically_satisfied=basically_satisfied, dissatisfied=dissatisfied, **extra)
     return survey
+
+
+def with_password(user, password="cobuild-demo"):
+    """Give ``user`` a password to log in with through the real form."""
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def enrol_totp(user):
+    """A confirmed TOTP device and ten recovery codes for ``user``, as the enrolment page leaves
+    them; returns (device, codes)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from organizations import two_factor
+
+    device = TOTPDevice.objects.create(user=user, name=two_factor.TOTP_NAME, confirmed=True)
+    return device, two_factor.recovery_codes_renew(user=user)
+
+
+def totp_code(device, steps_ahead=0) -> str:
+    """The code the user's authenticator app shows now (or ``steps_ahead`` 30-second steps later:
+    a code is accepted once, so a second login in the same step uses the next one)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"

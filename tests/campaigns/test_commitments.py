@@ -379,7 +379,7 @@ def test_village_board_counts_and_pairing_commitments(client, w):
     counts = r.context["counts"]
     assert (counts["made"], counts["done"], counts["overdue"], str(counts["rate"])) == (3, 2, 1, "66.67")
     assert 'data-count="rate">66.67%' in r.text
-    assert "县农业局" in r.text and "window.print()" in r.text
+    assert "县农业局" in r.text and "data-print" in r.text
 
 
 def test_bureau_board_and_scope(client, w):
@@ -472,3 +472,16 @@ def test_township_staff_of_another_township_gets_404(client, w):
     client.force_login(make_user("t2", Role.TOWNSHIP_STAFF, w.townships[0]))
     assert client.get(url("commitment_detail", c.pk)).status_code == 404
     assert client.post(url("commitment_edit", c.pk), form_data(w, version=1)).status_code == 404
+
+
+def test_a_double_submitted_commitment_form_makes_one_commitment(client, w):
+    from organizations.submissions import DUPLICATE_MESSAGE
+
+    client.force_login(w.users["village"])
+    token = client.get(url("commitment_create")).context["form"].submit_token
+    first = client.post(url("commitment_create"), form_data(w, submit_token=token))
+    c = Commitment.objects.get()
+    again = client.post(url("commitment_create"), form_data(w, submit_token=token), follow=True)
+    assert first.url == url("commitment_detail", c.pk)
+    assert again.redirect_chain == [(url("commitment_detail", c.pk), 302)] and DUPLICATE_MESSAGE in again.text
+    assert Commitment.objects.count() == 1

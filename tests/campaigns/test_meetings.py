@@ -298,3 +298,21 @@ def test_meeting_pages_query_counts_are_constant(client, w):
         w.meeting(host=v, title=f"会议{i}")
     many = [_count(client, p, q) for p, q in pages]
     assert few == many
+
+
+def test_double_submitted_meeting_and_decision_forms_make_one_of_each(client, w):
+    from organizations.submissions import DUPLICATE_MESSAGE
+
+    client.force_login(w.users["village"])
+    r = client.get(url("meeting_create"))
+    token = r.context["form"].submit_token
+    assert f'value="{token}"' in r.text
+    for _ in range(2):
+        r = client.post(url("meeting_create"), meeting_data(w, submit_token=token), follow=True)
+    m = JointMeeting.objects.get()
+    assert r.redirect_chain == [(url("meeting_detail", m.pk), 302)] and DUPLICATE_MESSAGE in r.text
+    token = r.context["decision_form"].submit_token
+    for _ in range(2):
+        r = client.post(url("meeting_decision_add", m.pk),
+                        {"content": "修路", "assigned_unit": w.villages[0].pk, "submit_token": token}, follow=True)
+    assert DUPLICATE_MESSAGE in r.text and m.decisions.count() == 1

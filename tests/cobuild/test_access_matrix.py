@@ -26,7 +26,7 @@ from tests.campaigns.activity_world import media  # noqa: F401
 from tests.cobuild.urlwalk import PATH_OBJECTS, WalkWorld, app_patterns, path_kwargs
 
 ROLES = ("county", "township", "village", "bureau", "inspector", "viewer")
-PUBLIC = {"healthz", "login", "logout"}
+PUBLIC = {"healthz", "login", "logout", "login_code"}  # login_code: the login's second step
 SKIP_POST = {"logout"}  # ends the session (its own tests cover it)
 
 # Pattern → in-scope statuses, GET then POST (an empty form), one per role in ROLES' order:
@@ -34,6 +34,8 @@ SKIP_POST = {"logout"}  # ends the session (its own tests cover it)
 # village), bureau liaison (the record's pairing's bureau), county inspector, county viewer.
 ACCESS: dict[str, str] = {
     # name: GET county township village bureau inspector viewer | POST (same order)
+    "two_factor": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "two_factor_codes": "302 302 302 302 302 302 | 302 302 302 302 302 302",
     "home": "302 302 302 302 302 302 | 302 302 302 302 302 302",
     "organizations:unit_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
     "organizations:unit_lookup": "200 200 200 200 200 200 | 405 405 405 405 405 405",

@@ -39,7 +39,8 @@ SCALE_ENV = ("S3_BUCKET", "S3_ENDPOINT_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY", "
 
 def run(code_or_args, **env):
     base = {k: v for k, v in os.environ.items() if k not in SCALE_ENV}
-    base.update(DJANGO_SETTINGS_MODULE="cobuild.settings", DATABASE_URL="sqlite:///:memory:", **env)
+    base.update(DJANGO_SETTINGS_MODULE="cobuild.settings", DATABASE_URL="sqlite:///:memory:", DEBUG="1")
+    base.update(env)
     args = [sys.executable, "-c", code_or_args] if isinstance(code_or_args, str) else [sys.executable, *code_or_args]
     return subprocess.run(args, env=base, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)
 

@@ -40,6 +40,7 @@ from tests.factories import (
 #: ``import`` are the requesting user's own (jobs are private to their owner).
 PATH_OBJECTS: dict[str, str | None] = {
     "healthz": None, "login": None, "logout": None, "home": None,
+    "login_code": None, "two_factor": None, "two_factor_codes": None,
     # organizations
     "organizations:unit_list": None, "organizations:unit_lookup": None,
     "organizations:unit_detail": "unit", "organizations:coverage": "unit", "organizations:leader_create": "unit",

@@ -93,7 +93,7 @@ def servers(tmp_path, redis_url):
     media = tmp_path / "shared-media"
     env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "0", "STATIC_MANIFEST": "0",
            "WHITENOISE_USE_FINDERS": "1", "SECRET_KEY": "two-servers-" + "k" * 50, "ALLOWED_HOSTS": "127.0.0.1",
-           "MEDIA_ROOT": str(media), "CONN_MAX_AGE": "0", "REDIS_URL": redis_url, "HTTPS": "0",
+           "MEDIA_ROOT": str(media), "CONN_MAX_AGE": "0", "REDIS_URL": redis_url, "SECURE_HTTPS": "0", "REQUIRE_2FA": "0",
            "DATABASE_REPLICA_URL": "", "S3_BUCKET": "",
            "BEHIND_PROXY": "1", "AXES_FAILURE_LIMIT": "4"}
     procs, urls = [], []

@@ -158,7 +158,7 @@ def test_bulletin_text_has_the_figures(client, c):
     assert drill[c.townships[1].name]["activities"].text == "1"
     assert drill["测试县合计"]["commitment_rate"].text == "66.67"
     assert r.context["silence"].pairs["total"] == 2
-    assert html.count("<svg") == 2 and "@page { size: A4" in html and "window.print()" in html
+    assert html.count("<svg") == 2 and "@page { size: A4" in html and "data-print" in html
 
 
 # --- dashboard workbook --------------------------------------------------------------------------------
@@ -344,3 +344,14 @@ def test_survey_list_shows_each_rate_and_the_period(client, c):
     assert "80.00%" in r.content.decode()
     cobuild = {f.indicator.code: f for f in r.context["satisfaction"]}["satisfaction_cobuild"]
     assert (cobuild.text, cobuild.denominator) == ("80.00", 10)
+
+
+def test_a_double_submitted_tally_form_makes_one_tally(client, c):
+    from organizations.submissions import DUPLICATE_MESSAGE
+
+    client.force_login(make_user("t", Role.TOWNSHIP_STAFF, c.townships[0]))
+    token = get(client, "survey_create").context["form"].submit_token
+    for _ in range(2):
+        r = client.post(reverse("metrics:survey_create"), {**survey_post(c, c.villages[0]), "submit_token": token},
+                        follow=True)
+    assert DUPLICATE_MESSAGE in r.text and Survey.objects.count() == 1

@@ -263,7 +263,7 @@ def test_rebuild_from_the_web(client, county, db_tasks):
     admin = make_user("c", Role.COUNTY_ADMIN, county.county)
     client.force_login(admin)
     page = client.get(url)
-    assert "确认开始重算" in page.text and "confirm(" in page.text
+    assert "确认开始重算" in page.text and "data-confirm=" in page.text
     r = client.post(url)
     job = Job.objects.get(handler="rebuild")
     assert r.url == reverse("organizations:job_detail", args=[job.pk])

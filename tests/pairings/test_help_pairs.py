@@ -218,3 +218,13 @@ def test_help_pair_list_keeps_a_constant_query_count(client, w, role):
     _bulk(w, 90)
     many = [_count(client), _count(client, {"village": w.village.pk, "status": "active", "q": "户"})]
     assert few == many
+
+
+def test_a_double_submitted_help_pair_form_makes_one_help_pair(client, w):
+    from organizations.submissions import DUPLICATE_MESSAGE
+
+    client.force_login(w["village_secretary"])
+    token = client.get(url("helppair_create")).context["form"].submit_token
+    for _ in range(2):
+        r = client.post(url("helppair_create"), {**form_data(w.village, w.p), "submit_token": token}, follow=True)
+    assert DUPLICATE_MESSAGE in r.text and HelpPair.objects.count() == 1

@@ -543,3 +543,38 @@ def test_detail_pages_keep_constant_query_counts(client, w):
         make_inspection(w.campaign, w.village, contact_point=cp, kind="leader_visit", pairing=w.p)
         services.rectification_update(actor=w["village_secretary"], item=item, progress=f"进展{k}")
     assert [_count(client, p) for p in pages] == few
+
+
+def test_double_submitted_inspection_and_rectification_forms_make_one_of_each(client, w):
+    from organizations.submissions import DUPLICATE_MESSAGE
+
+    login(client, w["inspector"])
+    r = client.get(url("inspection_create"))
+    token = r.context["form"].submit_token
+    assert f'value="{token}"' in r.text
+    data = {"campaign": w.campaign.pk, "unit": w.village.pk, "kind": "inspection", "held_on": TODAY,
+            "visitors": 1, "submit_token": token}
+    for _ in range(2):
+        r = client.post(url("inspection_create"), data, follow=True)
+    i = Inspection.objects.get()
+    assert r.redirect_chain == [(url("inspection_detail", i.pk), 302)] and DUPLICATE_MESSAGE in r.text
+    token = client.get(url("rectification_create", i.pk)).context["form"].submit_token
+    for _ in range(2):
+        r = client.post(url("rectification_create", i.pk), {
+            "responsible_unit": w.village.pk, "description": "台账不全", "deadline": TODAY + 30 * DAY,
+            "submit_token": token}, follow=True)
+    assert DUPLICATE_MESSAGE in r.text and RectificationItem.objects.count() == 1
+
+
+def test_a_double_submitted_visit_form_records_one_visit(client, w):
+    from organizations.submissions import DUPLICATE_MESSAGE
+
+    cp = services.contact_point_save(actor=None, leader_name="刘常委", unit=w.village, campaign=w.campaign)
+    login(client, w["inspector"])
+    token = client.get(url("contactpoint_visit", cp.pk)).context["form"].submit_token
+    for _ in range(2):
+        r = client.post(url("contactpoint_visit", cp.pk), {
+            "campaign": w.campaign.pk, "held_on": TODAY - DAY, "inspector": "刘常委", "visitors": 4,
+            "pairing": w.p.pk, "findings": "座谈", "submit_token": token}, follow=True)
+    assert r.redirect_chain == [(url("contactpoint_detail", cp.pk), 302)] and DUPLICATE_MESSAGE in r.text
+    assert Inspection.objects.filter(contact_point=cp).count() == 1

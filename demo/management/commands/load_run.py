@@ -97,7 +97,9 @@ class Command(BaseCommand):
                           f"{n['reviewers']} 名审核人(密码 {plan['password']})。输出目录 {out}")
 
         env = {**os.environ, "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-               "ALLOWED_HOSTS": "127.0.0.1", "HTTPS": "0", "BEHIND_PROXY": "0", "DATABASE_REPLICA_URL": "",
+               "ALLOWED_HOSTS": "127.0.0.1", "SECURE_HTTPS": "0", "BEHIND_PROXY": "0", "DATABASE_REPLICA_URL": "",
+               # The simulated staff log in with a password only (README, 双因素认证).
+               "REQUIRE_2FA": os.environ.get("REQUIRE_2FA", "0"),
                "STATIC_MANIFEST": "1", "WHITENOISE_USE_FINDERS": "0"}
         env.pop("DJANGO_SETTINGS_MODULE", None)
         base = str(settings.BASE_DIR)

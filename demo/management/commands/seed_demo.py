@@ -368,7 +368,7 @@ class Command(BaseCommand):
                 if user is None:
                     user = User(username=acc["username"])
                 if not password_ok:
-                    user.set_password(password)
+                    services.user_set_password(user=user, password=password)
                     user.save()
             # Flags and names: plain attributes of the log-in, outside the organisation tree.
             surname, given = (acc["name"][:1], acc["name"][1:]) if acc["role"] else ("", acc["name"])
