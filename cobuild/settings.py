@@ -15,7 +15,7 @@ DEBUG = env.bool("DEBUG", default=False)
 # The test suite (pytest, `manage.py test`) runs with DEBUG unset: it may use the development key.
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 # Published in this file, so never good enough for a server that is not DEBUG.
-DEVELOPMENT_SECRET_KEY = "insecure-development-key-only-for-local-use-change-me-in-production-0123456789"  # nosec B105 - published on purpose: a server refuses it
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-only-for-local-use-change-me-in-production-0123456789"  # published on purpose: a server refuses it  # nosec B105
 SECRET_KEY = env("SECRET_KEY", default="")
 # No key, or the published one: fine for DEBUG, the tests and one-off commands (import_data,
 # export_metrics …), but a server refuses to start on it (cobuild.wsgi, so gunicorn and runserver)

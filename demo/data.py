@@ -37,7 +37,7 @@ def _check(ok: bool, what: object = "") -> None:
     if not ok:
         raise DemoDataError(f"demo data inconsistent: {what}")
 
-DEMO_PASSWORD = "cobuild-demo"  # nosec B105 - the documented demo password (CONTRACT.md §1), demo accounts only
+DEMO_PASSWORD = "cobuild-demo"  # the documented demo password (CONTRACT.md §1), demo accounts only  # nosec B105
 COUNTY_CODE = "TL"
 STAFF_GROUP = "县乡管理员"
 

@@ -58,7 +58,7 @@ from pairings.services import refresh_last_logged
 
 PROVINCE_CODE = "SC"
 CAMPAIGN_SLUG = "sc-bjlbc"
-PASSWORD = "cobuild-demo"  # nosec B105 - the documented benchmark accounts' password (CONTRACT.md §2)
+PASSWORD = "cobuild-demo"  # the documented benchmark accounts' password (CONTRACT.md §2)  # nosec B105
 ACCOUNTS = (("scale", PROVINCE_CODE), ("scale-county", f"{PROVINCE_CODE}-001"))
 YEARS = 3
 
@@ -219,7 +219,7 @@ class Builder:
         return made
 
     def _county(self, province: Unit, n: int) -> None:
-        rng = random.Random(f"{self.seed}-{n}")  # nosec B311 - deterministic synthetic data, not secrets
+        rng = random.Random(f"{self.seed}-{n}")  # deterministic synthetic data, not secrets  # nosec B311
         size = self.size
         code = f"{PROVINCE_CODE}-{n:03d}"
         county = self._unit(code, _name(rng, "县"), UnitKind.COUNTY, province, n)
