@@ -18,8 +18,11 @@ import re
 
 from django import forms
 from django.core.exceptions import BadRequest
-from django.http import Http404
+from django.http import Http404, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from cobuild import body
 
 #: the largest id a database column holds (BigAutoField; PostgreSQL bigint, SQLite INTEGER)
 MAX_ID = 2**63 - 1
@@ -183,6 +186,11 @@ class BadInputMiddleware:
             raise BadRequest("请求中含有不允许的字符。")
         if any(bad_filter(k, v) for k, v in request.GET.items() if "__" in k):
             raise BadRequest(f"筛选条件中的日期无效或超出范围({MIN_DATE:%Y-%m-%d} 至 {MAX_DATE:%Y-%m-%d})。")
-        if request.method == "POST" and _has_nul(request.POST):
-            raise BadRequest("提交的内容中含有不允许的字符。")
+        if request.method == "POST":
+            try:
+                nul = _has_nul(request.POST)
+            except (UnreadablePostError, MultiPartParserError):
+                return body.incomplete_response(request)  # the body did not arrive whole
+            if nul:
+                raise BadRequest("提交的内容中含有不允许的字符。")
         return self.get_response(request)
