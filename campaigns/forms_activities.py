@@ -11,6 +11,7 @@ from crispy_forms.layout import Div, Layout
 from django import forms
 from django.utils import timezone
 
+from cobuild.params import DateField
 from cobuild.pickers import PickerSelect, source
 from organizations.pickers import KIND as UNITS
 from pairings.pickers import SCOPE as SCOPED_PAIRINGS
@@ -75,7 +76,7 @@ class ActivityForm(forms.Form):
     unit = UnitChoiceField(label="开展单位", queryset=None, empty_label=None, widget=PickerSelect(LOGGABLE_UNITS))
     pairing = PairingChoiceField(label="结对共建", queryset=None, required=False, empty_label="(不属于结对共建)")
     campaign = CampaignChoiceField(label="所属活动", queryset=None, empty_label=None)
-    date = forms.DateField(label="活动日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = DateField(label="活动日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     category = forms.ChoiceField(label="活动类别", choices=Category.choices)
     link_area = forms.ChoiceField(label="六联", choices=[("", "—"), *LinkArea.choices], required=False)
     title = forms.CharField(label="活动名称", max_length=120,
@@ -248,9 +249,9 @@ class ActivityFilterForm(forms.Form):
                                widget=forms.Select(attrs={"class": "form-select"}))
     pairing = PairingChoiceField(label="结对", queryset=None, required=False, empty_label="全部结对",
                                  widget=PickerSelect(SCOPED_PAIRINGS, attrs={"class": "form-select"}))
-    date_from = forms.DateField(label="从", required=False,
+    date_from = DateField(label="从", required=False,
                                 widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    date_to = forms.DateField(label="到", required=False,
+    date_to = DateField(label="到", required=False,
                               widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
     unit = forms.ModelChoiceField(queryset=None, required=False, widget=forms.HiddenInput)
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cobuild.codes import code_unusable_message
+from cobuild.params import DateField, parse_id
 from cobuild.pickers import PickerSelect, is_large, source
 from organizations.models import Organization, Unit
 from organizations.pickers import KIND as UNITS
@@ -32,7 +33,7 @@ OWNER_UNITS = source(UNITS, "campaign_owner", sel.campaign_owner_choices)
 
 
 def date_field(label, required=True, **kwargs):
-    return forms.DateField(label=label, required=required,
+    return DateField(label=label, required=required,
                            widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"), **kwargs)
 
 
@@ -227,7 +228,8 @@ def unit_choices(field, user, selected) -> None:
     if is_large(field.queryset):
         return
     options = list(sel.filter_unit_choices(user))
-    if selected and str(selected).isdigit() and all(str(u.pk) != str(selected) for u in options):
+    selected = parse_id(selected)
+    if selected and all(u.pk != selected for u in options):
         extra = field.queryset.filter(pk=selected).first()
         if extra is not None:
             options.append(extra)

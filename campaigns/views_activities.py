@@ -16,11 +16,11 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cobuild.body import require_whole_body
 from cobuild.pagination import paginate
+from cobuild.params import local_url, parse_id, parse_text
 from organizations import records
 from organizations.models import Unit
 from organizations.submissions import AlreadySubmitted, earlier, once, with_submit_token
@@ -54,8 +54,8 @@ def _draft_key(user, activity=None) -> str:
 def _form_unit(request, units, activity=None):
     """The unit whose pairings and organisers the form offers: the posted one, the requested
     one (``?unit=``), the activity's, or the user's default — always one of ``units``."""
-    wanted = request.POST.get("unit") if request.method == "POST" else request.GET.get("unit")
-    if wanted and str(wanted).isdigit():
+    wanted = parse_id(request.POST.get("unit") if request.method == "POST" else request.GET.get("unit"))
+    if wanted:
         unit = units.filter(pk=wanted).first()
         if unit is not None:
             return unit
@@ -276,9 +276,9 @@ def activity_list(request):
     user = request.user
     units = Unit.objects.for_user(user)
     unit = None
-    raw_unit = request.GET.get("unit")
-    if raw_unit and raw_unit.isdigit():
-        unit = units.filter(pk=raw_unit).first()
+    unit_pk = parse_id(request.GET.get("unit"))
+    if unit_pk:
+        unit = units.filter(pk=unit_pk).first()
         if unit is None:
             raise Http404("没有这个单位。")
     pairings = Pairing.objects.for_user(user).select_related("village", "bureau").order_by("code")
@@ -372,10 +372,7 @@ def activity_history(activity) -> list:
 
 
 def _next_url(request, default):
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return default
+    return local_url(request, request.POST.get("next")) or default
 
 
 @require_POST
@@ -434,7 +431,7 @@ def review_queue(request):
     if status not in ReviewStatus.values:
         status = ReviewStatus.SUBMITTED
     qs = base.filter(status=status)
-    q = request.GET.get("q", "").strip()
+    q = parse_text(request.GET.get("q"))
     if q:
         qs = qs.filter(title__icontains=q)
     qs = qs.order_by("date", "pk") if status == ReviewStatus.SUBMITTED else qs.order_by("-reviewed_at", "-pk")

@@ -10,13 +10,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cobuild.pagination import paginate
+from cobuild.params import id_or_404, parse_text
 from organizations.models import AREA_KINDS, Unit
 from organizations.submissions import AlreadySubmitted, once, with_submit_token
 from pairings.forms import add_service_error
@@ -75,10 +75,8 @@ def _page(request, qs):
 def _unit_for_new(request):
     """The unit a new record is for: ``?unit=<pk>`` (scoped: 404; not theirs to log: 403), the
     one unit of a village secretary or bureau liaison, or None (then show the unit picker)."""
-    pk = request.GET.get("unit")
-    if pk:
-        if not pk.isdigit():
-            raise Http404
+    if request.GET.get("unit"):
+        pk = id_or_404(request.GET["unit"], "没有这个单位。")
         unit = get_object_or_404(Unit.objects.for_user(request.user), pk=pk)
         if not can_log(request.user, unit):
             raise PermissionDenied("您没有权限为该单位登记。")
@@ -90,7 +88,7 @@ def _unit_for_new(request):
 
 def _unit_picker(request, title: str, url_name: str):
     units = sel.loggable_units(request.user).select_related("parent")
-    q = request.GET.get("q", "").strip()
+    q = parse_text(request.GET.get("q"))
     if q:
         units = units.filter(Q(name__icontains=q) | Q(code__icontains=q))
     page = _page(request, units.order_by("path"))
@@ -103,7 +101,7 @@ def _unit_picker(request, title: str, url_name: str):
 
 def campaign_list(request):
     campaigns = Campaign.objects.for_user(request.user).select_related("owner_unit")
-    q = request.GET.get("q", "").strip()
+    q = parse_text(request.GET.get("q"))
     if q:
         campaigns = campaigns.filter(Q(name__icontains=q) | Q(slug__icontains=q) | Q(theme__icontains=q))
     return render(request, "campaigns/campaign_list.html", {
@@ -350,9 +348,8 @@ def board(request, unit_pk):
     unit = get_object_or_404(Unit.objects.for_user(request.user).select_related("parent"), pk=unit_pk)
     campaign = None
     if request.GET.get("campaign"):
-        if not request.GET["campaign"].isdigit():
-            raise Http404
-        campaign = get_object_or_404(Campaign.objects.for_user(request.user), pk=request.GET["campaign"])
+        pk = id_or_404(request.GET["campaign"], "没有这个专项活动。")
+        campaign = get_object_or_404(Campaign.objects.for_user(request.user), pk=pk)
     qs = sel.board_commitments(request.user, unit, campaign)
     rows = list(qs.order_by(sel.STATUS_ORDER, "due_date", "made_on", "pk"))
     return render(request, "campaigns/board_detail.html", {

@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump/pg_restore with fixed argument lists
+import subprocess  # pg_dump/pg_restore with fixed argument lists  # nosec B404
 import tarfile
 from contextlib import closing
 from dataclasses import dataclass
@@ -116,7 +116,7 @@ def table_counts(conn, vendor: str) -> dict[str, int]:
     counts = {}
     with closing(conn.cursor()) as cur:
         for table in _tables(conn, vendor):
-            cur.execute(f'SELECT COUNT(*) FROM "{table}"')  # nosec B608 - names from the catalogue
+            cur.execute(f'SELECT COUNT(*) FROM "{table}"')  # names from the catalogue  # nosec B608
             counts[table] = cur.fetchone()[0]
     return counts
 
@@ -124,7 +124,7 @@ def table_counts(conn, vendor: str) -> dict[str, int]:
 def _run(cmd: list[str], env: dict, what: str) -> None:
     if shutil.which(cmd[0]) is None:
         raise BackupError(f"找不到 {cmd[0]}:请安装与数据库服务器同一主版本的 PostgreSQL 客户端(postgresql-client)。")
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)  # nosec B603 - fixed argv
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)  # fixed argv  # nosec B603
     if proc.returncode != 0:
         raise BackupError(f"{what}失败:{proc.stderr.strip() or proc.stdout.strip()}")
 
@@ -268,5 +268,5 @@ def _untar_media(path: Path, media_root: Path) -> int:
             for m in members:
                 if m.name.startswith("/") or ".." in Path(m.name).parts:
                     raise BackupError(f"备份中的文件名不安全:{m.name}")
-            tar.extractall(media_root, members=members)  # nosec B202 - names checked above
+            tar.extractall(media_root, members=members)  # names checked above  # nosec B202
     return len(members)

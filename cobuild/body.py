@@ -42,14 +42,20 @@ def body_incomplete(request) -> bool:
     return isinstance(read, int) and isinstance(limit, int) and read < limit
 
 
+def incomplete_response(request):
+    """The 400 page of a body that did not arrive whole (also cobuild.params.BadInputMiddleware's,
+    when reading the body to check it fails)."""
+    logger.warning("Incomplete request body on %s (client disconnected mid-upload?)", request.path)
+    return render(request, "cobuild/upload_incomplete.html", {"message": INCOMPLETE_MESSAGE}, status=400)
+
+
 def require_whole_body(view):
     """A view decorator: a POST whose body arrived short gets 400 and runs nothing."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if body_incomplete(request):
-            logger.warning("Incomplete request body on %s (client disconnected mid-upload?)", request.path)
-            return render(request, "cobuild/upload_incomplete.html", {"message": INCOMPLETE_MESSAGE}, status=400)
+            return incomplete_response(request)
         return view(request, *args, **kwargs)
 
     return wrapper

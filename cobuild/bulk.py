@@ -38,6 +38,10 @@ def _copy(cursor, table: str, columns: list[str], rows: Sequence[Sequence]) -> N
     cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)", _csv(rows))
 
 
+# SQL text below is built only from table and column names taken from the model's metadata and
+# quoted with ``quote_name`` (nosec B608); every value goes as a query parameter or through COPY.
+
+
 def insert(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
     """INSERT ``rows`` (tuples in the order of ``fields``) into ``model``'s table."""
     if not rows:
@@ -51,7 +55,8 @@ def insert(model, fields: Sequence[str], rows: Sequence[Sequence]) -> None:
         cols = ", ".join(connection.ops.quote_name(c) for c in columns)
         marks = ", ".join(["%s"] * len(columns))
         for start in range(0, len(rows), CHUNK):
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows[start:start + CHUNK])
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # nosec B608
+                               rows[start:start + CHUNK])
 
 
 def upsert_add(model, key_fields: Sequence[str], value_field: str, rows: Sequence[Sequence]) -> None:
@@ -63,19 +68,20 @@ def upsert_add(model, key_fields: Sequence[str], value_field: str, rows: Sequenc
     keys = [connection.ops.quote_name(c) for c in _columns(model, key_fields)]
     value = connection.ops.quote_name(model._meta.get_field(value_field).column)
     cols = ", ".join([*keys, value])
-    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {value} = {table}.{value} + excluded.{value}"
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {value} = {table}.{value} + excluded.{value}"  # nosec B608
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) >= COPY_MIN:
             stage = connection.ops.quote_name(f"stage_{model._meta.db_table}")
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # nosec B608
                            f"SELECT {cols} FROM {table} WITH NO DATA")
             cursor.execute(f"TRUNCATE {stage}")
             _copy(cursor, stage, [*_columns(model, key_fields), model._meta.get_field(value_field).column], rows)
-            cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ORDER BY "
+            cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} ORDER BY "  # nosec B608
                            f"{', '.join(str(i + 1) for i in range(len(keys)))} {conflict}")
             return
         marks = "(" + ", ".join(["%s"] * (len(keys) + 1)) + ")"
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             params = [v for row in chunk for v in row]
-            cursor.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join([marks] * len(chunk))} {conflict}", params)
+            cursor.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join([marks] * len(chunk))} {conflict}",  # nosec B608
+                           params)

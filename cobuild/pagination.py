@@ -19,6 +19,8 @@ import math
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.utils.functional import cached_property
 
+from cobuild.params import parse_id
+
 #: counts stop here: above it a list shows "10,000+" and pages by previous/next
 COUNT_CAP = 10_000
 
@@ -65,12 +67,11 @@ class CappedPaginator(Paginator):
     def validate_number(self, number):
         if not self.capped:
             return super().validate_number(number)
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
+        number = parse_id(number)  # ASCII digits only; a 20-digit page would overflow OFFSET
+        if number is None:
+            raise PageNotAnInteger(self.error_messages["invalid_page"])
+        if number > MAX_PAGE:
+            raise EmptyPage(self.error_messages["no_results"])
         return number
 
     def page(self, number):
@@ -92,6 +93,10 @@ class CappedPaginator(Paginator):
             return self.page(1)
         except EmptyPage:
             return self.page(self.num_pages)
+
+
+#: pages beyond this answer the last page (an OFFSET that large is never a real page)
+MAX_PAGE = 1_000_000
 
 
 def paginate(request, rows, per_page: int, param: str = "page") -> Page:

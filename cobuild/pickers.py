@@ -28,6 +28,8 @@ from django.db.models import QuerySet
 from django.http import Http404, JsonResponse
 from django.urls import reverse
 
+from cobuild.params import parse_id, parse_text
+
 #: up to this many choices a plain <select>; more: search-as-you-type (the one place to tune it)
 PLAIN_SELECT_MAX = 200
 #: matches the endpoint returns at most
@@ -102,11 +104,12 @@ def lookup(request, kind_name: str):
     queryset = src.queryset(request.user)
     raw_id = request.GET.get("id")
     if raw_id is not None:
-        obj = queryset.select_related(*kind.related).filter(pk=raw_id).first() if raw_id.isdigit() else None
+        pk = parse_id(raw_id)
+        obj = queryset.select_related(*kind.related).filter(pk=pk).first() if pk else None
         if obj is None:
             raise Http404("没有这个选项。")
         return JsonResponse({"results": [option(kind, obj)], "more": False})
-    term = request.GET.get("q", "").strip()[:TERM_MAX]
+    term = parse_text(request.GET.get("q"), TERM_MAX)
     results, more = matches(kind, queryset, term)
     response = JsonResponse({"results": results, "more": more})
     response["Cache-Control"] = "private, no-store"
@@ -153,7 +156,7 @@ class PickerSelect(forms.Select):
         if not getattr(self, "large", False):
             return super().optgroups(name, value, attrs)
         field = self.choices.field
-        wanted = [v for v in value if str(v).isdigit()]
+        wanted = [pk for pk in map(parse_id, value) if pk]
         chosen = list(self._queryset().select_related(*self.kind.related).filter(pk__in=wanted)) if wanted else []
         groups = []
         if field.empty_label is not None:

@@ -15,7 +15,7 @@ DEBUG = env.bool("DEBUG", default=False)
 # The test suite (pytest, `manage.py test`) runs with DEBUG unset: it may use the development key.
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 # Published in this file, so never good enough for a server that is not DEBUG.
-DEVELOPMENT_SECRET_KEY = "insecure-development-key-only-for-local-use-change-me-in-production-0123456789"
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-only-for-local-use-change-me-in-production-0123456789"  # published on purpose: a server refuses it  # nosec B105
 SECRET_KEY = env("SECRET_KEY", default="")
 # No key, or the published one: fine for DEBUG, the tests and one-off commands (import_data,
 # export_metrics …), but a server refuses to start on it (cobuild.wsgi, so gunicorn and runserver)
@@ -25,6 +25,7 @@ if SECRET_KEY_PUBLISHED:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "cobuild.errors.csrf_failure"  # Chinese page with the menu, not Django's English one
 
 # HTTPS hardening: one switch for a deployment behind TLS (README, "Deploy"). Not called HTTPS: that
 # is the CGI variable `runserver` itself reads from the environment.
@@ -113,6 +114,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "cobuild.uploads.RequestSizeLimitMiddleware",  # before anything reads a multipart body
+    # A NUL byte in the path, a query or a form, or an admin date filter out of range, answers 400
+    # before any view or the admin sees it.
+    "cobuild.params.BadInputMiddleware",
     "organizations.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -23,3 +23,8 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in Chinese with the menu (cobuild.errors); 404 and 403 use Django's views with
+# templates/404.html and 403.html, which already render with the request.
+handler400 = "cobuild.errors.bad_request"
+handler500 = "cobuild.errors.server_error"

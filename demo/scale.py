@@ -58,7 +58,7 @@ from pairings.services import refresh_last_logged
 
 PROVINCE_CODE = "SC"
 CAMPAIGN_SLUG = "sc-bjlbc"
-PASSWORD = "cobuild-demo"
+PASSWORD = "cobuild-demo"  # the documented benchmark accounts' password (CONTRACT.md §2)  # nosec B105
 ACCOUNTS = (("scale", PROVINCE_CODE), ("scale-county", f"{PROVINCE_CODE}-001"))
 YEARS = 3
 
@@ -155,7 +155,8 @@ def _purge(model, qs, done: set) -> None:
 @transaction.atomic
 def remove_province() -> None:
     top = Unit.objects.get(code=PROVINCE_CODE)
-    assert top.parent_id is None   # a top unit: nothing outside its subtree counts its records
+    if top.parent_id is not None:  # a top unit: nothing outside its subtree counts its records
+        raise ValueError(f"{PROVINCE_CODE} is not a top unit: refusing to remove it")
     units = Unit.objects.filter(path__startswith=top.path)
     done: set = set()
     _purge(Campaign, Campaign.objects.filter(owner_unit__in=units.values("pk")), done)
@@ -218,7 +219,7 @@ class Builder:
         return made
 
     def _county(self, province: Unit, n: int) -> None:
-        rng = random.Random(f"{self.seed}-{n}")
+        rng = random.Random(f"{self.seed}-{n}")  # deterministic synthetic data, not secrets  # nosec B311
         size = self.size
         code = f"{PROVINCE_CODE}-{n:03d}"
         county = self._unit(code, _name(rng, "县"), UnitKind.COUNTY, province, n)

@@ -6,7 +6,13 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from campaigns.models import Indicator
-from organizations.admin_tools import REASON_FIELD, ReadOnlyAdmin, ReasonAdminMixin, ServiceAdmin
+from organizations.admin_tools import (
+    REASON_FIELD,
+    ReadOnlyAdmin,
+    ReasonAdminMixin,
+    ScopedPagesMixin,
+    ServiceAdmin,
+)
 
 from . import policy, services
 from .models import Contribution, Fact, Target
@@ -66,7 +72,7 @@ class ContributionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ReasonAdminMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     """The catalogue (superusers): no service of its own, so the admin keeps the reason itself."""
 
     list_display = ("order", "code", "name", "unit", "kind", "is_money", "active")

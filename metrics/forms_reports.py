@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Indicator, SurveySubject
 from campaigns.policy import REVIEWER_ROLES
+from cobuild.params import DateField
 from cobuild.pickers import PickerSelect, source
 from organizations.models import Unit, UnitKind
 from organizations.pickers import KIND as UNITS
@@ -28,7 +29,7 @@ DATE = {"type": "date"}
 
 
 def _date_field(label, required=False):
-    return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    return DateField(label=label, required=required, widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
 
 
 class CampaignField(forms.ModelChoiceField):

@@ -3,6 +3,7 @@
 from django import forms
 
 from campaigns.models import Indicator
+from cobuild.params import DateField
 
 from .services import TARGET_KIND_LABELS, TARGET_KINDS, units_of_kind
 
@@ -12,7 +13,7 @@ class TargetForm(forms.Form):
     indicator = forms.ModelChoiceField(label="指标", queryset=Indicator.objects.filter(active=True),
                                        empty_label=None)
     value = forms.DecimalField(label="目标值", min_value=0, max_digits=18, decimal_places=2)
-    due_date = forms.DateField(label="完成时限(可不填)", required=False,
+    due_date = DateField(label="完成时限(可不填)", required=False,
                                widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="说明", required=False, max_length=200)
 

@@ -50,7 +50,8 @@ CATEGORY_KEYS = {
 # Keys behind the rates: numerator and denominator summed separately, divided at read time.
 SURVEY_KEYS = {"party_org": ("sat_party_org_ok", "sat_party_org_ballots"),
                "cobuild": ("sat_cobuild_ok", "sat_cobuild_ballots")}
-assert {k for pair in SURVEY_KEYS.values() for k in pair} <= INTERNAL_KEYS
+if not {k for pair in SURVEY_KEYS.values() for k in pair} <= INTERNAL_KEYS:  # kept under python -O
+    raise ImportError("metrics.rollup: the survey keys must be internal keys")
 
 # The record types whose contributions the summary keeps (pairings and the help-pair register are
 # counted live from their stored scope, see selectors).

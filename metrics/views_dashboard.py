@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import IndicatorKind
 from cobuild.pagination import paginate
+from cobuild.params import id_or_404, parse_id
 from organizations.models import AREA_KINDS, Unit
 from organizations.selectors import ancestors
 
@@ -35,9 +36,7 @@ TARGETS_PAGE = 100
 def _unit(request) -> Unit:
     raw = request.GET.get("unit") or request.POST.get("unit")
     if raw:
-        if not str(raw).isdigit():
-            raise Http404
-        return get_object_or_404(Unit.objects.for_user(request.user), pk=raw)
+        return get_object_or_404(Unit.objects.for_user(request.user), pk=id_or_404(raw, "没有这个单位。"))
     unit = figures.default_unit(request.user)
     if unit is None:
         raise Http404("您的账号还没有授权单位。")
@@ -228,6 +227,5 @@ def target_delete(request, pk):
     target = get_object_or_404(Target.objects.for_user(request.user).select_related("unit", "campaign"), pk=pk)
     services.target_delete(actor=request.user, target=target)
     messages.success(request, f"已撤销“{target.unit.name}”的目标。")
-    back = request.POST.get("unit", "")
-    back = back if back.isdigit() else target.unit_id
+    back = parse_id(request.POST.get("unit")) or target.unit_id
     return redirect(f"{reverse('metrics:targets')}?unit={back}&campaign={target.campaign.slug}")

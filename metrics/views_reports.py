@@ -21,6 +21,7 @@ from campaigns import services as campaign_services
 from campaigns.models import Campaign, Survey
 from campaigns.policy import can_enter_surveys, can_record_survey
 from cobuild.pagination import paginate
+from cobuild.params import code_or_404
 from organizations.job_views import workbook_response
 from organizations.models import Unit, UnitKind
 from organizations.selectors import ancestors
@@ -81,9 +82,9 @@ def _scope(request, form_class=PeriodForm) -> Scope:
     """Unit, campaign and period of a report page; what is not asked for follows the default
     rule of every page (metrics.figures): the scope's top, the default campaign, campaign to date."""
     data = request.GET.copy()
-    code = (data.get("unit") or "").strip()
-    if code:
-        unit = get_object_or_404(Unit.objects.for_user(request.user), code=code)
+    if (data.get("unit") or "").strip():
+        unit = get_object_or_404(Unit.objects.for_user(request.user),
+                                 code=code_or_404(data["unit"], "没有这个单位。"))
     else:
         unit = figures.default_unit(request.user)
         if unit is None:

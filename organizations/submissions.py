@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from .models import Submission
 
-TOKEN_FIELD = "submit_token"  # nosec B105 - a form field name, not a secret
+TOKEN_FIELD = "submit_token"  # a form field name, not a secret  # nosec B105
 DUPLICATE_MESSAGE = "已提交过,未重复保存。下面是第一次提交时保存的记录。"
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from cobuild.pagination import paginate
+from cobuild.params import parse_text
 
 from . import selectors, services
 from .forms import LeaderForm
@@ -45,7 +46,7 @@ def unit_detail(request, pk):
     kind = request.GET.get("kind", "")
     if kind in UnitKind.values:
         children = children.filter(kind=kind)
-    q = request.GET.get("q", "").strip()
+    q = parse_text(request.GET.get("q"))
     if q:
         children = children.filter(Q(name__icontains=q) | Q(code__icontains=q))
     page = paginate(request, children, 50)
@@ -74,7 +75,7 @@ def unit_detail(request, pk):
 
 def unit_list(request):
     units = Unit.objects.for_user(request.user).select_related("parent")
-    q = request.GET.get("q", "").strip()
+    q = parse_text(request.GET.get("q"))
     kind = request.GET.get("kind", "")
     if q:
         units = units.filter(Q(name__icontains=q) | Q(code__icontains=q))

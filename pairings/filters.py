@@ -12,6 +12,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from cobuild.params import DateField
+
 from .models import PairingStatus
 from .selectors import MARK_LABELS, MATRIX_SORTS, REGISTER_SORTS, Choices
 
@@ -80,9 +82,9 @@ class PeriodForm(forms.Form):
 
     def __init__(self, data, *, default=(None, None), **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["from"] = forms.DateField(label="自", required=False,
+        self.fields["from"] = DateField(label="自", required=False,
                                               widget=forms.DateInput(attrs={"type": "date"}))
-        self.fields["to"] = forms.DateField(label="至", required=False,
+        self.fields["to"] = DateField(label="至", required=False,
                                             widget=forms.DateInput(attrs={"type": "date"}))
         self.default = default
         _bootstrap(self)

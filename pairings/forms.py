@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from cobuild.params import DateField
 from cobuild.pickers import PickerSelect, source
 from organizations.models import Unit
 from organizations.pickers import KIND as UNITS
@@ -54,7 +55,7 @@ class DateInput(forms.DateInput):
 
 
 def date_field(label, required=True, **kwargs):
-    return forms.DateField(label=label, required=required, widget=DateInput(),
+    return DateField(label=label, required=required, widget=DateInput(),
                            error_messages={"required": f"请选择{label}。", "invalid": "请按 年-月-日 填写日期。"},
                            **kwargs)
 

@@ -14,10 +14,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cobuild.pagination import paginate
+from cobuild.params import local_url, parse_id, parse_text
 from organizations.submissions import AlreadySubmitted, once, with_submit_token
 
 from . import policy, services
@@ -65,7 +65,7 @@ def _history(obj):
 
 def contactpoint_list(request):
     qs = sel.contact_points(request.user)
-    q = request.GET.get("q", "").strip()
+    q = parse_text(request.GET.get("q"))
     if q:
         qs = qs.filter(Q(leader_name__icontains=q) | Q(unit__name__icontains=q) | Q(leader_title__icontains=q))
     return _render(request, "pairings/contactpoint_list.html", {
@@ -354,8 +354,9 @@ def helppair_create(request):
     if not policy.can_record_help_pairs(request.user):
         raise PermissionDenied("只有村(社区)、乡镇、县级工作人员和结对单位联络员可以登记帮扶对子。")
     village = None
-    if request.GET.get("village", "").isdigit():
-        village = sel.help_pair_villages(request.user).filter(pk=request.GET["village"]).first()
+    village_pk = parse_id(request.GET.get("village"))
+    if village_pk:
+        village = sel.help_pair_villages(request.user).filter(pk=village_pk).first()
     return _helppair_form(request, None, village)
 
 
@@ -411,9 +412,6 @@ def helppair_status(request, pk):
             messages.success(request, f"{hp.member_name} → {hp.household_name}:状态改为“{hp.get_status_display()}”。")
     else:
         messages.error(request, "请选择有效的状态。")
-    nxt = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        nxt = f"{reverse('pairings:helppair_list')}?village={hp.village_id}"
-    return redirect(nxt)
+    return redirect(local_url(request, request.POST.get("next"))
+                    or f"{reverse('pairings:helppair_list')}?village={hp.village_id}")
 

@@ -18,7 +18,7 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
+import subprocess  # runs this checkout's own manage.py, gunicorn and locust  # nosec B404
 import sys
 import tempfile
 import time
@@ -105,13 +105,13 @@ class Command(BaseCommand):
         base = str(settings.BASE_DIR)
         if not static_collected():
             self.stdout.write("收集静态文件(collectstatic,首次约一分钟)……")
-            subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],  # nosec B603
                            cwd=base, env=env, check=True)
 
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log = (out / "gunicorn.log").open("w")
-        server = subprocess.Popen(
+        server = subprocess.Popen(  # fixed argv: this Python, gunicorn, a free local port  # nosec B603
             [sys.executable, "-m", "gunicorn", "cobuild.wsgi:application", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers), "--timeout", "60", "--chdir", base],
             env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -122,7 +122,7 @@ class Command(BaseCommand):
             self.stdout.write(f"gunicorn({workers} 个进程)已在 {url} 启动;locust {users} 个用户,{duration} 秒……")
             with (out / "locust.log").open("w") as locust_log:
                 try:
-                    locust_rc = subprocess.run(
+                    locust_rc = subprocess.run(  # fixed argv: this Python's locust  # nosec B603
                         [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
                          "-u", str(users), "-r", str(spawn_rate), "-t", f"{duration}s", "--stop-timeout", "20",
                          "--host", url, "--csv", str(out / "locust"), "--loglevel", "WARNING"],
@@ -149,7 +149,7 @@ class Command(BaseCommand):
 
         def fetch(_):
             try:
-                with urlopen(url + "/accounts/login/", timeout=30) as r:
+                with urlopen(url + "/accounts/login/", timeout=30) as r:  # http://127.0.0.1 only  # nosec B310
                     r.read()
             except (URLError, OSError):
                 pass
@@ -163,7 +163,7 @@ class Command(BaseCommand):
             if proc.poll() is not None:
                 raise CommandError(f"gunicorn 退出了({proc.returncode}):\n{log.read_text()[-3000:]}")
             try:
-                with urlopen(url + "/healthz", timeout=10) as r:
+                with urlopen(url + "/healthz", timeout=10) as r:  # http://127.0.0.1 only  # nosec B310
                     if r.status == 200:
                         return
             except (URLError, OSError):

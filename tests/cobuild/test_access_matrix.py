@@ -1,0 +1,214 @@
+"""Issue 10, Build 8: the access matrix — every URL pattern × role × a record in scope and one
+out of scope, GET and POST, generated from the URL resolver.
+
+- Anonymous: every page but the public ones redirects to the login page.
+- Out of scope (a record of another county; another user's job or import): 404 for every role,
+  whatever the method — "not yours" and "does not exist" look the same.
+- In scope: the status each role gets is pinned in ``ACCESS`` below (200/302 where the role may,
+  403 or 404 where it may not, 405 where the method is not offered). A pattern without a row
+  fails ``test_every_pattern_has_an_access_row`` (both databases, no data needed), naming it.
+
+To see the observed matrix (e.g. after adding a page): ``ACCESS_MATRIX_PRINT=1 pytest -s
+tests/cobuild/test_access_matrix.py``; review each line before pasting it into ``ACCESS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from tests.campaigns.activity_world import media  # noqa: F401
+from tests.cobuild.urlwalk import PATH_OBJECTS, WalkWorld, app_patterns, path_kwargs
+
+ROLES = ("county", "township", "village", "bureau", "inspector", "viewer")
+PUBLIC = {"healthz", "login", "logout", "login_code"}  # login_code: the login's second step
+SKIP_POST = {"logout"}  # ends the session (its own tests cover it)
+
+# Pattern → in-scope statuses, GET then POST (an empty form), one per role in ROLES' order:
+# county admin, township staff (the record's township), village secretary (the record's
+# village), bureau liaison (the record's pairing's bureau), county inspector, county viewer.
+ACCESS: dict[str, str] = {
+    # name: GET county township village bureau inspector viewer | POST (same order)
+    "two_factor": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "two_factor_codes": "302 302 302 302 302 302 | 302 302 302 302 302 302",
+    "home": "302 302 302 302 302 302 | 302 302 302 302 302 302",
+    "organizations:unit_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "organizations:unit_lookup": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "organizations:unit_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "organizations:coverage": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "organizations:leader_create": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "organizations:leader_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "organizations:leader_delete": "200 200 200 404 403 403 | 302 302 302 404 403 403",
+    "organizations:job_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "organizations:job_detail": "302 302 302 302 302 302 | 405 405 405 405 405 405",
+    "organizations:job_status": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "organizations:job_download": "404 404 404 404 404 404 | 405 405 405 405 405 405",
+    "organizations:import": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "organizations:import_preview": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "organizations:import_confirm": "405 405 405 405 405 405 | 302 302 403 403 403 403",
+    "organizations:import_upload": "200 200 403 403 403 403 | 200 200 403 403 403 403",
+    "organizations:import_template": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "pairings:register": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:pairing_lookup": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:detail": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:ledger_xlsx": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:matrix": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:silent_xlsx": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "pairings:contactpoint_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:contactpoint_create": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "pairings:contactpoint_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "pairings:contactpoint_edit": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "pairings:contactpoint_visit": "200 403 403 404 200 403 | 200 403 403 404 200 403",
+    "pairings:inspection_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:inspection_create": "200 403 403 403 200 403 | 200 403 403 403 200 403",
+    "pairings:inspection_detail": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:inspection_edit": "200 403 403 403 200 403 | 200 403 403 403 200 403",
+    "pairings:inspection_correct": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "pairings:rectification_create": "200 403 403 403 200 403 | 200 403 403 403 200 403",
+    "pairings:rectification_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_overdue": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_mine": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_detail": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:rectification_update": "200 200 200 403 200 403 | 200 200 200 403 200 403",
+    "pairings:rectification_close": "200 200 200 403 200 403 | 200 200 200 403 200 403",
+    "pairings:helppair_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "pairings:helppair_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "pairings:helppair_edit": "200 200 200 403 403 403 | 200 200 200 403 403 403",
+    "pairings:helppair_status": "405 405 405 405 405 405 | 302 302 302 403 403 403",
+    "campaigns:activity_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:activity_mine": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:activity_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:activity_detail": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:activity_edit": "200 200 403 403 403 403 | 200 200 403 403 403 403",
+    "campaigns:activity_review": "405 405 405 405 405 405 | 302 302 403 403 403 403",
+    "campaigns:activity_correct": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "campaigns:activity_photo_delete": "405 405 405 405 405 405 | 302 302 403 403 403 403",
+    "campaigns:photo": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:photo_thumb": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:review_queue": "200 200 403 403 403 403 | 405 405 405 405 405 405",
+    "campaigns:campaign_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:campaign_create": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "campaigns:campaign_detail": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:campaign_edit": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "campaigns:campaign_phase": "405 405 405 405 405 405 | 302 403 403 403 403 403",
+    "campaigns:commitment_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:commitment_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:commitment_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "campaigns:commitment_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:commitment_status": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:commitment_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "campaigns:board": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "campaigns:meeting_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:meeting_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:meeting_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "campaigns:meeting_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:meeting_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "campaigns:meeting_decision_add": "405 405 405 405 405 405 | 200 200 200 404 403 403",
+    "campaigns:decision_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "campaigns:decision_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "campaigns:decision_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "campaigns:survey_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "metrics:summary_csv": "404 404 404 404 404 404 | 405 405 405 405 405 405",
+    "metrics:completeness": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:bulletin": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:dashboard_xlsx": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:survey_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:survey_create": "200 200 403 403 403 403 | 200 200 403 403 403 403",
+    "metrics:survey_edit": "200 200 403 404 403 403 | 200 200 403 404 403 403",
+    "metrics:assessment": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:dashboard": "200 200 200 200 200 200 | 200 200 200 200 200 200",
+    "metrics:targets": "200 200 200 200 200 200 | 200 200 403 403 403 403",
+    "metrics:target_delete": "405 405 405 405 405 405 | 302 403 404 404 403 403",
+    "metrics:rebuild": "200 403 403 403 403 403 | 302 403 403 403 403 403",
+}
+
+
+def _status(client, method, url):
+    with transaction.atomic():  # each request's writes are undone: every role meets the same world
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        transaction.set_rollback(True)
+    return response.status_code
+
+
+@pytest.fixture
+def world(db, media):  # noqa: F811
+    return WalkWorld()
+
+
+@pytest.fixture
+def quiet():
+    logging.disable(logging.ERROR)
+    yield
+    logging.disable(logging.NOTSET)
+
+
+def test_every_pattern_has_an_access_row():
+    """A new URL pattern must say who may use it: no row in ACCESS (or PATH_OBJECTS) fails here."""
+    names = [name for _, name, _ in app_patterns()]
+    missing = sorted({n or "(unnamed)" for n in names} - set(ACCESS) - PUBLIC)
+    assert missing == [], f"URL patterns without a row in ACCESS (tests/cobuild/test_access_matrix.py): {missing}"
+    missing_objects = sorted({n or "(unnamed)" for n in names} - set(PATH_OBJECTS))
+    assert missing_objects == [], f"URL patterns without a row in tests/cobuild/urlwalk.py PATH_OBJECTS: {missing_objects}"
+    for name, row in ACCESS.items():
+        get, post = row.split("|")
+        assert len(get.split()) == len(post.split()) == len(ROLES), name
+
+
+def test_access_matrix(world, client, quiet):
+    start = time.monotonic()
+    checked, wrong, observed = 0, [], {}
+    patterns = [(route, name) for route, name, _ in app_patterns() if name]
+    # anonymous
+    for _route, name in patterns:
+        url = reverse(name, kwargs=path_kwargs(name, world.inside, world.users["county"]))
+        for method in ("GET", "POST"):
+            if name in PUBLIC:
+                continue
+            code = _status(client, method, url)
+            checked += 1
+            if code != 302:
+                wrong.append(f"anonymous {method} {name}: {code}, expected 302 to the login page")
+    for role in ROLES:
+        user = world.users[role]
+        client.force_login(user)
+        for _route, name in patterns:
+            if name in PUBLIC:
+                continue
+            key = PATH_OBJECTS[name]
+            inside = reverse(name, kwargs=path_kwargs(name, world.inside, user))
+            # out of scope: the other county's record, or another user's job/import
+            if key is not None and key != "kind":
+                other = (path_kwargs(name, world.outside, None) if key not in ("job", "import")
+                         else {"pk": world.outside[f"{key}:outsider"].pk})
+                outside = reverse(name, kwargs=other)
+                for i, method in enumerate(("GET", "POST")):
+                    code = _status(client, method, outside)
+                    checked += 1
+                    # 405: the method is refused before any lookup; 403 only where the role is
+                    # refused the page even in scope (it may not use it at all: nothing leaks)
+                    refused = name in ACCESS and ACCESS[name].split("|")[i].split()[ROLES.index(role)] == "403"
+                    if code not in (404, 405) and not (code == 403 and refused):
+                        wrong.append(f"{role} {method} {name} out of scope: {code}, expected 404")
+            codes = []
+            for method in ("GET", "POST"):
+                codes.append(_status(client, method, inside) if not (method == "POST" and name in SKIP_POST) else 0)
+                checked += 1
+            observed.setdefault(name, {})[role] = codes
+        client.logout()
+    for name, by_role in observed.items():
+        got = " ".join(str(by_role[r][0]) for r in ROLES) + " | " + " ".join(str(by_role[r][1]) for r in ROLES)
+        if os.environ.get("ACCESS_MATRIX_PRINT"):
+            print(f'    "{name}": "{got}",')
+        if name in ACCESS and " ".join(ACCESS[name].split()) != " ".join(got.split()):
+            wrong.append(f"{name}: expected {ACCESS[name]!r}, got {got!r} (roles {ROLES})")
+        for role in ROLES:
+            if 500 in by_role[role]:
+                wrong.append(f"{role} {name}: server error")
+    print(f"\naccess matrix: {checked} combinations ({len(patterns)} URL patterns × anonymous and "
+          f"{len(ROLES)} roles × in/out of scope × GET/POST) in {time.monotonic() - start:.1f} s")
+    assert wrong == [], "\n".join(wrong)
