@@ -49,6 +49,7 @@ class Workbench:
     unit: Unit | None
     campaign: object | None
     can_log: bool
+    big_log: bool = False        # the phone's big "填报活动" button (village secretaries, bureau liaisons)
     todos: list[Todo] = field(default_factory=list)
     cards: list = field(default_factory=list)
     warn: figures.Warnings | None = None
@@ -88,7 +89,7 @@ def todos(user, unit: Unit | None, campaign, on: dt.date) -> list[Todo]:
     decisions = commitment_sel.decisions(user).exclude(status=DecisionStatus.DONE).order_by().count()
     out.append(Todo("decisions", "待落实的联席会议议定事项", decisions, reverse("campaigns:decision_list"),
                     "落实后更新状态。", tone="warning"))
-    if unit is not None:
+    if unit is not None and unit.kind not in AREA_KINDS:   # an area sees silence among its warnings
         silence = figures.silence(unit, user, campaign, on)
         out.append(Todo("silent_pairs", f"沉默结对(超过{figures.SILENT_DAYS}天无共建活动)",
                         silence.pairs["silent"], dash.warning_links(unit, campaign, on)["pairs"],
@@ -118,7 +119,8 @@ def workbench(user) -> Workbench:
     on = figures.today()
     unit = figures.default_unit(user)
     campaign = figures.default_campaign(list(figures.campaigns_for(user)), unit, on) if unit else None
-    bench = Workbench(unit=unit, campaign=campaign, can_log=can_log_somewhere(user))
+    bench = Workbench(unit=unit, campaign=campaign, can_log=can_log_somewhere(user),
+                      big_log=holds_role_somewhere(user, LOGGER_ROLES))
     bench.todos = todos(user, unit, campaign, on)
     if unit is not None and unit.kind in AREA_KINDS:
         period = figures.period(campaign, on=on)

@@ -86,6 +86,7 @@ def test_village_secretary_lands_on_the_button_and_the_returned_record(client, c
     r = client.get("/")
     assert r.status_code == 200
     assert "填报活动" in r.text and reverse("campaigns:activity_create") in r.text
+    assert r.context["bench"].big_log and "workbench-log-big" in r.text
     t = todos(r)
     assert t["returned"].count == 1 and "退回待修改的活动" in r.text
     assert "review" not in t                       # a secretary does not review
@@ -117,6 +118,8 @@ def test_county_sees_headline_figures_and_warnings(client, c):
     assert bench.unit == c.county and bench.cards and bench.warn is not None
     assert "主要指标" in r.text and "预警" in r.text and "逾期承诺" in r.text
     assert bench.warn.overdue_commitments == 2
+    assert not bench.big_log and "workbench-log-big" not in r.text   # a small button on a desktop
+    assert "silent_pairs" not in todos(r) and bench.warn.pairs["silent"] == 2   # once, among the warnings
     t = todos(r)
     assert t["review"].count == 2 and t["commitments"].count == 2
     for key in ("review", "commitments", "rectifications", "decisions"):
