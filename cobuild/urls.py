@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from metrics import views_workbench
 from organizations import account_views
 from organizations import views as org_views
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("accounts/2fa/", account_views.two_factor_setup, name="two_factor"),
     path("accounts/2fa/codes/", account_views.two_factor_codes, name="two_factor_codes"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", org_views.home, name="home"),
+    path("", views_workbench.workbench, name="home"),
     path("org/", include("organizations.urls")),
     path("pairings/", include("pairings.urls")),
     path("campaigns/", include("campaigns.urls")),

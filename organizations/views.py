@@ -16,7 +16,6 @@ from .forms import LeaderForm
 from .job_views import workbook_response
 from .models import COVERAGE_LABELS, Leader, Organization, Unit, UnitKind
 from .policy import can_edit_unit_records, can_manage_unit
-from .scoping import user_grants
 
 
 @login_not_required
@@ -27,13 +26,6 @@ def healthz(request):
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return HttpResponse("ok", content_type="text/plain")
-
-
-def home(request):
-    roots = list(selectors.root_units(request.user).order_by("path"))
-    if len(roots) == 1 and not request.user.is_superuser:
-        return redirect("organizations:unit_detail", pk=roots[0].pk)
-    return render(request, "organizations/home.html", {"roots": roots, "grants": user_grants(request.user)})
 
 
 def _scoped_unit(request, pk):

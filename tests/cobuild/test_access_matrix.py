@@ -36,7 +36,7 @@ ACCESS: dict[str, str] = {
     # name: GET county township village bureau inspector viewer | POST (same order)
     "two_factor": "200 200 200 200 200 200 | 200 200 200 200 200 200",
     "two_factor_codes": "302 302 302 302 302 302 | 302 302 302 302 302 302",
-    "home": "302 302 302 302 302 302 | 302 302 302 302 302 302",
+    "home": "200 200 200 200 200 200 | 200 200 200 200 200 200",
     "organizations:unit_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
     "organizations:unit_lookup": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "organizations:unit_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",

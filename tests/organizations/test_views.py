@@ -34,7 +34,7 @@ def test_login_page_and_logout(client, county):
     assert r.status_code == 200 and "登录" in r.text
     r = client.post("/accounts/login/", {"username": "c", "password": "cobuild-demo"})
     assert r.status_code == 302
-    assert client.get("/").status_code == 302  # one scope root: straight to it
+    assert client.get("/").status_code == 200  # the workbench (metrics.workbench)
     r = client.post("/accounts/logout/")
     assert r.status_code == 302
     assert client.get(url("unit_detail", county.county)).status_code == 302
@@ -55,8 +55,8 @@ def test_village_secretary_sees_only_their_village(client, county):
     mine, theirs = county.villages[0], county.villages[1]
     make_leader(theirs, name="别村书记", phone="13911112222")
     client.force_login(make_user("v", Role.VILLAGE_SECRETARY, mine))
-    r = client.get("/")
-    assert r.status_code == 302 and r.url == url("unit_detail", mine)
+    r = client.get("/")  # the workbench, with a way to the village's own page
+    assert r.status_code == 200 and url("unit_detail", mine) in r.text
     r = client.get(url("unit_detail", mine))
     assert r.status_code == 200 and mine.name in r.text
     for other in (theirs, county.townships[0], county.county, county.bureau):
