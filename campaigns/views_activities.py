@@ -75,7 +75,7 @@ def _activity_form(request, activity=None, correcting=False):
     indicators = sel.outcome_indicators()
     organizer_choices = sel.OrganizerChoices(unit, pairings)
     kwargs = {"user": user, "unit": unit, "units": units, "pairings": pairings, "campaigns": campaigns,
-              "indicators": indicators}
+              "indicators": indicators, "usage": sel.outcome_usage(unit)}
     if request.method == "POST":
         form = ActivityForm(request.POST, request.FILES, **kwargs)
         formset = OrganizerFormSet(request.POST, prefix="org", organizer_choices=organizer_choices)
@@ -173,6 +173,7 @@ def _form_page(request, form, formset, activity=None, correcting=False):
         "bound": form.is_bound,
         "photos_lost": photos_lost,
         "max_photo_bytes": services.PHOTO_MAX_BYTES,
+        "photo_side": services.PHOTO_MAX_SIDE,
         "outcomes_open": any(f.value() not in (None, "") for f in form.outcome_fields),
     })
 
