@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cobuild.body import require_whole_body
 from cobuild.pagination import paginate
 from cobuild.params import local_url, parse_id, parse_text
+from cobuild.xhr import redirect_as_json
 from organizations import records
 from organizations.models import Unit
 from organizations.submissions import AlreadySubmitted, earlier, once, with_submit_token
@@ -184,6 +185,7 @@ def _latest_change(activity):
 
 
 @require_whole_body
+@redirect_as_json
 def activity_create(request):
     form, formset = _activity_form(request)
     with_submit_token(form, request)
@@ -214,6 +216,7 @@ def _editable(request, pk):
 
 
 @require_whole_body
+@redirect_as_json
 def activity_edit(request, pk):
     activity = _editable(request, pk)
     form, formset = _activity_form(request, activity)
@@ -226,6 +229,7 @@ def activity_edit(request, pk):
     return _form_page(request, form, formset, activity)
 
 
+@redirect_as_json
 def activity_correct(request, pk):
     """更正: a county admin (or superuser) corrects an activity, verified ones included, with a
     required reason; its figures follow at once and the history shows the change and why."""

@@ -454,10 +454,10 @@
     xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     xhr.upload.addEventListener("progress", function (e) { if (e.lengthComputable) showProgress(e.loaded, e.total); });
     xhr.addEventListener("load", function () {
-      var here = window.location.href.split("#")[0];
-      if (xhr.responseURL && xhr.responseURL !== here && xhr.status < 400) {
-        window.location.assign(xhr.responseURL); // saved: the activity's page
-        return;
+      if ((xhr.getResponseHeader("Content-Type") || "").indexOf("application/json") === 0) {
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+        if (answer && answer.redirect) { window.location.assign(answer.redirect); return; } // saved
       }
       document.open(); // the form again, with the server's messages next to the fields
       document.write(xhr.responseText);

@@ -96,3 +96,14 @@ def test_usage_is_counted_in_one_query(w, django_assert_num_queries):
         usage = sel.outcome_usage(w.villages[0])
     hv = Indicator.objects.get(code="households_visited").pk
     assert usage["org_life"][hv] == 2 and usage[""][hv] == 2
+
+
+def test_a_form_sent_by_script_gets_its_redirect_as_json_and_keeps_the_message(client, w):
+    client.force_login(w.users["village"])
+    r = client.post(reverse("campaigns:activity_create"), form_data(w), HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    a = Activity.objects.get()
+    assert r.status_code == 200 and r.json() == {"redirect": reverse("campaigns:activity_detail", args=[a.pk])}
+    assert "已提交活动“七一主题党日”,等待乡镇审核。" in client.get(r.json()["redirect"]).text
+    # A refused form comes back as the page itself, with the messages next to the fields.
+    r = client.post(reverse("campaigns:activity_create"), form_data(w, title=""), HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+    assert r.status_code == 200 and "有 1 处内容需要修改" in r.text
