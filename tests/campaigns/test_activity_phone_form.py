@@ -107,3 +107,74 @@ def test_a_form_sent_by_script_gets_its_redirect_as_json_and_keeps_the_message(c
     # A refused form comes back as the page itself, with the messages next to the fields.
     r = client.post(reverse("campaigns:activity_create"), form_data(w, title=""), HTTP_X_REQUESTED_WITH="XMLHttpRequest")
     assert r.status_code == 200 and "有 1 处内容需要修改" in r.text
+
+
+# --- photos staged ahead of the form (kept across a refused submit) ---------------------------------
+
+def stage(client, name="a.jpg"):
+    from tests.campaigns.activity_world import upload
+
+    return client.post(reverse("campaigns:photo_stage"), {"photo": upload(name)})
+
+
+def test_staged_photos_survive_a_refused_submit_and_are_attached_when_it_passes(client, w):
+    client.force_login(w.users["village"])
+    ids = [stage(client).json()["id"], stage(client, "b.jpg").json()["id"]]
+    r = client.post(reverse("campaigns:activity_create"), form_data(w, title="", staged=ids))
+    assert r.status_code == 200 and not Activity.objects.exists()
+    for pk in ids:  # shown again, to their uploader, with the ids the next submit posts
+        assert f'name="staged" value="{pk}"' in r.text
+        assert client.get(reverse("campaigns:staged_photo", args=[pk])).status_code == 200
+    r = client.post(reverse("campaigns:activity_create"), form_data(w, staged=ids))
+    assert r.status_code == 302
+    assert Activity.objects.get().photos.count() == 2
+    from campaigns.models import StagedPhoto
+
+    assert not StagedPhoto.objects.exists()
+
+
+def test_another_users_staged_photo_is_ignored_and_not_shown(client, w):
+    client.force_login(w.users["village2"])
+    theirs = stage(client).json()["id"]
+    client.force_login(w.users["village"])
+    assert client.get(reverse("campaigns:staged_photo", args=[theirs])).status_code == 404
+    r = client.post(reverse("campaigns:activity_create"), form_data(w, staged=[theirs]))
+    assert r.status_code == 302 and Activity.objects.get().photos.count() == 0
+    from campaigns.models import StagedPhoto
+
+    assert StagedPhoto.objects.filter(pk=theirs).exists()
+
+
+def test_a_staged_photo_is_checked_like_an_activity_photo(client, w):
+    from tests.campaigns.activity_world import upload
+
+    client.force_login(w.users["village"])
+    r = client.post(reverse("campaigns:photo_stage"), {"photo": upload("x.jpg", b"nope")})
+    assert r.status_code == 422 and "“x.jpg”不是可识别的图片" in r.json()["error"]
+    client.force_login(w.users["inspector"])
+    assert stage(client).status_code == 403
+
+
+def test_expired_staged_photos_are_removed_with_their_files_by_prune_jobs(client, w):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from campaigns.models import StagedPhoto
+    from campaigns.services import STAGED_PHOTO_HOURS
+
+    client.force_login(w.users["village"])
+    old, new = stage(client).json()["id"], stage(client).json()["id"]
+    StagedPhoto.objects.filter(pk=old).update(
+        created_at=timezone.now() - timezone.timedelta(hours=STAGED_PHOTO_HOURS + 1))
+    old_file = StagedPhoto.objects.get(pk=old).image
+    storage, name = old_file.storage, old_file.name
+    # an expired one is no longer attached, even by its uploader
+    r = client.post(reverse("campaigns:activity_create"), form_data(w, title="", staged=[old]))
+    assert f'name="staged" value="{old}"' not in r.text
+    out = io.StringIO()
+    call_command("prune_jobs", stdout=out)
+    assert "已删除 1 张过期的待提交照片。" in out.getvalue()
+    assert list(StagedPhoto.objects.values_list("pk", flat=True)) == [new]
+    assert not storage.exists(name)
