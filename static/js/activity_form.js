@@ -448,6 +448,64 @@
     if (submitButton) { submitButton.disabled = false; submitButton.innerHTML = submitLabel; }
   }
 
+  // Photos go up first, one by one, to the user's own staging area: a form the server refuses
+  // then comes back with them kept (hidden "staged" ids), and nothing is uploaded twice.
+  var stageUrl = form.getAttribute("data-stage-url");
+  var stagedBox = document.getElementById("photo-staged");
+  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]");
+
+  if (stagedBox) {
+    stagedBox.addEventListener("click", function (event) {
+      var button = event.target.closest(".staged-remove");
+      if (button) button.closest(".staged-cell").remove();
+    });
+  }
+
+  function stageOne(file, done, totalBytes) {
+    return new Promise(function (resolve, reject) {
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", csrf ? csrf.value : "");
+      data.append("photo", file, file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", stageUrl);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.upload.addEventListener("progress", function (e) { showProgress(done + e.loaded, totalBytes); });
+      xhr.addEventListener("load", function () {
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+        if (xhr.status === 200 && answer && answer.id) resolve(answer);
+        else reject(new Error((answer && answer.error) || "照片上传失败(" + xhr.status + ")"));
+      });
+      xhr.addEventListener("error", function () { reject(new Error("network")); });
+      xhr.send(data);
+    });
+  }
+
+  function stagePhotos() {
+    if (!stageUrl || !stagedBox || !chosen.length) return Promise.resolve();
+    var totalBytes = chosen.reduce(function (sum, f) { return sum + f.size; }, 0);
+    var done = 0;
+    var chain = Promise.resolve();
+    chosen.slice().forEach(function (file) {
+      chain = chain.then(function () {
+        return stageOne(file, done, totalBytes).then(function (answer) {
+          done += file.size;
+          var cell = document.createElement("div");
+          cell.className = "photo-cell staged-cell";
+          cell.innerHTML = '<img alt="已上传的照片"><input type="hidden" name="staged">' +
+            '<button type="button" class="btn btn-sm btn-light photo-remove staged-remove" aria-label="不要这张">' +
+            '<i class="bi bi-x-lg"></i></button>';
+          cell.querySelector("img").src = answer.thumb;
+          cell.querySelector("input").value = String(answer.id);
+          stagedBox.appendChild(cell);
+          chosen.splice(chosen.indexOf(file), 1);
+          renderPhotos();
+        });
+      });
+    });
+    return chain;
+  }
+
   function send() {
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.getAttribute("action") || window.location.href);
@@ -487,7 +545,15 @@
     }
     if (typeof FormData !== "function" || typeof XMLHttpRequest !== "function") return; // plain post
     event.preventDefault();
-    Promise.all(shrinking.slice()).then(send);
+    Promise.all(shrinking.slice()).then(stagePhotos).then(send, function (err) {
+      if (err && err.message !== "network") { // a photo the server refuses: say which, keep the rest
+        resetButton();
+        if (progress) progress.hidden = true;
+        if (warning) { warning.hidden = false; warning.textContent = err.message; }
+        return;
+      }
+      send(); // staging unreachable: the photos still go up with the form itself
+    });
   });
   window.addEventListener("pageshow", function () { // back from a failed submission
     resetButton();
