@@ -83,6 +83,7 @@ def test_two_3mb_photos_and_three_outcomes_on_a_2mbit_uplink(live_server, phone,
 
     page.set_input_files("#id_photos", photos)
     page.wait_for_function("() => document.querySelectorAll('#photo-previews .photo-cell').length === 2")
+    page.wait_for_function("() => [...document.querySelectorAll('#photo-previews img')].every(i => i.complete && i.naturalWidth > 0)")
     shrunk = page.locator("#photo-previews .photo-size").all_inner_texts()
     assert all(t.endswith("KB") for t in shrunk), shrunk
 
