@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import (
     Case,
     Count,
@@ -103,6 +105,36 @@ def current_campaign(campaigns, pairing=None):
 def outcome_indicators():
     """The active outcome indicators, in catalogue order: one form field / import column each."""
     return list(Indicator.objects.filter(kind=IndicatorKind.OUTCOME, active=True).order_by("order", "code"))
+
+
+#: how far back a unit's own outcome rows count when ordering the form's outcome fields
+OUTCOME_USAGE_DAYS = 365
+#: outcome fields shown before "更多"
+OUTCOME_FIELDS_SHOWN = 6
+
+
+def outcome_usage(unit) -> dict[str, dict[int, int]]:
+    """How often ``unit``'s own recent activities filled each outcome indicator, per category:
+    ``{category: {indicator id: rows}}`` plus ``""`` for all categories (one aggregate query)."""
+    usage: dict[str, dict[int, int]] = {"": {}}
+    if unit is None:
+        return usage
+    since = timezone.localdate() - timedelta(days=OUTCOME_USAGE_DAYS)
+    rows = (ActivityOutcome.objects.filter(activity__unit=unit, activity__date__gte=since)
+            .values_list("activity__category", "indicator_id").annotate(n=Count("pk")).order_by())
+    for category, indicator_id, n in rows:
+        usage.setdefault(category, {})[indicator_id] = n
+        usage[""][indicator_id] = usage[""].get(indicator_id, 0) + n
+    return usage
+
+
+def order_outcomes(indicators, usage, category: str | None = None) -> list:
+    """The outcome indicators ordered by what this unit uses most for ``category``, then for any
+    category, then in catalogue order (the order ``indicators`` come in)."""
+    in_category, overall = usage.get(category or "", {}), usage.get("", {})
+    position = {ind.pk: i for i, ind in enumerate(indicators)}
+    return sorted(indicators, key=lambda ind: (-in_category.get(ind.pk, 0), -overall.get(ind.pk, 0),
+                                               position[ind.pk]))
 
 
 class OrganizerChoices:

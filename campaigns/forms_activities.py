@@ -16,7 +16,7 @@ from cobuild.pickers import PickerSelect, source
 from organizations.pickers import KIND as UNITS
 from pairings.pickers import SCOPE as SCOPED_PAIRINGS
 
-from .activity_selectors import OrganizerChoices, loggable_units
+from .activity_selectors import OUTCOME_FIELDS_SHOWN, OrganizerChoices, loggable_units, order_outcomes
 from .models import Activity, Category, LinkArea, OrganizerRole, ReviewStatus
 from .policy import can_log
 from .services import PHOTO_MAX_BYTES, PHOTOS_PER_ACTIVITY
@@ -93,10 +93,11 @@ class ActivityForm(forms.Form):
                   "上传后自动压缩。",
     )
 
-    def __init__(self, *args, user, unit, units, pairings, campaigns, indicators, **kwargs):
+    def __init__(self, *args, user, unit, units, pairings, campaigns, indicators, usage=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.indicators = indicators
+        self.usage = usage or {"": {}}
         self.fields["unit"].queryset = units.order_by("path")
         self.fields["pairing"].queryset = pairings
         self.fields["campaign"].queryset = campaigns
@@ -105,11 +106,16 @@ class ActivityForm(forms.Form):
             self.fields["pairing"].widget = forms.HiddenInput()
         if len(self.fields["unit"].queryset.order_by()[:2]) == 1:  # never load (or sort) a province's units
             self.fields["unit"].widget = forms.HiddenInput()
-        for ind in indicators:
+        for pos, ind in enumerate(indicators):
             attrs = {"inputmode": "decimal" if ind.is_money else "numeric", "autocomplete": "off",
-                     "class": "outcome-input"}
+                     "class": "outcome-input", "data-pos": pos}
             if ind.max_per_activity is not None:
-                attrs["data-max"] = f"{ind.max_per_activity:f}"
+                attrs["data-max"] = f"{ind.max_per_activity.normalize():f}"
+                attrs["data-name"] = ind.name
+                attrs["data-unit"] = ind.unit
+            # what the page's script needs to re-order the fields when the category changes
+            attrs["data-uses"] = ",".join(f"{cat or '*'}:{counts[ind.pk]}"
+                                          for cat, counts in self.usage.items() if counts.get(ind.pk))
             self.fields[outcome_field_name(ind.code)] = forms.CharField(
                 label=f"{ind.name}({ind.unit})", required=False, max_length=20,
                 widget=forms.TextInput(attrs=attrs),
@@ -133,6 +139,23 @@ class ActivityForm(forms.Form):
     @property
     def outcome_fields(self):
         return [self[outcome_field_name(ind.code)] for ind in self.indicators]
+
+    def _category(self):
+        return self.data.get("category") if self.is_bound else self.initial.get("category", self.fields["category"].initial)
+
+    @property
+    def ordered_outcome_fields(self):
+        """The outcome fields in the order this unit uses them for the chosen category (the
+        catalogue order for a unit without history): ``(shown, more)``. A field behind "更多"
+        with a value or an error opens that part (the template asks ``more_open``)."""
+        fields = [self[outcome_field_name(ind.code)]
+                  for ind in order_outcomes(self.indicators, self.usage, self._category())]
+        return fields[:OUTCOME_FIELDS_SHOWN], fields[OUTCOME_FIELDS_SHOWN:]
+
+    @property
+    def more_outcomes_open(self):
+        _, more = self.ordered_outcome_fields
+        return any(f.value() not in (None, "") or f.errors for f in more)
 
     def clean(self):
         data = super().clean()

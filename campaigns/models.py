@@ -247,6 +247,29 @@ class ActivityPhoto(models.Model):
         return self.caption or f"照片 {self.pk}"
 
 
+def staged_photo_path(instance, filename):
+    return f"staged-photos/{timezone.now():%Y/%m/%d}/{uuid.uuid4().hex}.jpg"
+
+
+class StagedPhoto(models.Model):
+    """A photo uploaded (already checked and resized) before its activity form was accepted, so a
+    form refused by the server keeps its photos. Only its uploader can attach or see it; it
+    expires after ``STAGED_PHOTO_HOURS`` (``prune_jobs`` removes it and its file)."""
+
+    user = models.ForeignKey("organizations.User", verbose_name=_("上传人"), on_delete=models.CASCADE,
+                             related_name="+")
+    image = models.FileField(_("照片"), upload_to=staged_photo_path)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("待提交的照片")
+        verbose_name_plural = _("待提交的照片")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"待提交照片 {self.pk}"
+
+
 class ActivityOutcome(models.Model):
     activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.CASCADE,
                                  related_name="outcomes")

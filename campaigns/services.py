@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
@@ -34,6 +35,7 @@ from .models import (
     MeetingDecision,
     OrganizerRole,
     ReviewStatus,
+    StagedPhoto,
     Survey,
 )
 from .policy import (
@@ -41,6 +43,7 @@ from .policy import (
     can_assign_decision,
     can_edit_activity,
     can_edit_meeting,
+    can_log_somewhere,
     can_review,
     can_set_campaign,
     can_update_decision,
@@ -84,6 +87,10 @@ class StaleEdit(ValidationError):
 PHOTO_MAX_BYTES = settings.PHOTO_MAX_BYTES
 PHOTO_MAX_SIDE = 1600
 PHOTOS_PER_ACTIVITY = settings.PHOTOS_PER_ACTIVITY
+#: a staged photo (uploaded before its form was accepted) is kept this long
+STAGED_PHOTO_HOURS = 24
+#: staged photos one user may hold at once
+STAGED_PER_USER = 3 * PHOTOS_PER_ACTIVITY
 
 
 STALE_MESSAGE = "保存失败:在您编辑期间,该活动已被他人修改。您填写的内容仍保留在表单中,请查看最新版本后再决定如何保存。"
@@ -368,6 +375,57 @@ def photos_prepare(uploads) -> list[bytes]:
     pages call this *before* their transaction, so decoding photos never holds a lock."""
     images = [_read_image(u) for u in uploads]
     return [resize_for_phone(img) for img in images]
+
+
+def photo_stage(*, actor: User, upload) -> StagedPhoto:
+    """Check and resize one photo (the same checks as an activity's photos) and keep it for its
+    uploader until a form attaches it (``staged_photos_take``) or it expires."""
+    if actor is None or not can_log_somewhere(actor):
+        raise PermissionDenied("您没有填报活动的权限。")
+    content = photos_prepare([upload])[0]
+    fresh = StagedPhoto.objects.filter(user=actor, created_at__gte=_staged_cutoff())
+    if fresh.count() >= STAGED_PER_USER:
+        raise ValidationError(f"待提交的照片已有 {STAGED_PER_USER} 张,请先提交活动或稍后再试。")
+    staged = StagedPhoto(user=actor)
+    staged.image.save("photo.jpg", ContentFile(content, name="photo.jpg"), save=False)
+    staged.save()
+    return staged
+
+
+def _staged_cutoff():
+    return timezone.now() - timedelta(hours=STAGED_PHOTO_HOURS)
+
+
+def staged_photos_of(actor: User, ids) -> list[StagedPhoto]:
+    """The actor's own unexpired staged photos among ``ids`` (anyone else's id is ignored)."""
+    ids = [i for i in ids if isinstance(i, int)]
+    if actor is None or not ids:
+        return []
+    return list(StagedPhoto.objects.filter(user=actor, pk__in=ids, created_at__gte=_staged_cutoff())
+                .order_by("pk")[:PHOTOS_PER_ACTIVITY + 1])
+
+
+def staged_photos_take(staged: list[StagedPhoto]) -> list[bytes]:
+    """The resized JPEGs of ``staged`` (for ``activity_add_photos(prepared=...)``); their rows are
+    deleted in the caller's transaction and their files once it commits."""
+    contents = []
+    for s in staged:
+        with s.image.open("rb") as f:
+            contents.append(f.read())
+    names = [(s.image.storage, s.image.name) for s in staged]
+    StagedPhoto.objects.filter(pk__in=[s.pk for s in staged]).delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    return contents
+
+
+def staged_photos_prune(now=None) -> int:
+    """Delete the staged photos older than ``STAGED_PHOTO_HOURS`` and their files (``prune_jobs``)."""
+    cutoff = (now or timezone.now()) - timedelta(hours=STAGED_PHOTO_HOURS)
+    expired = list(StagedPhoto.objects.filter(created_at__lt=cutoff))
+    for s in expired:
+        s.image.delete(save=False)
+    StagedPhoto.objects.filter(pk__in=[s.pk for s in expired]).delete()
+    return len(expired)
 
 
 @transaction.atomic

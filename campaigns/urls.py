@@ -17,6 +17,8 @@ urlpatterns += [
     path("activities/<int:pk>/correct/", views_activities.activity_correct, name="activity_correct"),
     path("activities/<int:pk>/photos/<int:photo_pk>/delete/", views_activities.photo_delete,
          name="activity_photo_delete"),
+    path("photos/staged/", views_activities.photo_stage, name="photo_stage"),
+    path("photos/staged/<int:pk>/", views_activities.staged_photo, name="staged_photo"),
     path("photos/<int:pk>/", views_activities.photo, name="photo"),
     path("photos/<int:pk>/thumb/", views_activities.photo_thumb, name="photo_thumb"),
     path("review/", views_activities.review_queue, name="review_queue"),

@@ -12,7 +12,7 @@ from io import BytesIO
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cobuild.body import require_whole_body
 from cobuild.pagination import paginate
 from cobuild.params import local_url, parse_id, parse_text
+from cobuild.xhr import redirect_as_json
 from organizations import records
 from organizations.models import Unit
 from organizations.submissions import AlreadySubmitted, earlier, once, with_submit_token
@@ -75,7 +76,7 @@ def _activity_form(request, activity=None, correcting=False):
     indicators = sel.outcome_indicators()
     organizer_choices = sel.OrganizerChoices(unit, pairings)
     kwargs = {"user": user, "unit": unit, "units": units, "pairings": pairings, "campaigns": campaigns,
-              "indicators": indicators}
+              "indicators": indicators, "usage": sel.outcome_usage(unit)}
     if request.method == "POST":
         form = ActivityForm(request.POST, request.FILES, **kwargs)
         formset = OrganizerFormSet(request.POST, prefix="org", organizer_choices=organizer_choices)
@@ -116,6 +117,7 @@ def _save(request, form, formset, activity=None):
     if activity is None:
         earlier(request, fallback)  # a double submit: no need to resize its photos again
     photos = data.get("photos") or []
+    staged = _staged(request)
     prepared, photos_ok = [], True
     if photos:
         try:
@@ -135,6 +137,8 @@ def _save(request, form, formset, activity=None):
             )
             if not photos_ok:
                 raise _PhotosRefused
+            if staged:  # photos uploaded ahead (kept across a refused submit); the user's own only
+                prepared = services.staged_photos_take(staged) + prepared
             if prepared:
                 try:
                     services.activity_add_photos(actor=request.user, activity=saved, prepared=prepared)
@@ -156,6 +160,14 @@ def _save(request, form, formset, activity=None):
     return saved
 
 
+def _staged(request):
+    """The user's own unexpired staged photos the form posted (``staged`` ids; others ignored)."""
+    if request.method != "POST":
+        return []
+    ids = [parse_id(v) for v in request.POST.getlist("staged")[:services.PHOTOS_PER_ACTIVITY + 1]]
+    return services.staged_photos_of(request.user, ids)
+
+
 def _form_page(request, form, formset, activity=None, correcting=False):
     photos_lost = request.method == "POST" and bool(request.FILES.getlist("photos"))
     stale = getattr(form, "stale", False)
@@ -172,7 +184,9 @@ def _form_page(request, form, formset, activity=None, correcting=False):
         "draft_key": _draft_key(request.user, activity) + (":correct" if correcting else ""),
         "bound": form.is_bound,
         "photos_lost": photos_lost,
+        "staged": [] if correcting else _staged(request),
         "max_photo_bytes": services.PHOTO_MAX_BYTES,
+        "photo_side": services.PHOTO_MAX_SIDE,
         "outcomes_open": any(f.value() not in (None, "") for f in form.outcome_fields),
     })
 
@@ -183,6 +197,7 @@ def _latest_change(activity):
 
 
 @require_whole_body
+@redirect_as_json
 def activity_create(request):
     form, formset = _activity_form(request)
     with_submit_token(form, request)
@@ -213,6 +228,7 @@ def _editable(request, pk):
 
 
 @require_whole_body
+@redirect_as_json
 def activity_edit(request, pk):
     activity = _editable(request, pk)
     form, formset = _activity_form(request, activity)
@@ -225,6 +241,7 @@ def activity_edit(request, pk):
     return _form_page(request, form, formset, activity)
 
 
+@redirect_as_json
 def activity_correct(request, pk):
     """更正: a county admin (or superuser) corrects an activity, verified ones included, with a
     required reason; its figures follow at once and the history shows the change and why."""
@@ -449,6 +466,39 @@ def review_queue(request):
 def _scoped_photo(request, pk):
     photos = ActivityPhoto.objects.filter(activity__in=Activity.objects.for_user(request.user).values("pk"))
     return get_object_or_404(photos, pk=pk)
+
+
+@require_POST
+@require_whole_body
+def photo_stage(request):
+    """One photo uploaded ahead of its form (the phone form's script): checked and resized like
+    an activity's photos, kept for this user only; answers ``{"id", "thumb"}`` or ``{"error"}``."""
+    if not policy.can_log_somewhere(request.user):
+        raise PermissionDenied("您没有填报活动的权限。")
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return JsonResponse({"error": "请求无效:没有收到照片。"}, status=400, json_dumps_params={"ensure_ascii": False})
+    try:
+        staged = services.photo_stage(actor=request.user, upload=upload)
+    except ValidationError as exc:
+        return JsonResponse({"error": ";".join(exc.messages)}, status=422, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse({"id": staged.pk, "thumb": reverse("campaigns:staged_photo", args=[staged.pk])})
+
+
+@require_GET
+def staged_photo(request, pk):
+    """A staged photo, to its uploader only (anyone else: 404)."""
+    staged = next(iter(services.staged_photos_of(request.user, [parse_id(pk)])), None)
+    if staged is None:
+        raise Http404("没有这张照片。")
+    try:
+        handle = staged.image.open("rb")
+    except FileNotFoundError:
+        raise Http404("照片文件不存在。") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _image_headers(response, photo, suffix=""):

@@ -64,7 +64,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "blob:"],  # blob: the phone form previews the photos it shrank
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -90,6 +90,9 @@ ACCESS: dict[str, str] = {
     "campaigns:activity_photo_delete": "405 405 405 405 405 405 | 302 302 403 403 403 403",
     "campaigns:photo": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "campaigns:photo_thumb": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    # the phone form's photo staging: an empty POST is refused (400); a staged photo is its uploader's
+    "campaigns:photo_stage": "405 405 405 405 405 405 | 400 400 400 400 403 403",
+    "campaigns:staged_photo": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "campaigns:review_queue": "200 200 403 403 403 403 | 405 405 405 405 405 405",
     "campaigns:campaign_list": "200 200 200 200 200 200 | 200 200 200 200 200 200",
     "campaigns:campaign_create": "200 403 403 403 403 403 | 200 403 403 403 403 403",
@@ -183,7 +186,7 @@ def test_access_matrix(world, client, quiet):
             inside = reverse(name, kwargs=path_kwargs(name, world.inside, user))
             # out of scope: the other county's record, or another user's job/import
             if key is not None and key != "kind":
-                other = (path_kwargs(name, world.outside, None) if key not in ("job", "import")
+                other = (path_kwargs(name, world.outside, None) if key not in ("job", "import", "staged")
                          else {"pk": world.outside[f"{key}:outsider"].pk})
                 outside = reverse(name, kwargs=other)
                 for i, method in enumerate(("GET", "POST")):

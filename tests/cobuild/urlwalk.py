@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from campaigns.models import Indicator, OrganizerRole
+from campaigns.models import Indicator, OrganizerRole, StagedPhoto
 from campaigns.services import activity_add_photos, campaign_save
 from cobuild.importing import get_kind
 from metrics.services import target_save
@@ -67,7 +68,8 @@ PATH_OBJECTS: dict[str, str | None] = {
     "campaigns:activity_detail": "activity", "campaigns:activity_edit": "activity",
     "campaigns:activity_review": "activity", "campaigns:activity_correct": "activity",
     "campaigns:activity_photo_delete": "activity+photo", "campaigns:photo": "photo",
-    "campaigns:photo_thumb": "photo", "campaigns:review_queue": None, "campaigns:campaign_list": None,
+    "campaigns:photo_thumb": "photo", "campaigns:photo_stage": None, "campaigns:staged_photo": "staged",
+    "campaigns:review_queue": None, "campaigns:campaign_list": None,
     "campaigns:campaign_create": None, "campaigns:campaign_detail": "campaign", "campaigns:campaign_edit": "campaign",
     "campaigns:campaign_phase": "campaign", "campaigns:commitment_list": None, "campaigns:commitment_create": None,
     "campaigns:commitment_detail": "commitment", "campaigns:commitment_edit": "commitment",
@@ -125,7 +127,7 @@ def path_kwargs(name: str, objs: dict, user=None) -> dict:
         return {"kind": "units"}
     if key == "activity+photo":
         return {"pk": objs["activity"].pk, "photo_pk": objs["photo"].pk}
-    if key in ("job", "import"):
+    if key in ("job", "import", "staged"):
         return {"pk": objs[f"{key}:{user.username}"].pk if user is not None else objs[f"{key}:any"].pk}
     obj = objs[key]
     if name == "campaigns:board":
@@ -168,8 +170,13 @@ def give_jobs(objs: dict, users) -> None:
         imp.refresh_from_db()
         objs[f"import:{user.username}"] = imp
         objs[f"job:{user.username}"] = imp.job or user.jobs.first()
+        # a photo staged by the phone form (a file of the user's own; tests set up the row directly)
+        staged = StagedPhoto(user=user)
+        staged.image.save("walk.jpg", ContentFile(b"staged"), save=True)
+        objs[f"staged:{user.username}"] = staged
     objs["import:any"] = objs[f"import:{users[0].username}"]
     objs["job:any"] = objs[f"job:{users[0].username}"]
+    objs["staged:any"] = objs[f"staged:{users[0].username}"]
 
 
 class WalkWorld(World):

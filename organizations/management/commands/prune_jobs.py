@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from organizations.import_jobs import import_jobs_purge
@@ -18,3 +19,5 @@ class Command(BaseCommand):
         orphans = orphans_clean()
         self.stdout.write(f"已删除 {len(orphans.files)} 个无记录文件、{len(orphans.temps)} 个上传临时文件。")
         self.stdout.write(f"已清除 {submissions_prune()} 条过期的表单提交令牌。")
+        # the phone form's staged photos (campaigns owns them; by name, so no upward import)
+        call_command("prune_staged_photos", stdout=self.stdout)
