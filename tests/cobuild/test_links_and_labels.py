@@ -72,3 +72,24 @@ def test_every_page_has_the_favicon():
     client.force_login(user)
     page = client.get(reverse("pairings:register")).content.decode()
     assert 'rel="icon"' in page and "favicon.svg" in page
+
+
+@pytest.mark.django_db
+def test_a_villages_pairing_inspection_and_visit_figures_open_that_villages_lists():
+    from tests.factories import make_inspection
+
+    world = World()
+    make_inspection(world.campaign, world.villages[0], pairing=world.pairing)
+    make_inspection(world.campaign, world.villages[2], pairing=world.pairing2)
+    client = Client()
+    client.force_login(world.users["county"])
+    dash = client.get(reverse("metrics:dashboard"), {"unit": world.villages[0].pk}).content.decode()
+    for name, count_of in (("pairings:register", "P1"), ("pairings:inspection_list", world.villages[0].name)):
+        hrefs = re.findall(rf'href="({re.escape(reverse(name))}\?[^"]+)"', dash)
+        assert hrefs, name
+        for href in hrefs:
+            href = href.replace("&amp;", "&")
+            assert f"unit={world.villages[0].pk}" in href
+            page = client.get(href).content.decode()
+            assert "(来自看板)" in page and world.villages[0].name in page
+            assert world.villages[2].name not in page, href
