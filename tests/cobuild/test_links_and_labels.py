@@ -84,7 +84,7 @@ def test_a_villages_pairing_inspection_and_visit_figures_open_that_villages_list
     client = Client()
     client.force_login(world.users["county"])
     dash = client.get(reverse("metrics:dashboard"), {"unit": world.villages[0].pk}).content.decode()
-    for name, count_of in (("pairings:register", "P1"), ("pairings:inspection_list", world.villages[0].name)):
+    for name in ("pairings:register", "pairings:inspection_list"):
         hrefs = re.findall(rf'href="({re.escape(reverse(name))}\?[^"]+)"', dash)
         assert hrefs, name
         for href in hrefs:
@@ -93,3 +93,16 @@ def test_a_villages_pairing_inspection_and_visit_figures_open_that_villages_list
             page = client.get(href).content.decode()
             assert "(来自看板)" in page and world.villages[0].name in page
             assert world.villages[2].name not in page, href
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role,offered", [("village", False), ("bureau", False), ("township", True),
+                                          ("county", True), ("inspector", True)])
+def test_menus_per_role(role, offered):
+    world = World()
+    client = Client()
+    client.force_login(world.users[role])
+    page = client.get(reverse("pairings:register")).content.decode()
+    for label in ("考核评分", "结对全景与沉默预警", "领导联系点"):
+        assert (label in page) == offered, label
+    assert "结对台帐" in page and "共建活动" in page
