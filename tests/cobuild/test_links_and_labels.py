@@ -106,3 +106,12 @@ def test_menus_per_role(role, offered):
     for label in ("考核评分", "结对全景与沉默预警", "领导联系点"):
         assert (label in page) == offered, label
     assert "结对台帐" in page and "共建活动" in page
+
+
+@pytest.mark.django_db
+def test_import_page_shows_chinese_labels_not_internal_codes():
+    world = World()
+    client = Client()
+    client.force_login(world.users["county"])
+    page = client.get(reverse("organizations:import")).content.decode()
+    assert "<code>units</code>" not in page and "<code>organizations</code>" not in page
