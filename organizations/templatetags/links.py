@@ -1,7 +1,8 @@
 """``{% load links %}{% if user|may_open:obj %}<a …>{% endif %}``: a link is shown only if the
 user may open the page it leads to. It asks what the views ask: a record's page (and a unit's
 board, coverage and reports) is found through its model's ``objects.for_user(user)`` (the record
-scopes every view fetches with, ``get_object_or_404(Model.objects.for_user(user), pk=…)``); an
+scopes every view fetches with, ``get_object_or_404(Model.objects.for_user(user), pk=…)``; for a
+unit the same rule, ``scoping.in_scope``, answered from the cached grants without a query); an
 import job's page needs ``policy.can_import``. Answers are memoised per user object (one request).
 """
 
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 from django import template
 
-from organizations.models import ImportJob, Job
+from organizations.models import ImportJob, Job, Unit
 from organizations.policy import can_import, can_rebuild_figures
+from organizations.scoping import in_scope
 
 register = template.Library()
 
@@ -23,6 +25,8 @@ def may_open(user, obj) -> bool:
         if obj.handler == "rebuild":
             return can_rebuild_figures(user) and obj.user_id == user.pk
         return obj.user_id == user.pk
+    if isinstance(obj, Unit):  # Unit.objects.for_user's rule (the user's subtrees), without a query
+        return in_scope(user, obj)
     if isinstance(obj, ImportJob):
         return can_import(user) and obj.user_id == user.pk
     manager = getattr(type(obj), "objects", None)
