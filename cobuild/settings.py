@@ -142,6 +142,8 @@ TEMPLATES = [
                 "pairings.context_processors.navigation",
                 "campaigns.context_processors.navigation",
             ],
+            # ``user|may_open:obj`` in every template: a link only where its page would open
+            "builtins": ["organizations.templatetags.links"],
         },
     },
 ]
@@ -207,6 +209,8 @@ TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1)
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="X-Forwarded-For")
 
 LANGUAGE_CODE = "zh-hans"
+# Chinese only: the admin, messages and forms speak Chinese whatever the browser asks for.
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

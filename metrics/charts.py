@@ -76,6 +76,21 @@ def _nice_max(x: float) -> float:
     return 10 * exp
 
 
+def _axis_max(x: float, whole: bool) -> float:
+    """The axis maximum for four grid steps: ``_nice_max`` for amounts; for counts (``whole``) four
+    whole steps of 1, 2, 5 × 10ⁿ, so that no tick reads 0.5 次."""
+    if not whole:
+        return _nice_max(x)
+    import math
+
+    need = max(math.ceil(x / 4), 1)
+    exp = 10 ** math.floor(math.log10(need))
+    for m in (1, 2, 5, 10):
+        if need <= m * exp:
+            return 4 * m * exp
+    return 40 * exp
+
+
 def month_label(d: dt.date) -> str:
     return f"{d.year}年{d.month}月" if d.month == 1 else f"{d.month}月"
 
@@ -99,7 +114,8 @@ def column_chart(labels, values, *, title: str = "", unit: str = "", colour: str
     width = 600
     left, right, top, bottom = 36, 40 if cumulative else 10, 16, 26
     plot_w, plot_h = width - left - right, height - top - bottom
-    vmax = _nice_max(max(values, default=0))
+    whole = all(v == int(v) for v in values)
+    vmax = _axis_max(max(values, default=0), whole)
     slot = plot_w / n
     bar_w = max(min(slot * 0.62, 48), 2)
     parts = []
@@ -127,7 +143,7 @@ def column_chart(labels, values, *, title: str = "", unit: str = "", colour: str
         for v in values:
             total += v
             running.append(total)
-        cmax = _nice_max(total)
+        cmax = _axis_max(total, whole)
         pts = " ".join(f"{left + slot * i + slot / 2:.1f},{top + plot_h - plot_h * c / cmax:.1f}"
                        for i, c in enumerate(running))
         parts.append(f'<polyline class="chart-line" points="{pts}" fill="none" stroke="{COLOURS["line"]}" '

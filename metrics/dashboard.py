@@ -53,8 +53,8 @@ def _q(name: str, **params) -> str:
 def record_link(code: str, kind: str, unit: Unit, campaign: Campaign | None, date_from, date_to,
                 verified_only: bool = False) -> str:
     """The list of records behind a figure ('' when there is no such list, e.g. satisfaction);
-    verified-only figures lead to the verified activities."""
-    township = unit.pk if unit.kind == UnitKind.TOWNSHIP else None
+    verified-only figures lead to the verified activities. Every list is filtered to the unit
+    (and the period where the list has one)."""
     cpk = campaign.pk if campaign else None
     if code == "activities" or kind == IndicatorKind.OUTCOME or code in _CATEGORY_OF:
         return _q("campaigns:activity_list", unit=unit.pk, category=_CATEGORY_OF.get(code, ""),
@@ -69,9 +69,9 @@ def record_link(code: str, kind: str, unit: Unit, campaign: Campaign | None, dat
         return _q("campaigns:commitment_list", unit=unit.pk, campaign=cpk, status="done")
     if code in ("inspections", "leader_visits"):
         return _q("pairings:inspection_list", kind="inspection" if code == "inspections" else "leader_visit",
-                  campaign=cpk, township=township, date_from=date_from, date_to=date_to)
+                  campaign=cpk, unit=unit.pk, date_from=date_from, date_to=date_to)
     if code == "pairings":
-        return _q("pairings:register", campaign=cpk, township=township)
+        return _q("pairings:register", campaign=cpk, unit=unit.pk)
     return ""
 
 

@@ -143,13 +143,15 @@ def dashboard(request):
         "rate_kind": IndicatorKind.RATE,
         "base_qs": _base_qs(unit, campaign, date_from, date_to, verified),
         "switch_qs": _base_qs(unit, campaign, date_from, date_to, not verified),
+        "report_qs": _base_qs(unit, campaign, date_from, date_to, verified, by_code=True),
     })
 
 
-def _base_qs(unit, campaign, date_from, date_to, verified=False) -> str:
+def _base_qs(unit, campaign, date_from, date_to, verified=False, by_code=False) -> str:
     """The dashboard's own query (for the links that keep unit, campaign, period and the
-    verified-only switch)."""
-    params = {"unit": unit.pk, "from": date_from.isoformat(), "to": date_to.isoformat(),
+    verified-only switch); ``by_code``: the report pages' query (they name the unit by its code,
+    CONTRACT.md)."""
+    params = {"unit": unit.code if by_code else unit.pk, "from": date_from.isoformat(), "to": date_to.isoformat(),
               "campaign": campaign.slug if campaign is not None else ""}
     if verified:
         params["verified"] = "1"

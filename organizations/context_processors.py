@@ -1,4 +1,4 @@
-from .policy import can_import
+from .policy import can_import, oversees_units
 
 
 def navigation(request):
@@ -6,4 +6,4 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_can_import": can_import(user)}
+    return {"nav_can_import": can_import(user), "nav_oversees": oversees_units(user)}

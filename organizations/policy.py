@@ -41,6 +41,16 @@ def holds_role_somewhere(user, roles) -> bool:
     return user.is_superuser or any(g.role in roles for g in user_grants(user))
 
 
+#: Roles that look across many units (a township, the county): the comparing pages — 结对全景,
+#: 考核评分, 简报 — are theirs; a village secretary or a bureau liaison has one unit and its pair.
+OVERSIGHT_ROLES = (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF, Role.INSPECTOR, Role.VIEWER)
+
+
+def oversees_units(user) -> bool:
+    """Menus: whether the pages that compare units (matrix, assessment, bulletin) are offered."""
+    return holds_role_somewhere(user, OVERSIGHT_ROLES)
+
+
 def can_manage_unit(user, unit: Unit) -> bool:
     """Change the tree at ``unit`` (and import into it): county admins and township staff."""
     return allowed(user, unit, MANAGER_ROLES)

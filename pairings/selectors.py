@@ -88,10 +88,12 @@ def filter_choices(user) -> Choices:
     return Choices(townships=list(townships), campaigns=list(campaigns))
 
 
-def _filtered(user, *, q="", township=None, status="", campaign=None):
+def _filtered(user, *, q="", township=None, status="", campaign=None, unit=None):
     qs = pairings_for(user)
     if township is not None:
         qs = qs.filter(village__parent=township)
+    if unit is not None:  # a dashboard's unit: the pairs of its villages, or of the bureau
+        qs = qs.filter(Q(village__path__startswith=unit.path) | Q(bureau__path__startswith=unit.path))
     if status:
         qs = qs.filter(status=status)
     if campaign is not None:
@@ -134,11 +136,12 @@ def _mark_q(mark: str, today: dt.date) -> Q:
 
 # --- the register ----------------------------------------------------------------------------------
 
-def pairing_register(user, *, q="", township=None, status="", campaign=None, sort="code", today=None):
+def pairing_register(user, *, q="", township=None, status="", campaign=None, sort="code", today=None,
+                     unit=None):
     """The register: the user's pairs, searched, filtered and sorted, each with its ``mark``."""
     sort = sort if sort.lstrip("-") in REGISTER_SORTS else "code"
     return (
-        _filtered(user, q=q, township=township, status=status, campaign=campaign)
+        _filtered(user, q=q, township=township, status=status, campaign=campaign, unit=unit)
         .select_related("campaign", "bureau", "village__parent")
         .annotate(mark=silence_mark(today))
         .order_by(*_ordering(sort))

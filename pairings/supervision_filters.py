@@ -39,13 +39,21 @@ class InspectionFilterForm(forms.Form):
                                widget=PickerSelect(TOWNSHIPS))
     date_from = date_field("开始日期", required=False)
     date_to = date_field("结束日期", required=False)
+    #: a dashboard's unit (a village, a bureau: its pairs' villages, a township)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = sel.campaigns(user)
         self.fields["township"].queryset = sel.townships(user)
         self.fields["township"].label_from_instance = lambda u: u.name
+        self.fields["unit"].queryset = Unit.objects.for_user(user)
         filter_widgets(self)
+
+    @property
+    def unit_obj(self):
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get("unit")
 
     def filter(self, qs):
         self.is_valid()  # invalid filters (e.g. a foreign id) are ignored, the valid ones apply
@@ -58,6 +66,8 @@ class InspectionFilterForm(forms.Form):
                 qs = qs.filter(**{field: d[field]})
         if d.get("township"):
             qs = qs.filter(unit__path__startswith=d["township"].path)
+        if d.get("unit"):
+            qs = qs.filter(Q(unit__path__startswith=d["unit"].path) | Q(pairing__bureau=d["unit"]))
         if d.get("date_from"):
             qs = qs.filter(held_on__gte=d["date_from"])
         if d.get("date_to"):

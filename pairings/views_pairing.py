@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cobuild.pagination import paginate
+from cobuild.params import parse_id
 from cobuild.spreadsheets import xlsx_response
 from organizations.job_views import workbook_response
+from organizations.models import Unit
 from organizations.scoping import in_scope
 
 from . import selectors
@@ -58,6 +60,8 @@ def pairing_list(request):
     choices = selectors.filter_choices(request.user)
     form = RegisterFilterForm(request.GET, choices=choices)
     filters = form.filters()
+    unit_pk = parse_id(request.GET.get("unit"))  # a dashboard's unit (its figure 结对数 leads here)
+    filters["unit"] = Unit.objects.for_user(request.user).filter(pk=unit_pk).first() if unit_pk else None
     pairings = selectors.pairing_register(request.user, **filters)
     page = paginate(request, pairings, REGISTER_PAGE)
     return render(request, "pairings/pairing_list.html", {
