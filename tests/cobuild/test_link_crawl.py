@@ -22,6 +22,8 @@ from django.urls import reverse
 from tests.campaigns.activity_world import media  # noqa: F401
 from tests.cobuild.urlwalk import WalkWorld
 
+pytestmark = pytest.mark.walk  # slow: CI runs it once, on PostgreSQL
+
 ROLES = ("admin", "county", "township", "village", "bureau", "inspector")
 CAP = 400
 #: Query keys that only page, sort or re-window a list: one visit per path is enough for them.
