@@ -23,11 +23,13 @@ HIDDEN_FIELDS = {"id", "created_at", "updated_at", "version", "last_logged_on", 
 def with_reason(form: forms.Form, label: str = "更正理由", example: str = "村里报来的签到表为35人,原填53人系笔误") -> forms.Form:
     """Put the required reason of a correction first on ``form`` (it renders with the rest);
     ``example`` is the placeholder's sample reason, fitting the kind of record."""
+    required = "更正记录必须说明理由。"
     field = forms.CharField(
         label=label, max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": f"如:{example}"}),
+        # The phone form's check before sending says what the server would (static/js/activity_form.js).
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": f"如:{example}", "data-required-message": required}),
         help_text="必填。理由和修改内容会记入历史,所有能看到该记录的人都能看到。",
-        error_messages={"required": "更正记录必须说明理由。"},
+        error_messages={"required": required},
     )
     form.fields = {REASON_FIELD: field, **{k: v for k, v in form.fields.items() if k != REASON_FIELD}}
     helper = getattr(form, "helper", None)

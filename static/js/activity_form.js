@@ -385,7 +385,7 @@
       if (!el.name || el.type === "hidden" || el.type === "file" || el.disabled) return;
       var message = "";
       if (el.willValidate && el.validity && el.validity.valueMissing) {
-        message = labelOf(el) + ":必填";
+        message = el.getAttribute("data-required-message") || labelOf(el) + ":必填";
       } else if (el.willValidate && el.validity && !el.validity.valid && el.type !== "text") {
         message = labelOf(el) + ":" + (el.validationMessage || "格式不对");
       } else {

@@ -19,6 +19,9 @@ def test_county_official_drills_down_and_finds_blank_spots(live_server, desktop,
     _user("county", Role.COUNTY_ADMIN, c.county)
     page = desktop
     login(page, live_server.url, "county")
+    # The workbench first; its "我的工作范围" opens the county's page of the tree.
+    page.wait_for_selector("h1:has-text('工作台')")
+    page.click("#units-title + div a:has-text('测试县')")
     page.wait_for_selector("h1:has-text('测试县')")
     assert page.locator("table").first.is_visible()
     page.click("a:has-text('第1镇')")
