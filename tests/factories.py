@@ -136,6 +136,25 @@ def make_pairing(campaign, bureau, village, code=None, start_date=None, **extra)
     return pairing
 
 
+def campaign_county(days_before=300, days_after=65, paired=True) -> County:
+    """A county of 2×2 villages with the 百局联百村 campaign running from ``days_before`` ago to
+    ``days_after`` ahead and a second bureau (县水务局); ``paired``: two pairs, bureau → village 0
+    and 县水务局 → village 2 (``county.pairs``). The dashboard, workbench and target tests share it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    county = County(villages_per_township=2)
+    county.campaign = make_campaign(county.county, slug="bjlbc", start_date=today - dt.timedelta(days=days_before),
+                                    end_date=today + dt.timedelta(days=days_after))
+    county.bureau2 = make_unit(UnitKind.BUREAU, county.county, name="县水务局")
+    if paired:
+        county.pairs = [make_pairing(county.campaign, county.bureau, county.villages[0]),
+                        make_pairing(county.campaign, county.bureau2, county.villages[2])]
+    return county
+
+
 # --- supervision: contact points, inspections, rectification, help pairs (through the services) ---
 
 def make_inspection(campaign, unit, held_on=None, kind="inspection", actor=None, **extra):

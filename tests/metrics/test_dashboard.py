@@ -15,10 +15,9 @@ from campaigns.models import Indicator
 from metrics import services
 from organizations.models import Role, UnitKind
 from tests.factories import (
-    County,
     bulk_villages,
+    campaign_county,
     make_inspection,
-    make_pairing,
     make_rectification,
     make_unit,
     make_user,
@@ -30,13 +29,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def c():
-    county = County(villages_per_township=2)
-    county.campaign = cs.campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                       start_date=TODAY - dt.timedelta(days=300),
-                                       end_date=TODAY + dt.timedelta(days=65))[0]
-    county.bureau2 = make_unit(UnitKind.BUREAU, county.county, name="县水务局")
-    county.pairs = [make_pairing(county.campaign, county.bureau, county.villages[0]),
-                    make_pairing(county.campaign, county.bureau2, county.villages[2])]
+    county = campaign_county()
     return county
 
 

@@ -8,13 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import services as cs
 from campaigns.models import Indicator
 from metrics import figures as dash
 from metrics import services
 from metrics.models import Target
 from organizations.models import Role, UnitKind
-from tests.factories import County, make_unit, make_user
+from tests.factories import campaign_county, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -22,11 +21,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def c():
-    county = County(villages_per_township=2)
-    county.campaign = cs.campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                       start_date=TODAY - dt.timedelta(days=100),
-                                       end_date=TODAY + dt.timedelta(days=100))[0]
-    county.bureau2 = make_unit(UnitKind.BUREAU, county.county, name="县水务局")
+    county = campaign_county(days_before=100, days_after=100, paired=False)
     county.admin = make_user("county", Role.COUNTY_ADMIN, county.county)
     county.tstaff = make_user("town", Role.TOWNSHIP_STAFF, county.townships[0])
     county.secretary = make_user("sec", Role.VILLAGE_SECRETARY, county.villages[0])

@@ -8,17 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import services as cs
-from organizations.models import Role, UnitKind
+from organizations.models import Role
 from tests.factories import (
-    County,
     bulk_villages,
+    campaign_county,
     make_commitment,
     make_decision,
     make_inspection,
     make_meeting,
     make_pairing,
     make_rectification,
-    make_unit,
     make_user,
 )
 
@@ -28,13 +27,7 @@ TODAY = timezone.localdate()
 
 @pytest.fixture
 def c():
-    county = County(villages_per_township=2)
-    county.campaign = cs.campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                       start_date=TODAY - dt.timedelta(days=300),
-                                       end_date=TODAY + dt.timedelta(days=65))[0]
-    county.bureau2 = make_unit(UnitKind.BUREAU, county.county, name="县水务局")
-    county.pairs = [make_pairing(county.campaign, county.bureau, county.villages[0]),
-                    make_pairing(county.campaign, county.bureau2, county.villages[2])]
+    county = campaign_county()
     county.admin = make_user("county", Role.COUNTY_ADMIN, county.county)
     county.township = make_user("township", Role.TOWNSHIP_STAFF, county.townships[0])
     county.township2 = make_user("township2", Role.TOWNSHIP_STAFF, county.townships[1])
