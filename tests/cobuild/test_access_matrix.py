@@ -14,16 +14,13 @@ tests/cobuild/test_access_matrix.py``; review each line before pasting it into `
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 
-import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from tests.campaigns.activity_world import media  # noqa: F401
-from tests.cobuild.urlwalk import PATH_OBJECTS, WalkWorld, app_patterns, path_kwargs
+from tests.cobuild.urlwalk import PATH_OBJECTS, app_patterns, path_kwargs
 
 ROLES = ("county", "township", "village", "bureau", "inspector", "viewer")
 PUBLIC = {"healthz", "login", "logout", "login_code"}  # login_code: the login's second step
@@ -137,17 +134,6 @@ def _status(client, method, url):
         transaction.set_rollback(True)
     return response.status_code
 
-
-@pytest.fixture
-def world(db, media):  # noqa: F811
-    return WalkWorld()
-
-
-@pytest.fixture
-def quiet():
-    logging.disable(logging.ERROR)
-    yield
-    logging.disable(logging.NOTSET)
 
 
 def test_every_pattern_has_an_access_row():

@@ -12,7 +12,6 @@ key the view (or its forms) looks up in ``request.GET``/``request.POST``.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -20,7 +19,6 @@ import time
 from contextlib import contextmanager
 from urllib.parse import quote, urlencode
 
-import pytest
 from django.contrib import admin
 from django.core.signals import got_request_exception
 from django.db import connection, transaction
@@ -29,11 +27,9 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
-from tests.campaigns.activity_world import media  # noqa: F401
 from tests.cobuild.urlwalk import (
     PATH_OBJECTS,
     QUERY_PARAMS,
-    WalkWorld,
     app_patterns,
     path_kwargs,
     unlisted_patterns,
@@ -216,18 +212,6 @@ def _walk_admin(walker: Walker, world, user, per_key: bool):
                     {"app_label": opts.app_label, "model_name": opts.model_name, "field_name": "unit",
                      "term": "²"})
 
-
-@pytest.fixture
-def world(db, media):  # noqa: F811
-    return WalkWorld()
-
-
-@pytest.fixture
-def quiet():
-    """Thousands of refused requests log a warning each (django.request): not in the output."""
-    logging.disable(logging.ERROR)
-    yield
-    logging.disable(logging.NOTSET)
 
 
 def test_every_pattern_has_a_row():
