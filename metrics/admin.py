@@ -15,7 +15,7 @@ from organizations.admin_tools import (
 )
 
 from . import policy, services
-from .models import Contribution, Fact, Target
+from .models import Contribution, Fact, Target, VillageYear
 
 
 @admin.register(Target)
@@ -62,6 +62,16 @@ class FactAdmin(ReadOnlyAdmin):
 
         q = scope_q(request.user, "unit__path")
         return qs if q is None else qs.filter(q)
+
+
+@admin.register(VillageYear)
+class VillageYearAdmin(FactAdmin):
+    """Derived rows (each village's reporting months and last activity), read-only like ``Fact``."""
+
+    list_display = ("unit", "campaign", "year", "months", "verified_months", "last_on")
+    list_filter = ("year", "campaign")
+    search_fields = ("unit__name", "unit__code")
+    date_hierarchy = "last_on"
 
 
 @admin.register(Contribution)

@@ -79,6 +79,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from campaigns.models import Activity, Campaign, Commitment, Indicator, IndicatorKind, ReviewStatus
@@ -95,7 +96,7 @@ from pairings.models import (
 )
 
 from . import selectors
-from .models import Target
+from .models import Target, VillageYear
 from .selectors import RATES, Figure
 
 MAX_MONTHS = 36
@@ -582,12 +583,27 @@ def silent_since(as_of: dt.date) -> dt.date:
     return as_of - dt.timedelta(days=SILENT_DAYS)
 
 
+def _village_years(campaign):
+    qs = VillageYear.objects.all()
+    return qs.filter(campaign=campaign) if campaign is not None else qs
+
+
+def active_villages(villages, campaign, as_of: dt.date) -> Q:
+    """Which of ``villages`` had a counted activity in the N days up to ``as_of``: a village
+    whose last counted activity (``VillageYear.last_on``) falls in the window, or, only for the
+    villages with a later one (a past ``as_of``), a summary row in the window. A current page
+    reads one small row per village and year (metrics.models.VillageYear)."""
+    since = silent_since(as_of)
+    recent = _village_years(campaign).filter(last_on__gte=since, last_on__lte=as_of).values("unit_id")
+    later = villages.filter(pk__in=_village_years(campaign).filter(last_on__gt=as_of).values("unit_id"))
+    return Q(pk__in=recent) | Q(pk__in=village_facts(later, campaign, since, as_of).values("unit_id"))
+
+
 def silent_villages(unit, user, campaign, as_of: dt.date, base=None):
     """The villages under ``unit`` without a counted activity in the last N days (a queryset;
     ``base`` narrows and annotates the villages, e.g. with their secretary)."""
     villages = villages_under(unit, user)
-    active = village_facts(villages, campaign, silent_since(as_of), as_of).values("unit_id")
-    return (base if base is not None else villages).exclude(pk__in=active)
+    return (base if base is not None else villages).exclude(active_villages(villages, campaign, as_of))
 
 
 def in_scope(model, unit):
@@ -633,8 +649,8 @@ class Silence:
 def silence(unit, user, campaign, as_of: dt.date) -> Silence:
     """Silent villages and pairs under ``unit`` on ``as_of`` (two aggregate queries)."""
     villages = villages_under(unit, user)
-    active = village_facts(villages, campaign, silent_since(as_of), as_of).values("unit_id")
-    v = villages.order_by().aggregate(total=Count("pk"), silent=Count("pk", filter=~Q(pk__in=active)))
+    v = villages.order_by().aggregate(total=Count("pk"), silent=Count(
+        "pk", filter=~active_villages(villages, campaign, as_of)))
     red_before = as_of - dt.timedelta(days=SILENT_RED_DAYS)
     pairs = with_last_activity(pairs_on(unit, campaign, as_of), as_of).order_by()
     p = pairs.aggregate(
@@ -713,26 +729,93 @@ class AreaRate:
         return [(n, q2(Decimal(n) * HUNDRED / self.villages) if self.villages else None) for n in self.by_month]
 
 
+def _month_end(m: dt.date) -> dt.date:
+    return (m.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _period_months(date_from: dt.date, date_to: dt.date):
+    """``{year: bits of the period's whole months}`` and the period's partial months at either end
+    as ``(month, first day, last day)``."""
+    whole: dict[int, int] = defaultdict(int)
+    partial = []
+    for m in month_starts(date_from, date_to):
+        a, b = max(m, date_from), min(_month_end(m), date_to)
+        if a == m and b == _month_end(m):
+            whole[m.year] |= 1 << (m.month - 1)
+        else:
+            partial.append((m, a, b))
+    return dict(whole), partial
+
+
+def _bits_set(field: str, bits: int):
+    return GreaterThan(F(field).bitand(bits), 0)
+
+
+def reported_villages(villages, campaign, date_from: dt.date, date_to: dt.date, verified_only=False) -> Q:
+    """Which of ``villages`` reported in the period (a counted activity; verified-only: a verified
+    one): a whole month of the period marked in its ``VillageYear``, or a summary day row on the
+    days of a partial month at either end."""
+    field = "verified_months" if verified_only else "months"
+    whole, partial = _period_months(date_from, date_to)
+    marked = Q()
+    for year, bits in whole.items():
+        marked |= Q(_bits_set(field, bits), year=year)
+    q = Q(pk__in=_village_years(campaign).filter(marked).values("unit_id")) if whole else Q(pk__in=[])
+    for _m, a, b in partial:
+        q |= Q(pk__in=village_facts(villages, campaign, a, b, verified_only).values("unit_id"))
+    return q
+
+
+def _monthly_reporting(villages, campaign, months, date_from, date_to, verified_only) -> dict:
+    """``{parent id: {month: villages that reported}}`` for the displayed months: whole months
+    from ``VillageYear`` (one grouped query; all campaigns: each village's months joined first),
+    partial months at either end from the summary's day rows."""
+    field = "verified_months" if verified_only else "months"
+    shown = set(months)
+    whole, partial = _period_months(date_from, date_to)
+    out: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    years = sorted(y for y in whole if any(m.year == y for m in shown))
+    rows = VillageYear.objects.filter(unit__in=villages, year__in=years)
+    if campaign is not None:
+        bit_counts = {f"b{i}": Sum(Case(When(_bits_set(field, 1 << i), then=1), default=0)) for i in range(12)}
+        for r in rows.filter(campaign=campaign).values("unit__parent_id", "year").annotate(**bit_counts).order_by():
+            for i in range(12):
+                m = dt.date(r["year"], i + 1, 1)
+                if r[f"b{i}"] and m in shown and whole[r["year"]] & (1 << i):
+                    out[r["unit__parent_id"]][m] += r[f"b{i}"]
+    else:
+        joined: dict[tuple, int] = defaultdict(int)
+        parent_of = {}
+        for u, parent, year, bits in rows.values_list("unit_id", "unit__parent_id", "year", field).iterator(
+                chunk_size=5000):
+            joined[(u, year)] |= bits & whole[year]
+            parent_of[u] = parent
+        for (u, year), bits in joined.items():
+            for i in range(12):
+                if bits & (1 << i) and dt.date(year, i + 1, 1) in shown:
+                    out[parent_of[u]][dt.date(year, i + 1, 1)] += 1
+    for m, a, b in partial:
+        if m in shown:
+            for r in village_facts(villages, campaign, a, b, verified_only).values("unit__parent_id").annotate(
+                    n=Count("unit_id", distinct=True)).order_by():
+                out[r["unit__parent_id"]][m] += r["n"]
+    return out
+
+
 def completeness_rates(unit, user, campaign, date_from, date_to, verified_only=False) -> tuple[list[AreaRate], AreaRate]:
     """Per township (the villages' parent): villages, villages that reported, per month and over
     the period; plus the total row (verified-only: a village reported when an activity of it was
-    verified). Four grouped queries."""
+    verified). Read from each village's ``VillageYear`` (a few grouped queries, one row per
+    village and year), not from the villages' summary rows."""
     months = display_months(date_from, date_to)
-    index = {m: i for i, m in enumerate(months)}
     villages = villages_under(unit, user)
-    n_by_parent = {r["parent_id"]: r["n"] for r in villages.values("parent_id").annotate(n=Count("pk")).order_by()}
-    facts = village_facts(villages, campaign, date_from, date_to, verified_only)
-    logged = {r["unit__parent_id"]: r["n"] for r in facts.values("unit__parent_id").annotate(
-        n=Count("unit_id", distinct=True)).order_by()}
-    per_month: dict[int, list[int]] = {}
-    for r in facts.annotate(month=TruncMonth("day")).values("unit__parent_id", "month").annotate(
-            n=Count("unit_id", distinct=True)).order_by():
-        i = index.get(_month(r["month"]))
-        if i is not None:
-            per_month.setdefault(r["unit__parent_id"], [0] * len(months))[i] = r["n"]
-    parents = {u.pk: u for u in Unit.objects.filter(pk__in=list(n_by_parent))}
-    rows = [AreaRate(parents.get(pid), parents[pid].name if pid in parents else "—", n, logged.get(pid, 0),
-                     per_month.get(pid, [0] * len(months))) for pid, n in n_by_parent.items()]
+    counts = {r["parent_id"]: (r["n"], r["logged"]) for r in villages.values("parent_id").annotate(
+        n=Count("pk"), logged=Count("pk", filter=reported_villages(villages, campaign, date_from, date_to,
+                                                                   verified_only))).order_by()}
+    per_month = _monthly_reporting(villages, campaign, months, date_from, date_to, verified_only)
+    parents = {u.pk: u for u in Unit.objects.filter(pk__in=list(counts))}
+    rows = [AreaRate(parents.get(pid), parents[pid].name if pid in parents else "—", n, logged,
+                     [per_month.get(pid, {}).get(m, 0) for m in months]) for pid, (n, logged) in counts.items()]
     rows.sort(key=lambda r: (r.unit.sort_order if r.unit else 0, r.name))
     total = AreaRate(unit, "合计", sum(r.villages for r in rows), sum(r.logged for r in rows),
                      [sum(r.by_month[i] for r in rows) for i in range(len(months))])

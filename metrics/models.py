@@ -69,6 +69,34 @@ class Contribution(models.Model):
         return f"{self.record_type}#{self.record_id}:{self.key}={self.value}"
 
 
+class VillageYear(models.Model):
+    """A village's reporting in one campaign and year, kept from its own ``activities`` rows of
+    ``Fact`` (``rollup.refresh_village_years``, in the writer's transaction): the months with a
+    counted activity (bit ``m - 1`` for month ``m``), the months with a verified one, and the last
+    day with a counted activity. Keyed by the village, not by its ancestors, so a unit moving in
+    the tree changes nothing here; a province's silence and reporting rates read one small row per
+    village and year instead of every village's summary rows (metrics.figures)."""
+
+    unit = models.ForeignKey("organizations.Unit", verbose_name=_("村(社区)"), on_delete=models.CASCADE,
+                             related_name="+", db_index=False)
+    campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("活动"), on_delete=models.CASCADE,
+                                 related_name="+", db_index=False)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    months = models.PositiveIntegerField(_("有活动的月份"), default=0)
+    verified_months = models.PositiveIntegerField(_("有已审核活动的月份"), default=0)
+    last_on = models.DateField(_("最近活动日期"))
+
+    class Meta:
+        verbose_name = _("村年度报送")
+        verbose_name_plural = _("村年度报送")
+        constraints = [models.UniqueConstraint(fields=["unit", "campaign", "year"], name="village_year_unique")]
+        indexes = [models.Index(fields=["last_on"], name="village_year_last_on"),
+                   models.Index(fields=["campaign", "year"], name="village_year_campaign")]
+
+    def __str__(self):
+        return f"{self.unit_id}/{self.campaign_id}/{self.year}: {self.months:012b}"
+
+
 class TargetQuerySet(ScopedQuerySet):
     scope_path_field = "unit__path"
 

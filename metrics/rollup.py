@@ -37,9 +37,9 @@ from campaigns.models import (
 from cobuild import bulk
 from organizations import records
 from organizations.models import RecordScope, Unit
-from pairings.models import Inspection, InspectionKind
+from pairings.models import PAIRING_VILLAGE_KINDS, Inspection, InspectionKind
 
-from .models import DAY, MONTH, Contribution, Fact
+from .models import DAY, MONTH, Contribution, Fact, VillageYear
 
 ONE = Decimal(1)
 CATEGORY_KEYS = {
@@ -200,6 +200,74 @@ def write(rows: dict[tuple, Decimal]) -> None:
     bulk.upsert_add(Fact, ("unit", "grain", "campaign", "key", "day", "verified"), "value",
                     [(*k, rows[k]) for k in keys])
     Fact.objects.filter(value=0, unit_id__in=units, day__in=sorted({k[4] for k in keys})).delete()
+    refresh_village_years({(k[0], k[2], k[4].year) for k in keys if k[1] == MONTH and k[3] == "activities"})
+
+
+# --- each village's reporting by year (VillageYear) ----------------------------------------------
+
+def _village_years(village_ids, campaign_ids, years) -> dict[tuple, tuple[int, int, object]]:
+    """``{(village, campaign, year): (months, verified months, last day)}`` from the villages'
+    ``activities`` day rows of ``Fact`` (complete for every combination of the arguments)."""
+    out: dict[tuple, list] = {}
+    qs = Fact.objects.filter(unit_id__in=list(village_ids), grain=DAY, key="activities", value__gt=0,
+                             day__gte=f"{min(years)}-01-01", day__lte=f"{max(years)}-12-31")
+    if campaign_ids is not None:
+        qs = qs.filter(campaign_id__in=list(campaign_ids))
+    for u, c, d, ok in qs.values_list("unit_id", "campaign_id", "day", "verified").iterator(chunk_size=5000):
+        if d.year not in years:
+            continue
+        row = out.setdefault((u, c, d.year), [0, 0, d])
+        bit = 1 << (d.month - 1)
+        row[0] |= bit
+        if ok:
+            row[1] |= bit
+        if d > row[2]:
+            row[2] = d
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def refresh_village_years(touched) -> None:
+    """Bring ``VillageYear`` of the ``(unit, campaign, year)`` whose ``activities`` rows changed up
+    to date (units that are not villages are skipped). Called by ``write`` while it holds the
+    units' locks, so no other writer changes these villages' rows meanwhile."""
+    if not touched:
+        return
+    villages = set(Unit.objects.filter(pk__in={u for u, _c, _y in touched}, kind__in=PAIRING_VILLAGE_KINDS)
+                   .values_list("pk", flat=True))
+    touched = {t for t in touched if t[0] in villages}
+    if not touched:
+        return
+    campaigns, years = {c for _u, c, _y in touched}, {y for _u, _c, y in touched}
+    now = _village_years(villages, campaigns, years)
+    # Every combination of the arguments was read in full: replace them all.
+    VillageYear.objects.filter(unit_id__in=villages, campaign_id__in=campaigns, year__in=years).delete()
+    VillageYear.objects.bulk_create([VillageYear(unit_id=u, campaign_id=c, year=y, months=m, verified_months=v,
+                                                 last_on=last) for (u, c, y), (m, v, last) in sorted(now.items())])
+
+
+def repair_village_years(chunk: int = 500, progress=None) -> int:
+    """Make ``VillageYear`` equal to what the villages' summary rows say, a chunk of villages at a
+    time under their locks; drop the rows of units that are no longer villages. Returns rows fixed."""
+    fixed = VillageYear.objects.exclude(unit__kind__in=PAIRING_VILLAGE_KINDS).delete()[0]
+    ids = list(Unit.objects.filter(kind__in=PAIRING_VILLAGE_KINDS).order_by("pk").values_list("pk", flat=True))
+    years = {d.year for d in Fact.objects.filter(key="activities", grain=MONTH).dates("day", "year")} if ids else set()
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        with transaction.atomic():
+            lock_units(part)
+            expected = _village_years(part, None, years) if years else {}
+            current = {(r.unit_id, r.campaign_id, r.year): (r.months, r.verified_months, r.last_on)
+                       for r in VillageYear.objects.filter(unit_id__in=part)}
+            wrong = {k for k in set(expected) | set(current) if expected.get(k) != current.get(k)}
+            if wrong:
+                fixed += len(wrong)
+                VillageYear.objects.filter(unit_id__in={k[0] for k in wrong}).delete()
+                VillageYear.objects.bulk_create([
+                    VillageYear(unit_id=u, campaign_id=c, year=y, months=m, verified_months=v, last_on=last)
+                    for (u, c, y), (m, v, last) in sorted(expected.items()) if u in {k[0] for k in wrong}])
+        if progress is not None:
+            progress(min(start + chunk, len(ids)), len(ids), "核对各村报送月份")
+    return fixed
 
 
 records.add_listener(on_records, on_flush_done)
@@ -275,11 +343,15 @@ def rebuild(chunk: int = 500, progress=None) -> dict[str, int]:
         fixed += _repair_units(unit_ids[start:start + 50])
         if progress is not None:
             progress(min(start + 50, len(unit_ids)), len(unit_ids), "核对各单位汇总")
+    fixed += repair_village_years(progress=progress)
     return {"facts": Fact.objects.count(), "contributions": Contribution.objects.count(),
             "scopes": RecordScope.objects.count(), "fixed": fixed}
 
 
 def snapshot() -> dict[tuple, Decimal]:
     """``Fact`` as a dict (tests and checks compare it with a rebuild)."""
-    return {(u, g, c, k, d, ok): v for u, g, c, k, d, ok, v in Fact.objects.exclude(value=0).values_list(
+    out = {(u, g, c, k, d, ok): v for u, g, c, k, d, ok, v in Fact.objects.exclude(value=0).values_list(
         "unit_id", "grain", "campaign_id", "key", "day", "verified", "value")}
+    out.update({("village_year", u, c, y): (m, v, last) for u, c, y, m, v, last in VillageYear.objects.values_list(
+        "unit_id", "campaign_id", "year", "months", "verified_months", "last_on")})
+    return out
