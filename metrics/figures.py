@@ -762,8 +762,21 @@ def reported_villages(villages, campaign, date_from: dt.date, date_to: dt.date, 
         marked |= Q(_bits_set(field, bits), year=year)
     q = Q(pk__in=_village_years(campaign).filter(marked).values("unit_id")) if whole else Q(pk__in=[])
     for _m, a, b in partial:
-        q |= Q(pk__in=village_facts(villages, campaign, a, b, verified_only).values("unit_id"))
+        q |= reported_between(villages, campaign, a, b, verified_only)
     return q
+
+
+def reported_between(villages, campaign, a: dt.date, b: dt.date, verified_only=False) -> Q:
+    """Which of ``villages`` reported on the days ``a``..``b`` of one month: those whose first or
+    last (verified) activity of the year falls on them, and, only for the villages with an
+    activity of that month before and after them, a summary day row on those days."""
+    prefix = "verified_" if verified_only else ""
+    rows = _village_years(campaign).filter(_bits_set(f"{prefix}months", 1 << (a.month - 1)), year=a.year)
+    sure = rows.filter(Q(**{f"{prefix}first_on__range": (a, b)}) | Q(**{f"{prefix}last_on__range": (a, b)}))
+    unsure = villages.filter(pk__in=rows.filter(**{f"{prefix}first_on__lt": a, f"{prefix}last_on__gt": b})
+                             .values("unit_id"))
+    return Q(pk__in=sure.values("unit_id")) | Q(pk__in=village_facts(unsure, campaign, a, b, verified_only)
+                                                .values("unit_id"))
 
 
 def _monthly_reporting(villages, campaign, months, date_from, date_to, verified_only) -> dict:
@@ -796,9 +809,9 @@ def _monthly_reporting(villages, campaign, months, date_from, date_to, verified_
                     out[parent_of[u]][dt.date(year, i + 1, 1)] += 1
     for m, a, b in partial:
         if m in shown:
-            for r in village_facts(villages, campaign, a, b, verified_only).values("unit__parent_id").annotate(
-                    n=Count("unit_id", distinct=True)).order_by():
-                out[r["unit__parent_id"]][m] += r["n"]
+            for r in villages.filter(reported_between(villages, campaign, a, b, verified_only)).values(
+                    "parent_id").annotate(n=Count("pk")).order_by():
+                out[r["parent_id"]][m] += r["n"]
     return out
 
 

@@ -72,8 +72,8 @@ class Contribution(models.Model):
 class VillageYear(models.Model):
     """A village's reporting in one campaign and year, kept from its own ``activities`` rows of
     ``Fact`` (``rollup.refresh_village_years``, in the writer's transaction): the months with a
-    counted activity (bit ``m - 1`` for month ``m``), the months with a verified one, and the last
-    day with a counted activity. Keyed by the village, not by its ancestors, so a unit moving in
+    counted activity (bit ``m - 1`` for month ``m``), the months with a verified one, and the first
+    and the last day with a counted (and with a verified) activity. Keyed by the village, not by its ancestors, so a unit moving in
     the tree changes nothing here; a province's silence and reporting rates read one small row per
     village and year instead of every village's summary rows (metrics.figures)."""
 
@@ -84,7 +84,10 @@ class VillageYear(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     months = models.PositiveIntegerField(_("有活动的月份"), default=0)
     verified_months = models.PositiveIntegerField(_("有已审核活动的月份"), default=0)
+    first_on = models.DateField(_("年内首次活动日期"))
     last_on = models.DateField(_("最近活动日期"))
+    verified_first_on = models.DateField(_("年内首次已审核活动日期"), null=True, blank=True)
+    verified_last_on = models.DateField(_("最近已审核活动日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("村年度报送")

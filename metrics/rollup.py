@@ -205,9 +205,12 @@ def write(rows: dict[tuple, Decimal]) -> None:
 
 # --- each village's reporting by year (VillageYear) ----------------------------------------------
 
-def _village_years(village_ids, campaign_ids, years) -> dict[tuple, tuple[int, int, object]]:
-    """``{(village, campaign, year): (months, verified months, last day)}`` from the villages'
-    ``activities`` day rows of ``Fact`` (complete for every combination of the arguments)."""
+FIELDS = ("months", "verified_months", "first_on", "last_on", "verified_first_on", "verified_last_on")
+
+
+def _village_years(village_ids, campaign_ids, years) -> dict[tuple, tuple]:
+    """``{(village, campaign, year): values of FIELDS}`` from the villages' ``activities`` day rows
+    of ``Fact`` (complete for every combination of the arguments)."""
     out: dict[tuple, list] = {}
     qs = Fact.objects.filter(unit_id__in=list(village_ids), grain=DAY, key="activities", value__gt=0,
                              day__gte=f"{min(years)}-01-01", day__lte=f"{max(years)}-12-31")
@@ -216,14 +219,19 @@ def _village_years(village_ids, campaign_ids, years) -> dict[tuple, tuple[int, i
     for u, c, d, ok in qs.values_list("unit_id", "campaign_id", "day", "verified").iterator(chunk_size=5000):
         if d.year not in years:
             continue
-        row = out.setdefault((u, c, d.year), [0, 0, d])
+        row = out.setdefault((u, c, d.year), [0, 0, d, d, None, None])
         bit = 1 << (d.month - 1)
         row[0] |= bit
+        row[2], row[3] = min(row[2], d), max(row[3], d)
         if ok:
             row[1] |= bit
-        if d > row[2]:
-            row[2] = d
+            row[4], row[5] = min(row[4] or d, d), max(row[5] or d, d)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _village_year_rows(values: dict) -> list[VillageYear]:
+    return [VillageYear(unit_id=u, campaign_id=c, year=y, **dict(zip(FIELDS, v, strict=True)))
+            for (u, c, y), v in sorted(values.items())]
 
 
 def refresh_village_years(touched) -> None:
@@ -241,8 +249,7 @@ def refresh_village_years(touched) -> None:
     now = _village_years(villages, campaigns, years)
     # Every combination of the arguments was read in full: replace them all.
     VillageYear.objects.filter(unit_id__in=villages, campaign_id__in=campaigns, year__in=years).delete()
-    VillageYear.objects.bulk_create([VillageYear(unit_id=u, campaign_id=c, year=y, months=m, verified_months=v,
-                                                 last_on=last) for (u, c, y), (m, v, last) in sorted(now.items())])
+    VillageYear.objects.bulk_create(_village_year_rows(now))
 
 
 def repair_village_years(chunk: int = 500, progress=None) -> int:
@@ -256,15 +263,14 @@ def repair_village_years(chunk: int = 500, progress=None) -> int:
         with transaction.atomic():
             lock_units(part)
             expected = _village_years(part, None, years) if years else {}
-            current = {(r.unit_id, r.campaign_id, r.year): (r.months, r.verified_months, r.last_on)
-                       for r in VillageYear.objects.filter(unit_id__in=part)}
+            current = {(u, c, y): tuple(rest) for u, c, y, *rest in VillageYear.objects.filter(
+                unit_id__in=part).values_list("unit_id", "campaign_id", "year", *FIELDS)}
             wrong = {k for k in set(expected) | set(current) if expected.get(k) != current.get(k)}
             if wrong:
                 fixed += len(wrong)
                 VillageYear.objects.filter(unit_id__in={k[0] for k in wrong}).delete()
-                VillageYear.objects.bulk_create([
-                    VillageYear(unit_id=u, campaign_id=c, year=y, months=m, verified_months=v, last_on=last)
-                    for (u, c, y), (m, v, last) in sorted(expected.items()) if u in {k[0] for k in wrong}])
+                redo = {k[0] for k in wrong}
+                VillageYear.objects.bulk_create(_village_year_rows({k: v for k, v in expected.items() if k[0] in redo}))
         if progress is not None:
             progress(min(start + chunk, len(ids)), len(ids), "核对各村报送月份")
     return fixed
@@ -352,6 +358,6 @@ def snapshot() -> dict[tuple, Decimal]:
     """``Fact`` as a dict (tests and checks compare it with a rebuild)."""
     out = {(u, g, c, k, d, ok): v for u, g, c, k, d, ok, v in Fact.objects.exclude(value=0).values_list(
         "unit_id", "grain", "campaign_id", "key", "day", "verified", "value")}
-    out.update({("village_year", u, c, y): (m, v, last) for u, c, y, m, v, last in VillageYear.objects.values_list(
-        "unit_id", "campaign_id", "year", "months", "verified_months", "last_on")})
+    out.update({("village_year", u, c, y): tuple(rest) for u, c, y, *rest in VillageYear.objects.values_list(
+        "unit_id", "campaign_id", "year", *FIELDS)})
     return out

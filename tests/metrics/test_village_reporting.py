@@ -119,3 +119,17 @@ def test_a_past_as_of_reads_the_summary_for_villages_active_since(county):
     silent = figures.silent_villages(c.county, c.admin, c.campaign, days(40))
     assert c.villages[0] not in silent and c.villages[1] in silent
     assert figures.silence(c.county, c.admin, c.campaign, days(0)).villages_silent == 4   # the last one counts
+
+
+def test_days_inside_a_month_between_a_village_first_and_last_activity(county):
+    """A period within one month: a village with activities before and after it reported in it
+    only if one falls on its days (the summary's day rows decide), verified-only too."""
+    c = county
+    m = (timezone.localdate().replace(day=1) - dt.timedelta(days=70)).replace(day=1)
+    for day, verified in ((1, True), (15, False), (28, True)):
+        make_activity(c.campaign, c.villages[0], date=m.replace(day=day), verified=verified)
+    make_activity(c.campaign, c.villages[1], date=m.replace(day=12), verified=True)
+    for a, b in ((10, 20), (16, 20), (2, 27), (1, 1), (28, 28)):
+        for verified_only in (False, True):
+            check(c, c.admin, c.campaign, m.replace(day=a), m.replace(day=b), verified_only)
+            check(c, c.admin, None, m.replace(day=a), m.replace(day=b), verified_only)
