@@ -17,6 +17,7 @@ per-unit locks (PostgreSQL advisory locks) that writers take before touching a u
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import defaultdict
 from decimal import Decimal
@@ -37,7 +38,7 @@ from campaigns.models import (
 from cobuild import bulk
 from organizations import records
 from organizations.models import RecordScope, Unit
-from pairings.models import PAIRING_VILLAGE_KINDS, Inspection, InspectionKind
+from pairings.models import PAIRING_VILLAGE_KINDS, Inspection, InspectionKind, Pairing
 
 from .models import DAY, MONTH, Contribution, Fact, VillageYear
 
@@ -55,7 +56,7 @@ if not {k for pair in SURVEY_KEYS.values() for k in pair} <= INTERNAL_KEYS:  # k
 
 # The record types whose contributions the summary keeps (pairings and the help-pair register are
 # counted live from their stored scope, see selectors).
-COUNTED = {"activity": Activity, "commitment": Commitment, "inspection": Inspection, "survey": Survey,
+COUNTED = {"pairing": Pairing, "activity": Activity, "commitment": Commitment, "inspection": Inspection, "survey": Survey,
            "meeting": JointMeeting}
 
 
@@ -96,6 +97,13 @@ def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal], bool]:
 
 
 def _contributions(record, outcomes=()) -> dict[tuple, Decimal]:
+    if isinstance(record, Pairing):
+        # Two running counts: a pair is active in a period when it started by the period's end
+        # and did not end before its start (selectors.pairing_counts).
+        out = {(record.campaign_id, record.start_date, "pairings_started", True): ONE}
+        if record.end_date is not None:
+            out[(record.campaign_id, record.end_date + dt.timedelta(days=1), "pairings_ended", True)] = ONE
+        return out
     campaign_id, day, vals, verified = values(record, outcomes)
     return {(campaign_id, day, k, verified): v for k, v in vals.items() if v}
 

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 
 from campaigns.models import Indicator, IndicatorKind
 from organizations import records
-from pairings.models import HelpPair, Pairing
+from pairings.models import HelpPair
 
 from .models import DAY, MONTH, Fact
 
@@ -106,11 +106,15 @@ LIVE_KEYS = ("pairings", "help_pairs_registered")
 
 def pairing_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dict[int, Decimal]:
     """{unit id: pairings in its scope active at any time in the period} (CONTRACT.md §4,
-    indicator ``pairings``), counted live from the stored record scope in one query."""
-    pairings = Pairing.objects.active_between(date_from, date_to)
-    if campaign is not None:
-        pairings = pairings.filter(campaign=campaign)
-    return _count_in_scope("pairing", unit_ids, pairings)
+    indicator ``pairings``): those started by the period's end less those that ended before its
+    start, two running counts the summary keeps for every unit of a pairing's stored scope
+    (``rollup._contributions``), so a province reads a few dozen rows, not its pairs."""
+    started = Q(key="pairings_started") & period_rows(None, date_to)
+    ended = Q(key="pairings_ended") & period_rows(None, date_from) if date_from is not None else Q(pk__in=[])
+    qs = _facts(Fact.objects.filter(started | ended), campaign, None, False).filter(unit_id__in=list(unit_ids))
+    out = qs.values("unit_id").annotate(n=Sum(Case(When(started, then=F("value")), When(ended, then=-F("value")),
+                                                   default=Value(0), output_field=DecimalField()))).order_by()
+    return {row["unit_id"]: row["n"] for row in out if row["n"]}
 
 
 def help_pair_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dict[int, Decimal]:
