@@ -86,6 +86,7 @@ class BoardForm(forms.Form):
         self.fields["campaign"].queryset = Campaign.objects.for_user(user)
 
 
+@require_GET
 def board_list(request):
     user = request.user
     qs = boards.boards_for(user)
@@ -123,6 +124,7 @@ def board_create_view(request):
     return render(request, "campaigns/board_form.html", {"form": form})
 
 
+@require_GET
 def board_detail(request, pk):
     """The board's link and QR code, printable for the village notice board."""
     board = get_object_or_404(boards.boards_for(request.user), pk=pk)
