@@ -75,6 +75,11 @@ class Line:
         return str(PlanMeasure(self.measure).label)
 
     @property
+    def short(self) -> str:
+        """A word for the matrix tile."""
+        return {PlanMeasure.ACTIVITIES: "活动", PlanMeasure.PROJECTS: "项目"}.get(self.measure, "资金")
+
+    @property
     def is_money(self) -> bool:
         return self.measure in MONEY_MEASURES
 
@@ -132,8 +137,14 @@ class PlanProgress:
         return [line for line in self.lines if line.behind]
 
     @property
+    def tile_line(self) -> Line | None:
+        """The matrix tile's line: the first one behind, else the headline."""
+        behind = self.behind_lines
+        return behind[0] if behind else self.headline
+
+    @property
     def headline(self) -> Line | None:
-        """The activities line (all categories), or the first line: the matrix tile's figure."""
+        """The activities line (all categories), or the first line."""
         for line in self.lines:
             if line.measure == PlanMeasure.ACTIVITIES and not line.category:
                 return line

@@ -129,7 +129,7 @@ def board_detail(request, pk):
     """The board's link and QR code, printable for the village notice board."""
     board = get_object_or_404(boards.boards_for(request.user), pk=pk)
     url = public_url(request, board)
-    qr = segno.make(url, error="m").svg_inline(scale=6, border=2) if board.status == BoardStatus.ACTIVE else ""
+    qr = segno.make(url, error="m").svg_inline(scale=6, border=2, omitsize=True) if board.status == BoardStatus.ACTIVE else ""
     return render(request, "campaigns/board_print.html", {
         "board": board, "url": url, "qr": qr,
         "can_manage": can_manage_board(request.user, board.unit, board.pairing),

@@ -62,7 +62,9 @@ def _behind(request):
     today = timezone.localdate()
     choices = pairing_selectors.filter_choices(user)
     years = list(range(today.year + 1, today.year - 4, -1))
-    form = BehindFilterForm(request.GET, choices=choices, years=years)
+    data = request.GET.copy()
+    data.setdefault("year", str(today.year))
+    form = BehindFilterForm(data, choices=choices, years=years)
     year = form.value("year", today.year)
     base = pairing_selectors.pairings_for(user)
     if form.township_unit is not None:

@@ -6,7 +6,8 @@ same on every run: for the quarters that have ended, most pairs planned what the
 most two activities a quarter: on track), every sixth pair and every pair with no activity at all
 in those quarters planned one activity more per quarter than it did (behind); two activities
 a quarter for the quarters still to come; pairs that raised project funds planned them in the
-second quarter (rounded down to ten thousand yuan; the behind ones twenty thousand more).
+quarter they mostly came in (rounded down to ten thousand yuan; the behind ones twenty
+thousand more).
 
 ``load_demo_boards(units, count)``: four 承诺公示 boards — 铁力镇's first village, its
 pairing, its paired bureau, and a withdrawn one of the second village. Their tokens are derived
@@ -36,13 +37,15 @@ from campaigns.services import board_create, board_withdraw, plan_save
 from pairings.models import Pairing
 
 REASON = "演示数据"
+NOTE = "结对双方年初商定的年度共建计划(演示数据)"
 BEHIND_EVERY = 6
 FUTURE_PER_QUARTER = 2
 TEN_THOUSAND = Decimal(10000)
 
 
-def demo_plan_items(index: int, done: list[int], funds: Decimal, due: int) -> dict:
-    """The plan of the ``index``-th pair (by code) given what it did per quarter."""
+def demo_plan_items(index: int, done: list[int], funds: Decimal, due: int, funds_quarter: int = 2) -> dict:
+    """The plan of the ``index``-th pair (by code) given what it did per quarter (and the project
+    funds it raised, planned in ``funds_quarter``: the quarter they mostly came in)."""
     behind = index % BEHIND_EVERY == BEHIND_EVERY - 1 or (due and not any(done[:due]))
     items = {}
     for q in range(1, 5):
@@ -53,7 +56,7 @@ def demo_plan_items(index: int, done: list[int], funds: Decimal, due: int) -> di
         items[(PlanMeasure.ACTIVITIES, "", q)] = Decimal(planned)
     if funds > 0:
         rounded = (funds // TEN_THOUSAND) * TEN_THOUSAND
-        items[(PlanMeasure.PROJECT_FUNDS, "", 2)] = rounded + (20000 if behind else 0) if rounded else funds
+        items[(PlanMeasure.PROJECT_FUNDS, "", funds_quarter)] = rounded + (20000 if behind else 0) if rounded else funds
     return {k: v for k, v in items.items() if v}
 
 
@@ -67,22 +70,29 @@ def load_demo_plans(campaign, today: dt.date, count) -> None:
                       .annotate(q=ExtractQuarter("date")).order_by().values_list("pairing_id", "q")
                       .annotate(n=Count("pk"))):
         done[pid][q - 1] = n
-    funds = dict(ActivityOutcome.objects.filter(
-        activity__in=Activity.objects.counted().filter(pairing__campaign=campaign, date__gte=start,
-                                                       date__lte=end).values("pk"),
-        indicator__code=PlanMeasure.PROJECT_FUNDS).order_by().values_list("activity__pairing_id")
-        .annotate(v=Sum("value")).values_list("activity__pairing_id", "v"))
+    funds: dict[int, Decimal] = defaultdict(Decimal)
+    funds_quarter: dict[int, tuple[Decimal, int]] = {}
+    for pid, q, v in (ActivityOutcome.objects.filter(
+            activity__in=Activity.objects.counted().filter(pairing__campaign=campaign, date__gte=start,
+                                                           date__lte=end).values("pk"),
+            indicator__code=PlanMeasure.PROJECT_FUNDS)
+            .annotate(q=ExtractQuarter("activity__date")).order_by()
+            .values_list("activity__pairing_id", "q").annotate(v=Sum("value")).order_by("activity__pairing_id", "q")):
+        funds[pid] += v
+        if pid not in funds_quarter or v > funds_quarter[pid][0]:
+            funds_quarter[pid] = (v, q)
     existing = {p.pairing_id: p for p in PairingPlan.objects.filter(pairing__in=pairs, year=year)
                 .prefetch_related("items")}
     for i, pair in enumerate(pairs):
-        wanted = demo_plan_items(i, done[pair.pk], funds.get(pair.pk) or Decimal(0), due)
+        wanted = demo_plan_items(i, done[pair.pk], funds.get(pair.pk) or Decimal(0), due,
+                                 funds_quarter.get(pair.pk, (0, 2))[1])
         plan = existing.get(pair.pk)
         if plan is not None:
             have = {(it.measure, it.category, it.quarter): it.planned for it in plan.items.all()}
-            if have == wanted and plan.note == REASON:
+            if have == wanted and plan.note == NOTE:
                 count("plans", "unchanged")
                 continue
-        plan_save(actor=None, pairing=pair, year=year, items=wanted, note=REASON, reason=REASON)
+        plan_save(actor=None, pairing=pair, year=year, items=wanted, note=NOTE, reason=REASON)
         count("plans", "updated" if plan is not None else "created")
 
 

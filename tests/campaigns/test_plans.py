@@ -188,8 +188,8 @@ def test_the_matrix_tile_shows_the_plan(client, c):
     log(c, c.pairs[1], d(2))
     client.force_login(c.users["county"])
     page = client.get(reverse("pairings:matrix"), {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}).content.decode()
-    assert 'data-plan="behind">计划 3/8 滞后' in page
-    assert 'data-plan="ok">计划 1/1' in page
+    assert 'data-plan="behind" title="共建活动(次):截至已结束季度 完成/计划">计划活动 3/8 滞后' in page
+    assert 'data-plan="ok" title="共建活动(次):截至已结束季度 完成/计划">计划活动 1/1' in page
 
 
 # --- the county's list of pairs behind plan ---------------------------------------------------------
