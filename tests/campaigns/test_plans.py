@@ -243,17 +243,23 @@ def test_lists_matrix_and_ledger_keep_a_constant_number_of_queries(client, c):
     assert [count_queries(client, url, params) for url, params in pages] == few
 
 
-def test_plan_admin_saves_through_the_service(client, c):
+def test_plan_admin_saves_through_the_service_with_the_reason(client, c):
+    from organizations.admin_tools import REASON_FIELD
     from tests.factories import make_staff
 
-    make_plan(c.pairs[0], YEAR)
-    plan = PairingPlan.objects.get()
+    plan = make_plan(c.pairs[0], YEAR)
     staff = make_staff("staffer", Role.COUNTY_ADMIN, c.county)
     client.force_login(staff)
-    url = reverse("admin:campaigns_pairingplan_change", args=[plan.pk])
-    assert client.get(url).status_code == 200
-    outsider = make_user("outsider", Role.VILLAGE_SECRETARY, c.villages[3])
-    outsider.is_staff = True
-    outsider.save()
-    client.force_login(outsider)
-    assert client.get(url).status_code in (302, 403, 404)
+    assert client.get(reverse("admin:campaigns_pairingplan_changelist"), {"q": c.pairs[0].village.name}).status_code == 200
+    item = plan.items.get(quarter=3)
+    url = reverse("admin:campaigns_planitem_change", args=[item.pk])
+    r = client.post(url, {"plan": plan.pk, "quarter": 3, "measure": "activities", "category": "", "planned": "5",
+                          REASON_FIELD: "乡镇调整三季度计划"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    item.refresh_from_db()
+    assert item.planned == 5 and item.history.first().history_change_reason == "乡镇调整三季度计划"
+    # a staff account of another village: the plan is outside its scope
+    other = make_staff("staff_v2", Role.VILLAGE_SECRETARY, c.villages[1])
+    client.force_login(other)
+    assert client.get(reverse("admin:campaigns_pairingplan_change", args=[plan.pk])).status_code in (302, 404)
+    assert client.get(url).status_code in (302, 404)
