@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
-from .models import BoardKind, BoardStatus, Commitment, CommitmentStatus, PublicBoard
+from .models import BoardKind, Commitment, CommitmentStatus, PublicBoard
 from .selectors_commitments import STATUS_ORDER, board_q, commitment_counts
 
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
@@ -96,5 +96,5 @@ def boards_for(user):
                                                              "campaign", "created_by")
 
 
-__all__ = ["BoardStatus", "boards_for", "board_commitments", "cache_key", "forget_board", "mask_personal",
+__all__ = ["boards_for", "board_commitments", "cache_key", "forget_board", "mask_personal",
            "public_board", "public_rows"]

@@ -21,7 +21,7 @@ from pairings import selectors as pairing_selectors
 
 from . import plans
 from .forms_plans import BehindFilterForm, PlanForm
-from .models import PairingPlan, PlanMeasure
+from .models import PairingPlan
 from .policy import can_edit_plan
 from .services import plan_save
 
@@ -123,4 +123,4 @@ def plan_behind_xlsx(request):
     return xlsx_response(wb, f"滞后于计划的结对-{year}-{today:%Y%m%d}.xlsx")
 
 
-__all__ = ["PlanMeasure", "plan_behind", "plan_behind_xlsx", "plan_edit"]
+__all__ = ["plan_behind", "plan_behind_xlsx", "plan_edit"]

@@ -19,7 +19,7 @@ from campaigns import plans
 from campaigns.models import Activity, PairingPlan, PlanItem
 from campaigns.services import activity_review, plan_save
 from organizations.models import Role
-from tests.factories import make_activity, make_plan, make_user, plan_county
+from tests.factories import make_activity, make_plan, plan_county
 from tests.pairings.world import count_queries, many_pairs
 
 pytestmark = pytest.mark.django_db
