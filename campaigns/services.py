@@ -724,7 +724,7 @@ def board_withdraw(*, actor: User | None, board: PublicBoard, reason: str = "") 
     """Withdraw a board: its link answers 404 from now on (the cached page is dropped too)."""
     from .boards import forget_board
 
-    board = PublicBoard.objects.select_for_update().select_related("unit", "pairing").get(pk=board.pk)
+    board = PublicBoard.objects.select_for_update(of=("self",)).select_related("unit", "pairing").get(pk=board.pk)
     refuse(board_refusals(actor, board=board, unit=board.unit, pairing=board.pairing))
     if board.status == BoardStatus.WITHDRAWN:
         return board
