@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cobuild.pagination import paginate
-from cobuild.params import parse_text
+from cobuild.params import parse_id, parse_text
 from organizations.models import Unit
 from pairings.models import Pairing
 
@@ -106,7 +106,7 @@ def board_list(request):
 def board_create_view(request):
     if not can_manage_boards_somewhere(request.user):
         raise PermissionDenied("只有单位的工作人员可以发布公示。")
-    form = BoardForm(request.POST or None, user=request.user)
+    form = BoardForm(request.POST or None, user=request.user, initial={"unit": parse_id(request.GET.get("unit"))})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -142,6 +142,10 @@ def test_mask_personal():
 
 def test_staff_publish_a_board_and_print_its_qr_code(client, c):
     client.force_login(c.users["village"])
+    signed_in_board = client.get(reverse("campaigns:board", args=[c.villages[0].pk])).content.decode()
+    create = reverse("campaigns:board_create") + f"?unit={c.villages[0].pk}"
+    assert create in signed_in_board
+    assert f'<option value="{c.villages[0].pk}" selected>' in client.get(create).content.decode()
     r = client.post(reverse("campaigns:board_create"), {"unit": c.villages[0].pk, "campaign": c.campaign.pk})
     board = PublicBoard.objects.latest("pk")
     assert r.status_code == 302 and r["Location"] == reverse("campaigns:board_detail", args=[board.pk])
