@@ -18,6 +18,7 @@ from .models import (
     ActivityOrganizer,
     ActivityOutcome,
     ActivityPhoto,
+    BoardStatus,
     Campaign,
     Commitment,
     DecisionStatus,
@@ -25,6 +26,9 @@ from .models import (
     IndicatorKind,
     JointMeeting,
     MeetingDecision,
+    PairingPlan,
+    PlanItem,
+    PublicBoard,
     ReviewStatus,
     Survey,
 )
@@ -384,3 +388,95 @@ class SurveyAdmin(ServiceAdmin):
             dissatisfied=v["dissatisfied"], reason=v[REASON_FIELD],
         )
         return survey
+
+
+# --- annual plans and public boards ---------------------------------------------------------------
+
+class PlanItemInline(ReadOnlyInline):
+    model = PlanItem
+    fields = ("quarter", "measure", "category", "planned")
+    readonly_fields = fields
+    verbose_name_plural = "计划项(在“计划项”或结对台帐的计划页面修改)"
+
+
+def _plan_items(plan) -> dict:
+    return {(i.measure, i.category, i.quarter): i.planned for i in plan.items.all()} if plan else {}
+
+
+@admin.register(PairingPlan)
+class PairingPlanAdmin(ServiceAdmin):
+    list_display = ("pairing", "year", "updated_by", "updated_at")
+    list_filter = ("year",)
+    search_fields = ("pairing__code", "pairing__village__name", "pairing__bureau__name", "note")
+    list_select_related = ("pairing__village", "pairing__bureau", "updated_by")
+    autocomplete_fields = ("pairing",)
+    fields = ("pairing", "year", "note", "version", "updated_by", "created_at", "updated_at")
+    readonly_fields = ("version", "updated_by", "created_at", "updated_at")
+    identity_fields = ("pairing", "year")
+    inlines = [PlanItemInline]
+
+    def can_change(self, user, obj) -> bool:
+        return policy.can_edit_plan(user, obj.pairing)
+
+    def save_through_service(self, request, current, v):
+        plan, _ = services.plan_save(actor=request.user, pairing=v["pairing"], year=v["year"],
+                                     items=_plan_items(current), note=v.get("note") or "", reason=v[REASON_FIELD])
+        return plan
+
+
+@admin.register(PlanItem)
+class PlanItemAdmin(ServiceAdmin):
+    list_display = ("plan", "pairing", "quarter", "measure", "category", "planned")
+    list_filter = ("plan__year", "quarter", "measure", "category")
+    search_fields = ("plan__pairing__code", "plan__pairing__village__name", "plan__pairing__bureau__name")
+    list_select_related = ("plan__pairing__village", "plan__pairing__bureau")
+    autocomplete_fields = ("plan",)
+    fields = ("plan", "quarter", "measure", "category", "planned")
+    identity_fields = ("plan", "quarter", "measure", "category")
+
+    @admin.display(description="结对")
+    def pairing(self, obj):
+        return obj.plan.pairing
+
+    def can_change(self, user, obj) -> bool:
+        return policy.can_edit_plan(user, obj.plan.pairing)
+
+    def save_through_service(self, request, current, v):
+        plan = v["plan"]
+        items = _plan_items(plan)
+        key = (v["measure"], v.get("category") or "", v["quarter"])
+        items[key] = v["planned"]
+        plan, _ = services.plan_save(actor=request.user, pairing=plan.pairing, year=plan.year, items=items,
+                                     note=plan.note, reason=v[REASON_FIELD])
+        return plan.items.get(measure=key[0], category=key[1], quarter=key[2]) if items[key] else current
+
+
+class BoardAdminForm(ServiceModelForm):
+    pass
+
+
+@admin.register(PublicBoard)
+class PublicBoardAdmin(ServiceAdmin):
+    form = BoardAdminForm
+    list_display = ("title", "kind", "unit", "pairing", "campaign", "status", "created_at")
+    list_filter = ("kind", "status", UnitTownshipFilter)
+    search_fields = ("title", "unit__name", "pairing__code")
+    list_select_related = ("unit", "pairing__village", "pairing__bureau", "campaign")
+    autocomplete_fields = ("unit", "pairing", "campaign")
+    fields = ("kind", "title", "unit", "pairing", "campaign", "status", "created_by", "created_at",
+              "withdrawn_at", "withdrawn_by")
+    readonly_fields = ("created_by", "created_at", "withdrawn_at", "withdrawn_by")
+    identity_fields = ("kind", "title", "unit", "pairing", "campaign")
+
+    def can_change(self, user, obj) -> bool:
+        return policy.can_manage_board(user, obj.unit, obj.pairing)
+
+    def save_through_service(self, request, current, v):
+        if current is None:
+            return services.board_create(actor=request.user, unit=v["unit"], pairing=v.get("pairing"),
+                                         campaign=v.get("campaign"), title=v.get("title") or "", kind=v["kind"])
+        if v["status"] == BoardStatus.WITHDRAWN:
+            return services.board_withdraw(actor=request.user, board=current, reason=v[REASON_FIELD])
+        if current.status == BoardStatus.WITHDRAWN:
+            raise ValidationError("撤回的公示不能恢复:请发布新的公示(将生成新的链接)。")
+        return current

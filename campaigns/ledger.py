@@ -4,7 +4,7 @@ public commitments and joint meetings. See pairings/ledger.py."""
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
-from pairings.ledger import LedgerSource, register
+from pairings.ledger import LedgerSource, PairSummary, register, register_summary
 
 from .models import Activity, ActivityOutcome, Commitment, CommitmentStatus, JointMeeting, ReviewStatus
 
@@ -53,4 +53,29 @@ register(LedgerSource(
     url=lambda m: reverse("campaigns:meeting_detail", args=[m.pk]),
     columns=[("编码", lambda m: m.code), ("日期", lambda m: m.held_on), ("会议", lambda m: m.title),
              ("召集单位", lambda m: m.host_unit.name), ("纪要", lambda m: m.minutes)],
+))
+
+
+def _plan_progress(ids, year, as_of):
+    from .plans import progress
+
+    return progress(ids, year, as_of)
+
+
+def _can_edit_plan(user, pairing):
+    from .policy import can_edit_plan
+
+    return can_edit_plan(user, pairing)
+
+
+def _plan_sheet(p):
+    from .plans import plan_sheet
+
+    return plan_sheet(p)
+
+
+register_summary(PairSummary(
+    key="plan", label="共建计划", for_pairings=_plan_progress,
+    ledger_template="campaigns/plan_panel.html", tile_template="campaigns/plan_tile.html", sheet=_plan_sheet,
+    can_edit=lambda user, pairing: _can_edit_plan(user, pairing),
 ))

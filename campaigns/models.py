@@ -145,7 +145,10 @@ class ReviewStatus(models.TextChoices):
 
 
 class ActivityQuerySet(RecordQuerySet):
-    pass
+    def counted(self):
+        """Activities that count in figures: submitted or verified, never returned to their author
+        (CONTRACT.md §4; the same rule as ``metrics.rollup.values`` and the ledger's silence)."""
+        return self.exclude(status=ReviewStatus.RETURNED)
 
 
 class Activity(NeutralCodeMixin, models.Model):
@@ -480,3 +483,161 @@ class Survey(NeutralCodeMixin, models.Model):
     @property
     def ballots(self):
         return self.satisfied + self.basically_satisfied + self.dissatisfied
+
+
+# --- annual plan per pairing (共建计划) -------------------------------------------------------------
+
+class PlanMeasure(models.TextChoices):
+    """What a plan line counts: indicator codes of the catalogue (CONTRACT.md §4), so "done" is the
+    very figure the rest of the portal shows (see ``campaigns.plans``)."""
+
+    ACTIVITIES = "activities", _("共建活动(次)")
+    PROJECTS = "projects_introduced", _("引进项目(个)")
+    PROJECT_FUNDS = "project_funds", _("争取项目资金(元)")
+    CONSTRUCTION_FUNDS = "construction_funds", _("投入建设资金(元)")
+
+
+class PlanQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A plan is visible to whoever sees its pairing (either side, and the levels above)."""
+        pairing_model = self.model._meta.get_field("pairing").related_model
+        return self.filter(pairing__in=pairing_model.objects.for_user(user).values("pk"))
+
+
+class PairingPlan(models.Model):
+    """共建计划: what a pair plans to do in a year, quarter by quarter (its ``items``)."""
+
+    pairing = models.ForeignKey("pairings.Pairing", verbose_name=_("结对共建"), on_delete=models.CASCADE,
+                                related_name="plans")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    note = models.TextField(_("计划说明"), blank=True)
+    updated_by = models.ForeignKey("organizations.User", verbose_name=_("最后修改人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("共建计划")
+        verbose_name_plural = _("共建计划")
+        ordering = ["-year", "pairing__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["pairing", "year"], name="plan_unique_pairing_year"),
+            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="plan_year_sane"),
+        ]
+        indexes = [models.Index(fields=["year", "pairing"], name="plan_year_pairing")]
+
+    def __str__(self):
+        return f"{self.year}年共建计划"
+
+
+class PlanItemQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(plan__in=PairingPlan.objects.for_user(user).values("pk"))
+
+
+class PlanItem(models.Model):
+    """One planned figure: a measure (optionally activities of one category) in one quarter."""
+
+    plan = models.ForeignKey(PairingPlan, verbose_name=_("共建计划"), on_delete=models.CASCADE,
+                             related_name="items")
+    quarter = models.PositiveSmallIntegerField(_("季度"), choices=[(q, f"第{q}季度") for q in (1, 2, 3, 4)])
+    measure = models.CharField(_("计划项目"), max_length=32, choices=PlanMeasure.choices)
+    category = models.CharField(_("活动类别"), max_length=32, choices=Category.choices, blank=True,
+                                help_text=_("只对“共建活动”有效;留空表示所有类别"))
+    planned = models.DecimalField(_("计划数"), max_digits=14, decimal_places=2)
+    history = HistoricalRecords()
+
+    objects = PlanItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("计划项")
+        verbose_name_plural = _("计划项")
+        ordering = ["plan", "measure", "category", "quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "quarter", "measure", "category"], name="planitem_unique"),
+            models.CheckConstraint(condition=Q(planned__gte=0), name="planitem_non_negative"),
+            models.CheckConstraint(condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="planitem_quarter"),
+            models.CheckConstraint(condition=Q(category="") | Q(measure="activities"),
+                                   name="planitem_category_only_for_activities"),
+        ]
+
+    def __str__(self):
+        return f"Q{self.quarter} {self.measure}{'/' + self.category if self.category else ''}={self.planned}"
+
+
+# --- public boards (公示) ----------------------------------------------------------------------------
+
+class BoardKind(models.TextChoices):
+    COMMITMENTS = "commitments", _("承诺公示")
+    # award 公示 (issue 13) adds its kind here and its rows in ``campaigns.boards``.
+
+
+class BoardStatus(models.TextChoices):
+    ACTIVE = "active", _("公示中")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class BoardQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A board is its unit's: visible to whoever's scope holds the unit (or, for a pairing's
+        board, either side of the pair)."""
+        paths = scope_paths(user)
+        if paths is None:
+            return self
+        if not paths:
+            return self.none()
+        q = Q()
+        for p in paths:
+            q |= (Q(unit__path__startswith=p) | Q(pairing__village__path__startswith=p)
+                  | Q(pairing__bureau__path__startswith=p))
+        return self.filter(q)
+
+    def active(self):
+        return self.filter(status=BoardStatus.ACTIVE)
+
+
+class PublicBoard(models.Model):
+    """A 公示 board readable without login at ``/p/<token>/`` (and as a printed QR code).
+
+    The token is ``secrets.token_urlsafe(24)`` (192 random bits): unguessable, never the pk. It is
+    kept as is (not hashed) so staff can reprint the QR code at any time; it only opens public
+    information, and withdrawing the board makes the link answer 404 for good."""
+
+    kind = models.CharField(_("公示类型"), max_length=16, choices=BoardKind.choices, default=BoardKind.COMMITMENTS)
+    title = models.CharField(_("公示标题"), max_length=100)
+    unit = models.ForeignKey(Unit, verbose_name=_("公示单位"), on_delete=models.PROTECT, related_name="boards")
+    pairing = models.ForeignKey("pairings.Pairing", verbose_name=_("结对共建"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="boards",
+                                help_text=_("填写后公示该结对双方的承诺;留空则公示本单位的承诺"))
+    campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="boards",
+                                 help_text=_("留空表示所有活动"))
+    token = models.CharField(_("公开链接口令"), max_length=64, unique=True, editable=False)
+    status = models.CharField(_("状态"), max_length=12, choices=BoardStatus.choices, default=BoardStatus.ACTIVE)
+    created_by = models.ForeignKey("organizations.User", verbose_name=_("创建人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey("organizations.User", verbose_name=_("撤回人"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    history = HistoricalRecords(excluded_fields=["token"])
+
+    objects = BoardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公示栏")
+        verbose_name_plural = _("公示栏")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["unit", "status"], name="board_unit_status")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(token=""), name="board_token_not_empty"),
+            models.CheckConstraint(condition=Q(status="active") | Q(withdrawn_at__isnull=False),
+                                   name="board_withdrawn_has_time"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -23,6 +23,11 @@ importers. Superusers may do everything; ``actor=None`` is the system (commands,
   convener's scope or the pairing's other side (``can_assign_decision``).
 - 民主测评票数: township_staff and county_admin over the unit (``can_record_survey``,
   ``survey_refusals``; anywhere: ``can_enter_surveys``).
+- 共建计划: the pair's two sides draft their annual plan — the village's editors
+  (village_secretary, and township_staff / county_admin above it) and the bureau's liaison or
+  county_admin — and the township or county may edit it (``can_edit_plan``, ``plan_refusals``).
+- 公示栏: a unit's editors create and withdraw its boards; a pairing's board, whoever logs for
+  the pair (``can_manage_board``, ``board_refusals``).
 - inspector 督查人员 and viewer 只读领导 record nothing here.
 """
 
@@ -31,9 +36,18 @@ from __future__ import annotations
 from organizations.models import EDITOR_ROLES, Role, Unit
 from organizations.policy import allowed, can_edit_unit_records, holds_role_somewhere
 from organizations.scoping import in_scope
-from pairings.policy import PAIRING_LOGGER_ROLES, RECORD, Refusal
+from pairings.policy import PAIRING_LOGGER_ROLES, RECORD, Refusal, can_log_for_pairing
 
-from .models import Activity, Campaign, Commitment, JointMeeting, MeetingDecision, ReviewStatus, Survey
+from .models import (
+    Activity,
+    Campaign,
+    Commitment,
+    JointMeeting,
+    MeetingDecision,
+    PublicBoard,
+    ReviewStatus,
+    Survey,
+)
 
 REVIEWER_ROLES = (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF)
 
@@ -186,4 +200,42 @@ def survey_refusals(actor, *, survey: Survey | None, unit: Unit) -> list[Refusal
         out.append(Refusal(RECORD, "您没有权限修改该测评。"))
     if not can_record_survey(actor, unit):
         out.append(Refusal("unit", "只有县、乡工作人员可以登记民主测评票数。"))
+    return out
+
+
+# --- annual plans (共建计划) ----------------------------------------------------------------------
+
+def can_edit_plan(user, pairing) -> bool:
+    """Either side of the pair drafts (village editors, the bureau's liaison); the township and
+    the county above the village edit too (they are the village's editors)."""
+    return can_log_for_pairing(user, pairing)
+
+
+def plan_refusals(actor, *, pairing) -> list[Refusal]:
+    if not can_edit_plan(actor, pairing):
+        return [Refusal(RECORD, "您没有权限编制该结对的共建计划:计划由结对双方编制,乡镇、县可以修改。")]
+    return []
+
+
+# --- public boards (公示栏) -----------------------------------------------------------------------
+
+def can_manage_board(user, unit: Unit, pairing=None) -> bool:
+    """A unit's editors publish and withdraw its boards; a pairing's board, whoever logs for it."""
+    if pairing is not None:
+        return can_log_for_pairing(user, pairing)
+    return can_edit_unit_records(user, unit)
+
+
+def can_manage_boards_somewhere(user) -> bool:
+    return holds_role_somewhere(user, EDITOR_ROLES)
+
+
+def board_refusals(actor, *, board: PublicBoard | None, unit: Unit, pairing=None) -> list[Refusal]:
+    out = []
+    if board is not None and not can_manage_board(actor, board.unit, board.pairing):
+        out.append(Refusal(RECORD, "您没有权限管理该公示栏。"))
+    if not can_manage_board(actor, unit, pairing):
+        out.append(Refusal("unit", "您没有权限为该单位发布公示。"))
+    if pairing is not None and unit.pk not in (pairing.village_id, pairing.bureau_id):
+        out.append(Refusal("pairing", "结对公示的单位必须是该结对的村或帮建单位。", denied=False))
     return out

@@ -113,13 +113,18 @@ def commitment_counts(qs, today=None) -> dict:
     return counts
 
 
-def board_commitments(user, unit: Unit, campaign: Campaign | None = None):
-    """The commitments on a unit's public board: the unit's own and, for a village, those its
-    paired bureaus made for the pairing."""
+def board_q(unit: Unit) -> Q:
+    """Which commitments a unit's board lists: the unit's own and, for a village, those its
+    paired bureaus made for the pairing (the signed-in board and the public one alike)."""
     q = Q(unit=unit)
     if unit.kind in PAIRING_VILLAGE_KINDS:
         q |= Q(pairing__village=unit)
-    qs = commitments(user).filter(q)
+    return q
+
+
+def board_commitments(user, unit: Unit, campaign: Campaign | None = None):
+    """The commitments on a unit's board (``board_q``), scoped to the user."""
+    qs = commitments(user).filter(board_q(unit))
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
     return qs

@@ -25,7 +25,10 @@ from .models import (
     ActivityOrganizer,
     ActivityOutcome,
     ActivityPhoto,
+    BoardKind,
+    BoardStatus,
     Campaign,
+    Category,
     Commitment,
     CommitmentStatus,
     DecisionStatus,
@@ -34,12 +37,17 @@ from .models import (
     JointMeeting,
     MeetingDecision,
     OrganizerRole,
+    PairingPlan,
+    PlanItem,
+    PlanMeasure,
+    PublicBoard,
     ReviewStatus,
     StagedPhoto,
     Survey,
 )
 from .policy import (
     activity_refusals,
+    board_refusals,
     can_assign_decision,
     can_edit_activity,
     can_edit_meeting,
@@ -49,6 +57,7 @@ from .policy import (
     can_update_decision,
     commitment_refusals,
     meeting_refusals,
+    plan_refusals,
     survey_refusals,
 )
 
@@ -616,3 +625,112 @@ def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: 
     s._change_reason = reason or ("登记测评" if created else "修改测评")
     s.save()
     return s, created
+
+
+# --- annual plans (共建计划) ----------------------------------------------------------------------
+
+PLAN_STALE_MESSAGE = ("保存失败:在您编辑期间,这份共建计划已被他人修改。请查看最新版本后重新填写。")
+
+
+@transaction.atomic
+def plan_save(*, actor: User | None, pairing, year: int, items: dict, note: str = "",
+              expected_version: int | None = None, reason: str | None = None) -> tuple[PairingPlan, bool]:
+    """Create or replace the pair's plan for ``year``. ``items`` maps (measure, category, quarter)
+    to the planned number; a zero or missing number removes that line (each change kept in the
+    items' history, with ``reason``)."""
+    refuse(plan_refusals(actor, pairing=pairing))
+    if not 2000 <= int(year) <= 2100:
+        raise ValidationError({"year": "年度须在 2000–2100 之间。"})
+    errors = {}
+    clean: dict[tuple, Decimal] = {}
+    for (measure, category, quarter), value in items.items():
+        if measure not in PlanMeasure.values:
+            errors["items"] = f"未知的计划项目:{measure}。"
+            continue
+        if category and measure != PlanMeasure.ACTIVITIES:
+            errors["items"] = "只有“共建活动”可以按类别编制计划。"
+            continue
+        if category and category not in Category.values:
+            errors["items"] = f"未知的活动类别:{category}。"
+            continue
+        if quarter not in (1, 2, 3, 4):
+            errors["items"] = "季度须为 1–4。"
+            continue
+        try:
+            value = Decimal(value or 0)
+        except (InvalidOperation, TypeError):
+            errors["items"] = "计划数须为数字。"
+            continue
+        if value < 0:
+            errors["items"] = "计划数不能为负数。"
+            continue
+        if measure in (PlanMeasure.ACTIVITIES, PlanMeasure.PROJECTS) and value != value.to_integral_value():
+            errors["items"] = "活动次数、项目个数须为整数。"
+            continue
+        if value:
+            clean[(measure, category or "", quarter)] = value
+    if errors:
+        raise ValidationError(errors)
+    plan = PairingPlan.objects.select_for_update().filter(pairing=pairing, year=year).first()
+    created = plan is None
+    if not created and expected_version is not None and expected_version != plan.version:
+        raise StaleEdit(PLAN_STALE_MESSAGE)
+    plan = plan or PairingPlan(pairing=pairing, year=year)
+    plan.note, plan.updated_by = note, actor
+    if not created:
+        plan.version += 1
+    plan.full_clean()
+    plan._change_reason = reason or ("编制共建计划" if created else "修改共建计划")
+    plan.save()
+    existing = {(i.measure, i.category, i.quarter): i for i in plan.items.all()}
+    for key, item in existing.items():
+        if key not in clean:
+            item._change_reason = reason or "删除计划项"
+            item.delete()
+    for (measure, category, quarter), value in clean.items():
+        item = existing.get((measure, category, quarter))
+        if item is not None and item.planned == value:
+            continue
+        item = item or PlanItem(plan=plan, measure=measure, category=category, quarter=quarter)
+        item.planned = value
+        item._change_reason = reason or ("编制共建计划" if item.pk is None else "修改共建计划")
+        item.save()
+    return plan, created
+
+
+# --- public boards (公示栏) -----------------------------------------------------------------------
+
+@transaction.atomic
+def board_create(*, actor: User | None, unit: Unit, title: str = "", pairing=None, campaign: Campaign | None = None,
+                 kind: str = BoardKind.COMMITMENTS, token: str | None = None) -> PublicBoard:
+    """Publish a board at a fresh unguessable link (``token`` only for deterministic demo data)."""
+    import secrets
+
+    refuse(board_refusals(actor, board=None, unit=unit, pairing=pairing))
+    if kind not in BoardKind.values:
+        raise ValidationError({"kind": "未知的公示类型。"})
+    default = f"{pairing.village.name}—{pairing.bureau.name} 承诺公示" if pairing is not None else f"{unit.name} 承诺公示"
+    board = PublicBoard(kind=kind, unit=unit, pairing=pairing, campaign=campaign,
+                        title=(title or "").strip() or default, token=token or secrets.token_urlsafe(24),
+                        created_by=actor)
+    board.full_clean()
+    board._change_reason = "发布公示"
+    board.save()
+    return board
+
+
+@transaction.atomic
+def board_withdraw(*, actor: User | None, board: PublicBoard, reason: str = "") -> PublicBoard:
+    """Withdraw a board: its link answers 404 from now on (the cached page is dropped too)."""
+    from .boards import forget_board
+
+    board = PublicBoard.objects.select_for_update(of=("self",)).select_related("unit", "pairing").get(pk=board.pk)
+    refuse(board_refusals(actor, board=board, unit=board.unit, pairing=board.pairing))
+    if board.status == BoardStatus.WITHDRAWN:
+        return board
+    board.status, board.withdrawn_at, board.withdrawn_by = BoardStatus.WITHDRAWN, timezone.now(), actor
+    board._change_reason = f"撤回公示:{reason}"[:100] if reason else "撤回公示"
+    board.save()
+    token = board.token
+    transaction.on_commit(lambda: forget_board(token))
+    return board

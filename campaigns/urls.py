@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_activities, views_commitments
+from . import views_activities, views_boards, views_commitments, views_plans
 
 app_name = "campaigns"
 
@@ -49,4 +49,15 @@ urlpatterns += [
     path("decisions/<int:pk>/edit/", views_commitments.decision_edit, name="decision_edit"),
     path("decisions/<int:pk>/correct/", views_commitments.decision_correct, name="decision_correct"),
     path("surveys/<int:pk>/correct/", views_commitments.survey_correct, name="survey_correct"),
+]
+
+# --- annual plans per pairing (views_plans.py) and public boards (views_boards.py) ---
+urlpatterns += [
+    path("plans/pairing/<int:pk>/", views_plans.plan_edit, name="plan_edit"),
+    path("plans/behind/", views_plans.plan_behind, name="plan_behind"),
+    path("plans/behind.xlsx", views_plans.plan_behind_xlsx, name="plan_behind_xlsx"),
+    path("boards/", views_boards.board_list, name="board_list"),
+    path("boards/new/", views_boards.board_create_view, name="board_create"),
+    path("boards/<int:pk>/", views_boards.board_detail, name="board_detail"),
+    path("boards/<int:pk>/withdraw/", views_boards.board_withdraw_view, name="board_withdraw"),
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from campaigns import views_boards
 from metrics import views_workbench
 from organizations import account_views
 from organizations import views as org_views
@@ -18,6 +19,8 @@ urlpatterns = [
     path("accounts/2fa/codes/", account_views.two_factor_codes, name="two_factor_codes"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views_workbench.workbench, name="home"),
+    # 公示栏: the one public page (no login), at an unguessable token (campaigns/views_boards.py)
+    path("p/<str:token>/", views_boards.board_public, name="board_public"),
     path("org/", include("organizations.urls")),
     path("pairings/", include("pairings.urls")),
     path("campaigns/", include("campaigns.urls")),

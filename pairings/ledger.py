@@ -179,6 +179,44 @@ def last_logged(pairing_id) -> dt.date | None:
     return max(dates) if dates else None
 
 
+# --- per-pair summaries from the layers above (e.g. campaigns' annual plan) ----------------------
+
+_SUMMARIES: dict[str, PairSummary] = {}
+
+
+@dataclass
+class PairSummary:
+    """Something the pair's ledger page, its workbook and the matrix tiles show beside the records,
+    computed by an app above this one (which this app may not import). ``for_pairings(ids, year,
+    as_of)`` returns {pairing id: object} in a fixed number of queries however many ids;
+    ``ledger_template`` renders ``summary`` (the object) on the pair's page, ``tile_template`` on
+    the matrix tile; ``sheet(obj)`` gives the workbook sheet's (headers, rows); ``can_edit(user,
+    pairing)`` whether the page offers its edit link."""
+
+    key: str
+    label: str
+    for_pairings: Callable[[list[int], int, dt.date], dict[int, Any]]
+    ledger_template: str = ""
+    tile_template: str = ""
+    sheet: Callable[[Any], tuple[list[str], list[list]]] | None = None
+    can_edit: Callable[[Any, Any], bool] = lambda user, pairing: False  # (user, pairing): show the edit link
+
+
+def register_summary(summary: PairSummary) -> PairSummary:
+    _SUMMARIES[summary.key] = summary
+    return summary
+
+
+def summaries() -> list[PairSummary]:
+    sources()  # discovers the apps' ledger modules, which register their summaries too
+    return sorted(_SUMMARIES.values(), key=lambda s: s.key)
+
+
+def summaries_for(pairing_ids, year: int, as_of: dt.date) -> list[tuple[PairSummary, dict[int, Any]]]:
+    ids = list(pairing_ids)
+    return [(s, s.for_pairings(ids, year, as_of) if ids else {}) for s in summaries()]
+
+
 # --- this app's own sources ---------------------------------------------------------------------
 
 def _register_own():

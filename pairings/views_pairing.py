@@ -77,13 +77,26 @@ def _pairing_and_period(request, pk):
     return pairing, period, *period.period()
 
 
+def _summary_year(request, today: dt.date) -> int:
+    """The year of the pair summaries (annual plan): ``?year=`` or this year."""
+    year = parse_id(request.GET.get("year"))
+    return year if year and 2000 <= year <= 2100 else today.year
+
+
 @require_GET
 def pairing_detail(request, pk):
+    from . import ledger
+
     pairing, period, date_from, date_to = _pairing_and_period(request, pk)
     newest_first = request.GET.get("order") == "desc"
     data = selectors.pairing_ledger(pairing, date_from, date_to, newest_first=newest_first)
+    today = timezone.localdate()
+    year = _summary_year(request, today)
+    summaries = [{"summary": s, "value": values.get(pairing.pk), "can_edit": s.can_edit(request.user, pairing)}
+                 for s, values in ledger.summaries_for([pairing.pk], year, today)]
     return render(request, "pairings/pairing_detail.html", {
         "pairing": pairing, "ledger": data, "period": period, "newest_first": newest_first,
+        "summaries": summaries, "summary_year": year,
         "campaign_period": selectors.default_period(pairing),
         "bureau_link": in_scope(request.user, pairing.bureau),
         "village_link": in_scope(request.user, pairing.village),
@@ -138,11 +151,16 @@ def matrix(request):
                                      sort=form.value("sort", "-count"), today=today)
         page = paginate(request, rows, MATRIX_PAGE)
     page.object_list = list(page.object_list)
+    from . import ledger
+
+    year = (date_to or today).year
+    found = ledger.summaries_for([p.pk for p in page.object_list], year, today)
     for p in page.object_list:
         p.days_silent = selectors.days_silent(p, today)
+        p.summaries = [(s, values.get(p.pk)) for s, values in found]
     return render(request, "pairings/matrix.html", {
         "form": form, "period": period, "date_from": date_from, "date_to": date_to, "today": today,
-        "summary": summary, "tab": tab, "page": page, "choices": choices,
+        "summary": summary, "tab": tab, "page": page, "choices": choices, "summary_year": year,
         "mark": form.value("mark", ""), "sort": form.value("sort", "-count"),
         "sorts": _sort_headers(request, selectors.MATRIX_SORTS, form.value("sort", "-count")),
         "marks": selectors.MARK_LABELS,

@@ -74,6 +74,15 @@ def ledger_workbook(pairing, date_from, date_to, totals, sheets, progress=None) 
                        str(label), _value(value)])
 
     used = {"汇总"}
+    from . import ledger
+
+    today = timezone.localdate()
+    for summary, values in ledger.summaries_for([pairing.pk], (date_to or today).year, today):
+        obj = values.get(pairing.pk)
+        if summary.sheet is None or obj is None:
+            continue
+        headers, rows = summary.sheet(obj)
+        write_sheet(wb.create_sheet(sheet_title(summary.label, used)), headers, [[_value(v) for v in r] for r in rows])
     total_records = sum(row["count"] for row in totals)
     tick = ticker(progress, total_records, "逐条写入台帐记录")
     for source, records in sheets:

@@ -319,3 +319,47 @@ def totp_code(device, steps_ahead=0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+# --- annual plans and public boards (through their services) ------------------------------------
+
+def make_plan(pairing, year, items=None, actor=None, note=""):
+    """A pair's plan; ``items``: {(measure, category, quarter): planned}, by default two
+    activities a quarter."""
+    from campaigns.services import plan_save
+
+    items = items if items is not None else {("activities", "", q): 2 for q in (1, 2, 3, 4)}
+    plan, _ = plan_save(actor=actor, pairing=pairing, year=year, items=items, note=note)
+    return plan
+
+
+def make_board(unit, actor=None, **extra):
+    from campaigns.services import board_create
+
+    return board_create(actor=actor, unit=unit, **extra)
+
+
+def plan_county(year: int) -> County:
+    """``campaign_county`` whose campaign runs from 1 January of ``year`` (a past year: every
+    quarter of it has ended), pairs ``county.pairs`` (县农业局 → village 0, 县水务局 → village 2),
+    and a user per role in ``county.users``: county, township (first township), village (first
+    village), village2 (second village), bureau (县农业局), inspector, viewer."""
+    import datetime as dt
+
+    from organizations.models import Role
+
+    county = County(villages_per_township=2)
+    county.campaign = make_campaign(county.county, slug=f"plan{next(_seq)}", start_date=dt.date(year, 1, 1))
+    county.bureau2 = make_unit(UnitKind.BUREAU, county.county, name="县水务局")
+    county.pairs = [make_pairing(county.campaign, county.bureau, county.villages[0]),
+                    make_pairing(county.campaign, county.bureau2, county.villages[2])]
+    county.users = {
+        "county": make_user("county", Role.COUNTY_ADMIN, county.county),
+        "township": make_user("township", Role.TOWNSHIP_STAFF, county.townships[0]),
+        "village": make_user("village", Role.VILLAGE_SECRETARY, county.villages[0]),
+        "village2": make_user("village2", Role.VILLAGE_SECRETARY, county.villages[1]),
+        "bureau": make_user("bureau", Role.BUREAU_LIAISON, county.bureau),
+        "inspector": make_user("inspector", Role.INSPECTOR, county.county),
+        "viewer": make_user("viewer", Role.VIEWER, county.county),
+    }
+    return county

@@ -23,7 +23,9 @@ from django.urls import reverse
 from tests.cobuild.urlwalk import PATH_OBJECTS, app_patterns, path_kwargs
 
 ROLES = ("county", "township", "village", "bureau", "inspector", "viewer")
-PUBLIC = {"healthz", "login", "logout", "login_code"}  # login_code: the login's second step
+# login_code: the login's second step; board_public: a 公示 board at its unguessable token
+# (anonymous 200 while active, 404 once withdrawn: test_public_board_answers_anyone below)
+PUBLIC = {"healthz", "login", "logout", "login_code", "board_public"}
 SKIP_POST = {"logout"}  # ends the session (its own tests cover it)
 
 # Pattern → in-scope statuses, GET then POST (an empty form), one per role in ROLES' order:
@@ -113,6 +115,15 @@ ACCESS: dict[str, str] = {
     "campaigns:decision_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
     "campaigns:decision_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
     "campaigns:survey_correct": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    # annual plans: the pair's two sides and the levels above edit; inspectors and viewers read
+    "campaigns:plan_edit": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:plan_behind": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:plan_behind_xlsx": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    # public boards (a board of the village: the paired bureau does not see it)
+    "campaigns:board_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "campaigns:board_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "campaigns:board_detail": "200 200 200 404 200 200 | 405 405 405 405 405 405",
+    "campaigns:board_withdraw": "200 200 200 404 403 403 | 302 302 302 404 403 403",
     "metrics:summary_csv": "404 404 404 404 404 404 | 405 405 405 405 405 405",
     "metrics:completeness": "200 200 200 200 200 200 | 200 200 200 200 200 200",
     "metrics:bulletin": "200 200 200 200 200 200 | 200 200 200 200 200 200",
@@ -146,6 +157,21 @@ def test_every_pattern_has_an_access_row():
     for name, row in ACCESS.items():
         get, post = row.split("|")
         assert len(get.split()) == len(post.split()) == len(ROLES), name
+
+
+def test_public_board_answers_anyone(world, client, quiet):
+    """The one public page: anonymous (and any role) reads an active board; it only answers GET;
+    another county's board is public too (its token is the key, not a scope); unknown → 404."""
+    url = reverse("board_public", kwargs=path_kwargs("board_public", world.inside))
+    assert client.get(url).status_code == 200
+    assert client.post(url, {}).status_code == 405
+    other = reverse("board_public", kwargs=path_kwargs("board_public", world.outside))
+    assert client.get(other).status_code == 200
+    assert client.get(reverse("board_public", kwargs={"token": "x" * 32})).status_code == 404
+    for role in ROLES:
+        client.force_login(world.users[role])
+        assert client.get(url).status_code == 200, role
+        client.logout()
 
 
 def test_access_matrix(world, client, quiet):

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from campaigns.models import Indicator, OrganizerRole, StagedPhoto
-from campaigns.services import activity_add_photos, campaign_save
+from campaigns.services import activity_add_photos, board_create, campaign_save, plan_save
 from cobuild.importing import get_kind
 from metrics.services import target_save
 from organizations.import_jobs import import_job_create
@@ -79,6 +79,11 @@ PATH_OBJECTS: dict[str, str | None] = {
     "campaigns:meeting_decision_add": "meeting", "campaigns:decision_list": None,
     "campaigns:decision_edit": "decision", "campaigns:decision_correct": "decision",
     "campaigns:survey_correct": "survey",
+    "campaigns:plan_edit": "pairing", "campaigns:plan_behind": None, "campaigns:plan_behind_xlsx": None,
+    "campaigns:board_list": None, "campaigns:board_create": None, "campaigns:board_detail": "board",
+    "campaigns:board_withdraw": "board",
+    # the one public page (no login): a board's token
+    "board_public": "board_token",
     # metrics
     "metrics:summary_csv": None, "metrics:completeness": None, "metrics:bulletin": None,
     "metrics:dashboard_xlsx": None, "metrics:survey_list": None, "metrics:survey_create": None,
@@ -92,7 +97,7 @@ QUERY_PARAMS = (
     "q", "page", "spage", "unit", "kind", "campaign", "from", "to", "date_from", "date_to", "status",
     "category", "pairing", "order", "tab", "village", "bureau", "township", "ind", "rank", "window", "expand",
     "export", "background", "source", "id", "verified", "level", "next", "subject", "method", "silent",
-    "overdue", "sort", "responsible", "year", "month", "phase", "owner",
+    "overdue", "sort", "responsible", "year", "month", "phase", "owner", "measure",
 )
 
 
@@ -129,9 +134,11 @@ def path_kwargs(name: str, objs: dict, user=None) -> dict:
         return {"pk": objs["activity"].pk, "photo_pk": objs["photo"].pk}
     if key in ("job", "import", "staged"):
         return {"pk": objs[f"{key}:{user.username}"].pk if user is not None else objs[f"{key}:any"].pk}
-    obj = objs[key]
+    obj = objs["board" if key == "board_token" else key]
     if name == "campaigns:board":
         return {"unit_pk": obj.pk}
+    if key == "board_token":
+        return {"token": objs["board"].token}
     return {"pk": obj.pk}
 
 
@@ -147,7 +154,10 @@ def _records(campaign, village, bureau, pairing, township, tag):
     inspection = make_inspection(campaign, village, pairing=pairing)
     meeting = make_meeting(campaign, village)
     activities = Indicator.objects.get(code="activities")
+    plan_save(actor=None, pairing=pairing, year=today.year,
+              items={("activities", "", q): 2 for q in (1, 2, 3, 4)} | {("project_funds", "", 2): 50000})
     return {
+        "board": board_create(actor=None, unit=village, campaign=campaign),
         "unit": village, "leader": village.leaders.first(), "pairing": pairing, "campaign": campaign,
         "activity": activity, "photo": activity.photos.first(),
         "commitment": make_commitment(campaign, village, due_date=today + dt.timedelta(days=30)),

@@ -32,6 +32,7 @@ from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
+from demo.plans import load_demo_boards, load_demo_plans
 from demo.targets import load_demo_targets
 from demo.year import to_csv, year_rows
 from organizations import services
@@ -59,7 +60,8 @@ from pairings.models import (
 LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", "accounts": "账号",
           "campaigns": "专项活动", "pairings": "结对共建", "contact_points": "领导联系点",
           "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子",
-          "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评"}
+          "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
+          "plans": "共建计划", "boards": "公示栏"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -190,6 +192,8 @@ class Command(BaseCommand):
         self._load_help_pairs(units, pairings, data["help_pairs"])
         self._load_year(today)
         load_demo_targets(campaign, today)  # metrics' 目标任务
+        load_demo_plans(campaign, today, self._count)  # 共建计划, after the records they follow
+        load_demo_boards(units, campaign, self._count)  # 公示栏
         return campaign
 
     def _load_year(self, today: dt.date) -> None:
