@@ -319,3 +319,37 @@ def totp_code(device, steps_ahead=0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
+
+
+# --- the person register (people) ---------------------------------------------------------------
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A person in a unit's register, saved through ``people.services.person_save``:
+    ``PersonFactory(unit=village, status="activist", tags=["rich_leader"])``."""
+
+    class Meta:
+        model = "people.Person"
+
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    name = factory.Sequence(lambda n: f"人员{n}")
+    unit = factory.LazyFunction(lambda: make_unit(UnitKind.VILLAGE, make_unit(UnitKind.TOWNSHIP)))
+    gender = "male"
+    birth_year = 1990
+    education = "senior"
+    occupation = "种植户"
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    status = "masses"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from people import services as people_services
+
+        person, _ = people_services.person_save(actor=kwargs.pop("actor", None), **kwargs)
+        return person
+
+
+def make_step(person, stage, date, actor=None, **extra):
+    """Record a pipeline step through the service (the branch defaults to the person's)."""
+    from people import services as people_services
+
+    return people_services.pipeline_step_record(actor=actor, person=person, stage=stage, date=date, **extra)

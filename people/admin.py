@@ -1,0 +1,1 @@
+"""Admin for the person register (filled in below the milestone)."""
