@@ -92,6 +92,15 @@ def person_refusals(actor, *, person: Person | None, unit: Unit) -> list[Refusal
     return out
 
 
+def status_refusals(person: Person, status: str) -> list[Refusal]:
+    """Once a person has recorded pipeline steps, their status follows the steps: the register's
+    form and the import may not change it (a query only when the status would change)."""
+    if person is None or person.pk is None or status == person.status or not person.steps.exists():
+        return []
+    return [Refusal("status", f"{person.name}已有推优发展记录,政治面貌随发展环节变化:"
+                              "请在人员页面登记下一环节,不要直接修改政治面貌。", denied=False)]
+
+
 # --- personal data -----------------------------------------------------------------------------
 
 def can_see_identity(user, person: Person) -> bool:

@@ -16,7 +16,7 @@ from pairings.policy import refuse
 from pairings.services import new_code
 
 from .models import STAGE_STATUS, TAG_FIELDS, Person, PersonStatus, PersonViewLog, PipelineStep, Stage
-from .policy import person_refusals, step_refusals, view_is_logged
+from .policy import person_refusals, status_refusals, step_refusals, view_is_logged
 
 
 def _check_orgs(unit: Unit, branch: Organization | None, recommended_by: Organization | None) -> dict:
@@ -28,23 +28,36 @@ def _check_orgs(unit: Unit, branch: Organization | None, recommended_by: Organiz
     return errors
 
 
+_KEEP = object()
+
+
 @transaction.atomic
-def person_save(*, actor: User | None, unit: Unit, name: str, status: str = PersonStatus.MASSES,
+def person_save(*, actor: User | None, unit: Unit, name: str, status: str | None = None,
                 person: Person | None = None, code: str | None = None, gender: str = "",
                 birth_year: int | None = None, education: str = "", occupation: str = "",
-                frontline: bool | None = None, phone: str = "", status_since=None,
+                frontline: bool | None = None, phone: str | None = None, status_since=_KEEP,
                 branch: Organization | None = None, recommended_by: Organization | None = None,
                 tags=None, memberships=None, notes: str | None = None,
                 reason: str | None = None) -> tuple[Person, bool]:
     """Create or update a person (by ``person`` or by ``code``). ``tags`` (an iterable of
     ``Tag`` values) and ``memberships`` (organisations) replace the current ones when given.
-    ``frontline`` defaults to an occupation of ``frontline`` (CONTRACT §3) on import."""
+    ``frontline`` defaults to an occupation of ``frontline`` (CONTRACT §3) on import.
+    ``phone=None`` keeps the stored number (an editor who may not see it), ``status=None`` the
+    stored status (and ``status_since`` left out its date): once a person has pipeline steps the
+    steps drive the status (``policy.status_refusals``)."""
     if person is None and code:
         person = Person.objects.select_for_update(of=("self",)).filter(code=code).select_related("unit").first()
     elif person is not None:
         person = Person.objects.select_for_update(of=("self",)).select_related("unit").get(pk=person.pk)
     created = person is None
     refuse(person_refusals(actor, person=person, unit=unit))
+    if status is None:
+        status = person.status if person is not None else PersonStatus.MASSES
+        if status_since is _KEEP:
+            status_since = person.status_since if person is not None else None
+    if status_since is _KEEP:
+        status_since = None
+    refuse(status_refusals(person, status))
     errors = _check_orgs(unit, branch, recommended_by)
     today = timezone.localdate()
     if birth_year is not None and not (1900 <= birth_year <= today.year):
@@ -63,7 +76,8 @@ def person_save(*, actor: User | None, unit: Unit, name: str, status: str = Pers
     occupation = (occupation or "").strip()
     p.occupation = occupation
     p.frontline = frontline if frontline is not None else occupation.lower() == "frontline"
-    p.phone = (phone or "").strip()
+    if phone is not None or created:
+        p.phone = (phone or "").strip()
     p.status, p.status_since, p.branch, p.recommended_by = status, status_since, branch, recommended_by
     if tags is not None:
         tags = set(tags)
