@@ -126,7 +126,7 @@ class Person(NeutralCodeMixin, models.Model):
 
     @property
     def tag_labels(self) -> list[str]:
-        return [Tag(t).label for t in self.tags]
+        return [str(Tag(t).label) for t in self.tags]
 
 
 class Stage(models.TextChoices):

@@ -194,12 +194,12 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
 
 # --- admin accounts and campaign records (through the services) -----------------------------------
 
-ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics")
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people")
 
 
 def make_staff(username, role, unit, codenames=None):
     """A staff account with the role over ``unit`` and admin permissions: by default view, add,
-    change and delete on every model of the four apps, so that only the services' rules (and
+    change and delete on every model of the portal's apps, so that only the services' rules (and
     the admin's scope) stand between it and a write; or just the permission ``codenames``."""
     from django.contrib.auth.models import Permission
 
