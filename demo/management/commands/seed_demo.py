@@ -32,6 +32,7 @@ from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
+from demo.people import load_demo_people
 from demo.targets import load_demo_targets
 from demo.year import to_csv, year_rows
 from organizations import services
@@ -59,7 +60,8 @@ from pairings.models import (
 LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", "accounts": "账号",
           "campaigns": "专项活动", "pairings": "结对共建", "contact_points": "领导联系点",
           "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子",
-          "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评"}
+          "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
+          "people": "人员名册", "pipeline_steps": "推优发展环节"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -190,6 +192,9 @@ class Command(BaseCommand):
         self._load_help_pairs(units, pairings, data["help_pairs"])
         self._load_year(today)
         load_demo_targets(campaign, today)  # metrics' 目标任务
+        people = load_demo_people(today)  # the person register and its 推优/发展 pipelines
+        self.stats["people"] = {"created": people["created"], "updated": 0, "unchanged": people["unchanged"]}
+        self.stats["pipeline_steps"] = {"created": people["steps"], "updated": 0, "unchanged": 0}
         return campaign
 
     def _load_year(self, today: dt.date) -> None:
