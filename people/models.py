@@ -125,6 +125,11 @@ class Person(NeutralCodeMixin, models.Model):
         return [tag for tag, field in TAG_FIELDS.items() if getattr(self, field)]
 
     @property
+    def occupation_display(self) -> str:
+        """The occupation as people read it: the import's ``frontline`` marker reads 一线."""
+        return "生产工作一线" if self.occupation.lower() == "frontline" else self.occupation
+
+    @property
     def tag_labels(self) -> list[str]:
         return [str(Tag(t).label) for t in self.tags]
 

@@ -98,7 +98,11 @@ def person_detail(request, pk):
     services.person_viewed(actor=user, person=person, identity_shown=identity)
     steps = list(sel.person_steps(person))
     upcoming = policy.next_stage(person, steps)
+    probation = next((s.date for s in steps if s.stage == Stage.PROBATIONARY), None)
+    if probation is None and person.status == PersonStatus.PROBATIONARY:
+        probation = person.status_since
     return render(request, "people/person_detail.html", {
+        "earliest_full": policy.one_year_after(probation) if upcoming == Stage.MEMBER and probation else None,
         "person": person, "phone": policy.shown_phone(user, person), "identity": identity,
         "steps": steps, "next_stage": upcoming,
         "can_step": upcoming is not None and policy.can_record_step(user, person, upcoming),
