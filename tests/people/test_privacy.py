@@ -123,3 +123,24 @@ def test_party_branch_membership_of_the_village(w, person):
     p, _ = person_save(actor=w.users["village"], person=person, unit=person.unit, name=person.name,
                        branch=branch, memberships=[branch])
     assert list(p.memberships.all()) == [branch]
+
+
+def test_the_admin_hides_the_phone_from_staff_without_the_right(w, client, person):
+    township_staff = make_staff("township_staff", Role.TOWNSHIP_STAFF, w.townships[0])
+    county_staff = make_staff("county_staff", Role.COUNTY_ADMIN, w.county)
+    url = reverse("admin:people_person_change", args=[person.pk])
+    client.force_login(township_staff)
+    r = client.get(url)
+    assert r.status_code == 200 and "王小梅" in r.text and PHONE not in r.text
+    # a change through the admin keeps the number it did not show
+    data = {"name": "王小梅", "unit": person.unit_id, "status": "masses", "gender": "female",
+            "change_reason": "更正姓名性别"}
+    r = client.post(url, data)
+    assert r.status_code == 302, r.text[:2000]
+    person.refresh_from_db()
+    assert person.phone == PHONE and person.gender == "female"
+    assert person.history.first().history_change_reason == "更正姓名性别"
+    client.force_login(county_staff)
+    assert PHONE in client.get(url).text
+    changelist = client.get(reverse("admin:people_person_changelist"), {"q": PHONE})
+    assert "王小梅" not in changelist.text   # no search by phone number
