@@ -129,3 +129,16 @@ def test_an_existing_person_outside_the_scope_reads_as_unusable(w):
     PersonFactory(code="P1", unit=w.villages[2])
     result = run(good_file(w), actor=w.users["township"])
     assert not result.ok and Person.objects.get(code="P1").unit == w.villages[2]
+
+
+def test_the_web_import_offers_the_people_template(w, client):
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    client.force_login(w.users["county"])
+    r = client.get(reverse("organizations:import_template", kwargs={"kind": "people"}))
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    headers = [c.value for c in next(ws.iter_rows(max_row=1))]
+    assert "人员编码" in headers[0] and len(headers) == 13
+    assert "人员名册" in client.get(reverse("organizations:import")).text
