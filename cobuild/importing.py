@@ -96,6 +96,7 @@ CONTRACT_KINDS = {
     "commitments": "承诺事项",
     "surveys": "民主测评",
     "inspections": "督查走访",
+    "people": "人员名册",
 }
 CODE_MAX_LENGTH = 64
 LOOKUP_CHUNK = 2000  # codes per IN (...) query: keeps SQLite and PostgreSQL under their limits

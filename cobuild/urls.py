@@ -24,6 +24,7 @@ urlpatterns = [
     path("org/", include("organizations.urls")),
     path("pairings/", include("pairings.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("people/", include("people.urls")),
     path("metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]

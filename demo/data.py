@@ -388,6 +388,8 @@ STAFF_GROUP_PERMISSIONS = (
     *(f"pairings.{verb}_{model}"
       for model in ("pairing", "contactpoint", "inspection", "rectificationitem", "helppair")
       for verb in ("view", "add", "change")),
+    *(f"people.{verb}_{model}" for model in ("person", "pipelinestep") for verb in ("view", "add", "change")),
+    "people.view_personviewlog",
 )
 
 

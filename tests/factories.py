@@ -194,12 +194,12 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
 
 # --- admin accounts and campaign records (through the services) -----------------------------------
 
-ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics")
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people")
 
 
 def make_staff(username, role, unit, codenames=None):
     """A staff account with the role over ``unit`` and admin permissions: by default view, add,
-    change and delete on every model of the four apps, so that only the services' rules (and
+    change and delete on every model of the portal's apps, so that only the services' rules (and
     the admin's scope) stand between it and a write; or just the permission ``codenames``."""
     from django.contrib.auth.models import Permission
 
@@ -363,3 +363,37 @@ def plan_county(year: int) -> County:
         "viewer": make_user("viewer", Role.VIEWER, county.county),
     }
     return county
+
+
+# --- the person register (people) ---------------------------------------------------------------
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A person in a unit's register, saved through ``people.services.person_save``:
+    ``PersonFactory(unit=village, status="activist", tags=["rich_leader"])``."""
+
+    class Meta:
+        model = "people.Person"
+
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    name = factory.Sequence(lambda n: f"人员{n}")
+    unit = factory.LazyFunction(lambda: make_unit(UnitKind.VILLAGE, make_unit(UnitKind.TOWNSHIP)))
+    gender = "male"
+    birth_year = 1990
+    education = "senior"
+    occupation = "种植户"
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    status = "masses"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from people import services as people_services
+
+        person, _ = people_services.person_save(actor=kwargs.pop("actor", None), **kwargs)
+        return person
+
+
+def make_step(person, stage, date, actor=None, **extra):
+    """Record a pipeline step through the service (the branch defaults to the person's)."""
+    from people import services as people_services
+
+    return people_services.pipeline_step_record(actor=actor, person=person, stage=stage, date=date, **extra)

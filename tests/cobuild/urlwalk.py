@@ -24,6 +24,7 @@ from pairings.services import contact_point_save, pairing_save
 from tests.campaigns.activity_world import World, upload
 from tests.factories import (
     County,
+    PersonFactory,
     make_activity,
     make_commitment,
     make_decision,
@@ -89,6 +90,10 @@ PATH_OBJECTS: dict[str, str | None] = {
     "metrics:dashboard_xlsx": None, "metrics:survey_list": None, "metrics:survey_create": None,
     "metrics:survey_edit": "survey", "metrics:assessment": None, "metrics:dashboard": None,
     "metrics:targets": None, "metrics:target_delete": "target", "metrics:rebuild": None,
+    # people
+    "people:person_list": None, "people:person_export": None, "people:person_create": None,
+    "people:person_detail": "person", "people:person_edit": "person", "people:step_add": "person",
+    "people:board": None, "people:priorities": None,
 }
 
 #: Query parameters the views read (every ``request.GET``/form field name in the apps); the
@@ -97,7 +102,7 @@ QUERY_PARAMS = (
     "q", "page", "spage", "unit", "kind", "campaign", "from", "to", "date_from", "date_to", "status",
     "category", "pairing", "order", "tab", "village", "bureau", "township", "ind", "rank", "window", "expand",
     "export", "background", "source", "id", "verified", "level", "next", "subject", "method", "silent",
-    "overdue", "sort", "responsible", "year", "month", "phase", "owner", "measure",
+    "overdue", "sort", "responsible", "year", "month", "phase", "owner", "measure", "tag", "branch", "stage",
 )
 
 
@@ -168,6 +173,7 @@ def _records(campaign, village, bureau, pairing, township, tag):
                                             unit=village, campaign=campaign),
         "survey": make_survey(campaign, village),
         "target": target_save(actor=None, campaign=campaign, unit=township, indicator=activities, value=10)[0],
+        "person": PersonFactory(unit=village, name=f"走查人员{tag}", branch=party, status="league_member"),
     }
 
 

@@ -32,6 +32,7 @@ from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
+from demo.people import load_demo_people
 from demo.plans import load_demo_boards, load_demo_plans
 from demo.targets import load_demo_targets
 from demo.year import to_csv, year_rows
@@ -61,7 +62,8 @@ LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", 
           "campaigns": "专项活动", "pairings": "结对共建", "contact_points": "领导联系点",
           "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子",
           "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
-          "plans": "共建计划", "boards": "公示栏"}
+          "plans": "共建计划", "boards": "公示栏",
+          "people": "人员名册", "pipeline_steps": "推优发展环节"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -194,6 +196,9 @@ class Command(BaseCommand):
         load_demo_targets(campaign, today)  # metrics' 目标任务
         load_demo_plans(campaign, today, self._count)  # 共建计划, after the records they follow
         load_demo_boards(units, campaign, self._count)  # 公示栏
+        people = load_demo_people(today)  # the person register and its 推优/发展 pipelines
+        self.stats["people"] = {"created": people["created"], "updated": 0, "unchanged": people["unchanged"]}
+        self.stats["pipeline_steps"] = {"created": people["steps"], "updated": 0, "unchanged": 0}
         return campaign
 
     def _load_year(self, today: dt.date) -> None:

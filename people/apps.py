@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    name = "people"
+    verbose_name = "人员名册"
+
+    def ready(self):
+        from organizations import records
+
+        from .models import Person, PipelineStep
+
+        records.register("person", Person, related=("unit",), paths=lambda r: (r.unit.path,))
+        records.register("pipelinestep", PipelineStep, related=("person__unit",),
+                         paths=lambda r: (r.person.unit.path,), parents=(("person", "person_id"),))
