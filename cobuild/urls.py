@@ -22,6 +22,7 @@ urlpatterns = [
     path("pairings/", include("pairings.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("metrics/", include("metrics.urls")),
+    path("notices/", include("notices.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -30,11 +30,13 @@ from tests.factories import (
     make_help_pair,
     make_inspection,
     make_meeting,
+    make_notice,
     make_org,
     make_rectification,
     make_staff,
     make_survey,
     make_user,
+    notice_file,
 )
 
 #: URL name → the record its path parameters name (``None``: no path parameters). ``job`` and
@@ -84,6 +86,11 @@ PATH_OBJECTS: dict[str, str | None] = {
     "metrics:dashboard_xlsx": None, "metrics:survey_list": None, "metrics:survey_create": None,
     "metrics:survey_edit": "survey", "metrics:assessment": None, "metrics:dashboard": None,
     "metrics:targets": None, "metrics:target_delete": "target", "metrics:rebuild": None,
+    # notices
+    "notices:notice_list": None, "notices:inbox": None, "notices:notice_create": None,
+    "notices:briefing_create": None, "notices:notice_detail": "notice", "notices:notice_remind": "notice",
+    "notices:receipt_acknowledge": "receipt", "notices:receipt_reply": "receipt",
+    "notices:attachment": "notice_file",
 }
 
 #: Query parameters the views read (every ``request.GET``/form field name in the apps); the
@@ -92,7 +99,7 @@ QUERY_PARAMS = (
     "q", "page", "spage", "unit", "kind", "campaign", "from", "to", "date_from", "date_to", "status",
     "category", "pairing", "order", "tab", "village", "bureau", "township", "ind", "rank", "window", "expand",
     "export", "background", "source", "id", "verified", "level", "next", "subject", "method", "silent",
-    "overdue", "sort", "responsible", "year", "month", "phase", "owner",
+    "overdue", "sort", "responsible", "year", "month", "phase", "owner", "box", "org", "meeting",
 )
 
 
@@ -147,7 +154,10 @@ def _records(campaign, village, bureau, pairing, township, tag):
     inspection = make_inspection(campaign, village, pairing=pairing)
     meeting = make_meeting(campaign, village)
     activities = Indicator.objects.get(code="activities")
+    # a task from the county to the village (with a file), answered by nobody yet
+    task = make_notice(township.parent, [village], kind="task", title=f"走查任务{tag}", files=[notice_file()])
     return {
+        "notice": task, "receipt": task.receipts.get(), "notice_file": task.attachments.get(),
         "unit": village, "leader": village.leaders.first(), "pairing": pairing, "campaign": campaign,
         "activity": activity, "photo": activity.photos.first(),
         "commitment": make_commitment(campaign, village, due_date=today + dt.timedelta(days=30)),

@@ -32,6 +32,7 @@ from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
+from demo.notices import load_demo_notices
 from demo.targets import load_demo_targets
 from demo.year import to_csv, year_rows
 from organizations import services
@@ -59,7 +60,8 @@ from pairings.models import (
 LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", "accounts": "账号",
           "campaigns": "专项活动", "pairings": "结对共建", "contact_points": "领导联系点",
           "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子",
-          "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评"}
+          "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
+          "notices": "通知任务"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -100,6 +102,10 @@ class Command(BaseCommand):
     def _count(self, kind: str, outcome: str) -> None:
         bucket = self.stats.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
         bucket[outcome] += 1
+
+    def _count_many(self, kind: str, created: int) -> None:
+        bucket = self.stats.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
+        bucket["created"] += created
 
     def _load_units(self) -> dict[str, Unit]:
         codes = [u["code"] for u in demo_data.UNITS]
@@ -190,6 +196,7 @@ class Command(BaseCommand):
         self._load_help_pairs(units, pairings, data["help_pairs"])
         self._load_year(today)
         load_demo_targets(campaign, today)  # metrics' 目标任务
+        self._count_many("notices", load_demo_notices(today))  # 通知任务、信息通报
         return campaign
 
     def _load_year(self, today: dt.date) -> None:
