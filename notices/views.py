@@ -40,7 +40,6 @@ def _own_unit_ids(user) -> set[int]:
 @require_GET
 def inbox(request):
     box = inbox_mod.inbox_for(request.user)
-    inbox_mod.forget_counts([request.user.pk])  # the badge follows what the page shows
     return render(request, "notices/inbox.html", {"box": box})
 
 
@@ -166,7 +165,6 @@ def receipt_acknowledge(request, pk):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        inbox_mod.forget_counts([request.user.pk])
         messages.success(request, "已签收。" + ("请在办理后填写回执。" if receipt.notice.asks_reply else ""))
     return redirect("notices:notice_detail", receipt.notice_id)
 
@@ -187,7 +185,6 @@ def receipt_reply(request, pk):
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
-                inbox_mod.forget_counts([request.user.pk])
                 messages.success(request, "回执已提交。")
                 return redirect("notices:notice_detail", notice.pk)
     else:
