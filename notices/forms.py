@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from campaigns.forms_activities import MultipleFileInput
 from campaigns.models import Category
+from cobuild.params import DateField, parse_id
 from organizations.models import Organization, Unit, UnitKind
 from pairings.models import Pairing, PairingStatus
 
@@ -32,7 +33,19 @@ class FilesField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class UnitLabelField(forms.ModelMultipleChoiceField):
+class _SafeIds:
+    """A multiple choice whose posted ids are checked before the query (a 20-digit id must not
+    reach the database)."""
+
+    def _check_values(self, value):
+        for v in value if isinstance(value, (list, tuple)) else ():
+            if parse_id(str(v)) is None:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                            params={"value": str(v)[:20]})
+        return super()._check_values(value)
+
+
+class UnitLabelField(_SafeIds, forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         parent = obj.parent.name if obj.parent_id else ""
         return f"{obj.name}({parent} · {obj.get_kind_display()})" if parent else obj.name
@@ -59,13 +72,13 @@ class NoticeForm(forms.Form):
     units = UnitLabelField(label="接收单位", queryset=Unit.objects.none(), required=False,
                            widget=forms.SelectMultiple(attrs={"size": 8}),
                            help_text="按住 Ctrl(手机上直接点选)可选多个。")
-    deadline = forms.DateField(label="办理时限", required=False, widget=DATE)
+    deadline = DateField(label="办理时限", required=False, widget=DATE)
     done_by = forms.ChoiceField(label="任务完成标准", choices=[("", "——")] + list(DoneBy.choices), required=False)
     criterion_category = forms.ChoiceField(label="活动类别", choices=[("", "——")] + list(Category.choices),
                                            required=False)
     criterion_min = forms.IntegerField(label="至少开展(次)", min_value=1, max_value=100, required=False)
-    criterion_from = forms.DateField(label="活动起始日期", required=False, widget=DATE)
-    criterion_to = forms.DateField(label="活动截止日期", required=False, widget=DATE)
+    criterion_from = DateField(label="活动起始日期", required=False, widget=DATE)
+    criterion_to = DateField(label="活动截止日期", required=False, widget=DATE)
     files = FilesField(label="附件")
 
     def __init__(self, *args, user, **kwargs):
@@ -120,7 +133,7 @@ class ReplyForm(forms.Form):
     files = FilesField(label="附件(照片、文件)")
 
 
-class OrgLabelField(forms.ModelMultipleChoiceField):
+class OrgLabelField(_SafeIds, forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.unit.name} · {obj.name}"
 

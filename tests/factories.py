@@ -194,7 +194,7 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
 
 # --- admin accounts and campaign records (through the services) -----------------------------------
 
-ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics")
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "notices")
 
 
 def make_staff(username, role, unit, codenames=None):
