@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "campaigns",
     "people",
     "metrics",
+    "notices",
     "demo",  # the top layer: seed_demo, demo_csv (imports every app; none imports it)
     "cobuild",  # no models: the cache table after migrate, checks of the scale-out settings
 ]
@@ -142,6 +143,7 @@ TEMPLATES = [
                 "organizations.context_processors.navigation",
                 "pairings.context_processors.navigation",
                 "campaigns.context_processors.navigation",
+                "notices.context_processors.navigation",
             ],
             # ``user|may_open:obj`` in every template: a link only where its page would open
             "builtins": ["organizations.templatetags.links"],
@@ -311,3 +313,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Daily digests (``send_digests``, README "提醒与每日摘要"): the channels each user's inbox summary is
+# sent through, in order. "email" uses Django's mail backend (EMAIL_BACKEND, EMAIL_HOST …) to the
+# user's e-mail address; "sms" the SMS backend below to the user's phone. The demo's SMS backend
+# only writes the message to the log; a deployment names its gateway's class (same interface:
+# ``send(phone, text) -> bool``).
+NOTIFY_CHANNELS = env.list("NOTIFY_CHANNELS", default=["email", "sms"])
+SMS_BACKEND = env("SMS_BACKEND", default="notices.channels.LoggingSmsBackend")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend" if DEBUG
+                    else "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cobuild@localhost")
+# Notice attachments and reply files: bytes per file, files per notice or reply.
+NOTICE_FILE_MAX_BYTES = env.int("NOTICE_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+NOTICE_FILES_MAX = env.int("NOTICE_FILES_MAX", default=5)

@@ -194,7 +194,7 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
 
 # --- admin accounts and campaign records (through the services) -----------------------------------
 
-ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people")
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people", "notices")
 
 
 def make_staff(username, role, unit, codenames=None):
@@ -397,3 +397,33 @@ def make_step(person, stage, date, actor=None, **extra):
     from people import services as people_services
 
     return people_services.pipeline_step_record(actor=actor, person=person, stage=stage, date=date, **extra)
+
+
+# --- notices, tasks and 信息通报 (through notices.services) ---------------------------------------
+
+def make_notice(sender_unit, units, kind="notice", actor=None, title="关于报送台帐的通知", deadline=None,
+                done_by="", files=(), **extra):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from notices.services import notice_send
+
+    if kind == "task":
+        done_by = done_by or "report"
+        deadline = deadline or timezone.localdate() + dt.timedelta(days=7)
+    return notice_send(actor=actor, kind=kind, sender_unit=sender_unit, units=units, title=title,
+                       body="请按时办理。", deadline=deadline, done_by=done_by, files=files, **extra)
+
+
+def make_briefing(sender_org, organizations, actor=None, title="党建带群建情况通报", **extra):
+    from notices.services import briefing_send
+
+    return briefing_send(actor=actor, sender_org=sender_org, organizations=organizations, title=title,
+                         body="上半年开展联合活动12次。", **extra)
+
+
+def notice_file(name="台帐模板.pdf", data=b"%PDF-1.4 demo"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/pdf")

@@ -144,6 +144,18 @@ ACCESS: dict[str, str] = {
     "people:step_add": "200 200 200 404 403 403 | 200 200 200 404 403 403",
     "people:board": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "people:priorities": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    # notices: a county task to the village. Sending is the county's and township's; the village,
+    # and the township staff above it, acknowledge and reply, the sender does not; only the
+    # sender reminds; the bureau is no recipient (404)
+    "notices:notice_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "notices:inbox": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "notices:notice_create": "200 200 403 403 403 403 | 200 200 403 403 403 403",
+    "notices:briefing_create": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "notices:notice_detail": "200 200 200 404 200 200 | 200 200 200 404 200 200",
+    "notices:notice_remind": "405 405 405 405 405 405 | 302 403 403 404 403 403",
+    "notices:receipt_acknowledge": "405 405 405 405 405 405 | 403 302 302 404 403 403",
+    "notices:receipt_reply": "403 200 200 404 403 403 | 403 200 200 404 403 403",
+    "notices:attachment": "200 200 200 404 200 200 | 405 405 405 405 405 405",
 }
 
 

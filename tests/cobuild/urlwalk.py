@@ -31,11 +31,13 @@ from tests.factories import (
     make_help_pair,
     make_inspection,
     make_meeting,
+    make_notice,
     make_org,
     make_rectification,
     make_staff,
     make_survey,
     make_user,
+    notice_file,
 )
 
 #: URL name → the record its path parameters name (``None``: no path parameters). ``job`` and
@@ -94,6 +96,11 @@ PATH_OBJECTS: dict[str, str | None] = {
     "people:person_list": None, "people:person_export": None, "people:person_create": None,
     "people:person_detail": "person", "people:person_edit": "person", "people:step_add": "person",
     "people:board": None, "people:priorities": None,
+    # notices
+    "notices:notice_list": None, "notices:inbox": None, "notices:notice_create": None,
+    "notices:briefing_create": None, "notices:notice_detail": "notice", "notices:notice_remind": "notice",
+    "notices:receipt_acknowledge": "receipt", "notices:receipt_reply": "receipt",
+    "notices:attachment": "notice_file",
 }
 
 #: Query parameters the views read (every ``request.GET``/form field name in the apps); the
@@ -103,6 +110,7 @@ QUERY_PARAMS = (
     "category", "pairing", "order", "tab", "village", "bureau", "township", "ind", "rank", "window", "expand",
     "export", "background", "source", "id", "verified", "level", "next", "subject", "method", "silent",
     "overdue", "sort", "responsible", "year", "month", "phase", "owner", "measure", "tag", "branch", "stage",
+    "box", "org", "meeting",
 )
 
 
@@ -161,8 +169,11 @@ def _records(campaign, village, bureau, pairing, township, tag):
     activities = Indicator.objects.get(code="activities")
     plan_save(actor=None, pairing=pairing, year=today.year,
               items={("activities", "", q): 2 for q in (1, 2, 3, 4)} | {("project_funds", "", 2): 50000})
+    # a task from the county to the village (with a file), answered by nobody yet
+    task = make_notice(township.parent, [village], kind="task", title=f"走查任务{tag}", files=[notice_file()])
     return {
         "board": board_create(actor=None, unit=village, campaign=campaign),
+        "notice": task, "receipt": task.receipts.get(), "notice_file": task.attachments.get(),
         "unit": village, "leader": village.leaders.first(), "pairing": pairing, "campaign": campaign,
         "activity": activity, "photo": activity.photos.first(),
         "commitment": make_commitment(campaign, village, due_date=today + dt.timedelta(days=30)),

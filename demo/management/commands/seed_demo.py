@@ -32,6 +32,7 @@ from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
+from demo.notices import load_demo_notices
 from demo.people import load_demo_people
 from demo.plans import load_demo_boards, load_demo_plans
 from demo.targets import load_demo_targets
@@ -63,7 +64,8 @@ LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", 
           "inspections": "督查走访", "rectifications": "整改事项", "help_pairs": "帮扶对子",
           "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
           "plans": "共建计划", "boards": "公示栏",
-          "people": "人员名册", "pipeline_steps": "推优发展环节"}
+          "people": "人员名册", "pipeline_steps": "推优发展环节",
+          "notices": "通知任务"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -104,6 +106,10 @@ class Command(BaseCommand):
     def _count(self, kind: str, outcome: str) -> None:
         bucket = self.stats.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
         bucket[outcome] += 1
+
+    def _count_many(self, kind: str, created: int) -> None:
+        bucket = self.stats.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
+        bucket["created"] += created
 
     def _load_units(self) -> dict[str, Unit]:
         codes = [u["code"] for u in demo_data.UNITS]
@@ -199,6 +205,7 @@ class Command(BaseCommand):
         people = load_demo_people(today)  # the person register and its 推优/发展 pipelines
         self.stats["people"] = {"created": people["created"], "updated": 0, "unchanged": people["unchanged"]}
         self.stats["pipeline_steps"] = {"created": people["steps"], "updated": 0, "unchanged": 0}
+        self._count_many("notices", load_demo_notices(today))  # 通知任务、信息通报
         return campaign
 
     def _load_year(self, today: dt.date) -> None:
