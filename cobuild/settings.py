@@ -327,3 +327,6 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cobuild@localhost")
 # Notice attachments and reply files: bytes per file, files per notice or reply.
 NOTICE_FILE_MAX_BYTES = env.int("NOTICE_FILE_MAX_BYTES", default=10 * 1024 * 1024)
 NOTICE_FILES_MAX = env.int("NOTICE_FILES_MAX", default=5)
+
+# A public 公示 page (campaigns.boards) is cached this long; withdrawing a board drops it at once.
+PUBLIC_BOARD_CACHE_SECONDS = env.int("PUBLIC_BOARD_CACHE_SECONDS", default=60)
