@@ -260,7 +260,7 @@ class Summary:
     """A unit's figures (the catalogue, or some indicators) with what every page shows beside
     them: the activities still awaiting review (left out of verified-only figures, included in
     the default ones), the help-pair register (帮扶对子台账) beside the reported outcome
-    ``help_pairs``, and the joint meetings held (召开联席会议) from the meeting records."""
+    ``help_pairs``, the register's new 入党积极分子 beside ``activists_added``, and the joint meetings held (召开联席会议) from the meeting records."""
     figures: list[Figure]
     totals: dict
     verified_only: bool = False
@@ -285,6 +285,21 @@ class Summary:
     @property
     def help_pairs_disagree(self) -> bool:
         return self.help_pairs != self.help_pairs_registered
+
+    @property
+    def activists_added(self) -> Decimal:
+        """The reported outcome 新发展入党积极分子 (imported history and activity reports)."""
+        return self.totals.get("activists_added", Decimal(0))
+
+    @property
+    def activists_registered(self) -> int:
+        """People of the register who became 入党积极分子 in the period (推优/发展 records)."""
+        return int(self.totals.get("activists_registered", 0))
+
+    @property
+    def activists_disagree(self) -> bool:
+        """The register holds such records and they differ from the reported figure."""
+        return bool(self.activists_registered) and self.activists_added != self.activists_registered
 
     @property
     def joint_meetings_held(self) -> int:

@@ -11,6 +11,7 @@ from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from campaigns.models import Indicator, IndicatorKind
 from organizations import records
 from pairings.models import HelpPair
+from people.models import PipelineStep, Stage
 
 from .models import DAY, MONTH, Fact
 
@@ -101,7 +102,7 @@ def _facts(qs, campaign, keys, verified_only):
 # awaiting review (always shown, so a verified-only figure says what it leaves out), and two
 # live counts from stored record scopes.
 AWAITING = "awaiting_review"
-LIVE_KEYS = ("pairings", "help_pairs_registered")
+LIVE_KEYS = ("pairings", "help_pairs_registered", "activists_registered")
 
 
 def pairing_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dict[int, Decimal]:
@@ -129,6 +130,18 @@ def help_pair_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> d
     if date_to:
         pairs = pairs.filter(started_on__lte=date_to)
     return _count_in_scope("helppair", unit_ids, pairs)
+
+
+def activist_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dict[int, Decimal]:
+    """{unit id: people of its scope's register who became 入党积极分子 in the period} (the 推优/发展
+    records of ``people``; they belong to no campaign, so they count under any), shown beside
+    the reported outcome ``activists_added``, which stays the figure for imported history."""
+    steps = PipelineStep.objects.filter(stage=Stage.ACTIVIST)
+    if date_from:
+        steps = steps.filter(date__gte=date_from)
+    if date_to:
+        steps = steps.filter(date__lte=date_to)
+    return _count_in_scope("pipelinestep", unit_ids, steps)
 
 
 def _count_in_scope(record_type, unit_ids, qs) -> dict[int, Decimal]:
@@ -170,7 +183,8 @@ def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=Non
             qs = _facts(Fact.objects.filter(part), campaign, summary_keys, False).filter(unit_id__in=unit_ids)
             for row in qs.values("unit_id", "key", "verified").annotate(total=Sum("value")).order_by():
                 _fold(out[row["unit_id"]], row, verified_only)
-    for key, count in (("pairings", pairing_counts), ("help_pairs_registered", help_pair_counts)):
+    for key, count in (("pairings", pairing_counts), ("help_pairs_registered", help_pair_counts),
+                       ("activists_registered", activist_counts)):
         if keys is None or key in keys:
             for uid, n in count(unit_ids, campaign, date_from, date_to).items():
                 out[uid][key] = n
