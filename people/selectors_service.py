@@ -91,19 +91,19 @@ def _hours_qs(user, year: int | None, within: Unit | None):
 
 def volunteer_hours(user, *, year: int | None, by: str = "person", within: Unit | None = None, q: str = ""):
     """Totals per person (``by="person"``) or per team (``by="team"``) of the services the user
-    may see, in ``year``: one grouped query (rows as dicts: name, unit, services, hours)."""
+    may see, in ``year``: one grouped query (rows as dicts: ref, name, unit, services, [people,] total)."""
     qs = _hours_qs(user, year, within).order_by()
     if by == "team":
         if q:
             qs = qs.filter(Q(record__team__name__icontains=q) | Q(record__team__unit__name__icontains=q))
-        return (qs.values(id=F("record__team_id"), name=F("record__team__name"),
+        return (qs.values(ref=F("record__team_id"), name=F("record__team__name"),
                           unit=F("record__team__unit__name"))
                 .annotate(services=Count("record", distinct=True), people=Count("person", distinct=True),
-                          hours=Sum("hours")).order_by("-hours", "name"))
+                          total=Sum("hours")).order_by("-total", "name"))
     if q:
         qs = qs.filter(Q(person__name__icontains=q) | Q(person__unit__name__icontains=q))
-    return (qs.values(id=F("person_id"), name=F("person__name"), unit=F("person__unit__name"))
-            .annotate(services=Count("record", distinct=True), hours=Sum("hours")).order_by("-hours", "name"))
+    return (qs.values(ref=F("person_id"), name=F("person__name"), unit=F("person__unit__name"))
+            .annotate(services=Count("record", distinct=True), total=Sum("hours")).order_by("-total", "name"))
 
 
 def person_hours(person, year: int | None = None):

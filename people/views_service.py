@@ -98,10 +98,10 @@ def _scoped_team(request, pk):
 def team_detail(request, pk):
     team = _scoped_team(request, pk)
     year = timezone.localdate().year
-    totals = {r["id"]: r for r in ssel.volunteer_hours(request.user, year=year).filter(record__team=team)}
+    totals = {r["ref"]: r for r in ssel.volunteer_hours(request.user, year=year).filter(record__team=team)}
     members = list(team.members.select_related("unit").order_by("name"))
     for m in members:
-        m.year_hours = totals.get(m.pk, {}).get("hours") or 0
+        m.year_hours = totals.get(m.pk, {}).get("total") or 0
     return render(request, "people/team_detail.html", {
         "team": team, "members": members, "year": year,
         "page": paginate(request, ssel.team_services(team), PER_PAGE),
@@ -152,8 +152,8 @@ def volunteer_hours_export(request):
     _form, year, by, rows = _hours_rows(request)
     headers = (["服务队", "所属单位", "服务次数", "参加人数", "服务时长(小时)"] if by == "team"
                else ["志愿者", "所在单位", "服务次数", "服务时长(小时)"])
-    data = ([r["name"], r["unit"], r["services"], r["people"], float(r["hours"] or 0)] if by == "team"
-            else [r["name"], r["unit"], r["services"], float(r["hours"] or 0)] for r in rows.iterator())
+    data = ([r["name"], r["unit"], r["services"], r["people"], float(r["total"] or 0)] if by == "team"
+            else [r["name"], r["unit"], r["services"], float(r["total"] or 0)] for r in rows.iterator())
     wb = new_workbook()
     ws = wb.create_sheet("志愿服务时长")
     write_sheet(ws, headers, data, {1: 20, 2: 20})
