@@ -175,6 +175,7 @@ def migrant_list(request):
     overdue_ids = set(overdue_qs.filter(pk__in=[m.pk for m in page.object_list]).values_list("pk", flat=True))
     for m in page.object_list:
         m.shown_contact = pol.shown_contact(user, m)
+        m.can_edit = pol.can_edit_people_of(user, m.person.unit)
         m.is_overdue = m.pk in overdue_ids
         m.days_since = (today - (m.last_contact or m.since)).days
     return render(request, "people/migrant_list.html", {
