@@ -48,7 +48,7 @@ def test_volunteer_service_and_migrant_contact_on_a_phone(live_server, phone, de
     page.check("#id_remote_meeting")
     page.click("input[type=submit]")
     page.wait_for_selector("h1:has-text('流动党员')")
-    assert "0天前联系" in page.locator(".migrant-row:has-text('外出党员丙')").inner_text()   # no longer overdue
+    assert "今天联系" in page.locator(".migrant-row:has-text('外出党员丙')").inner_text()   # no longer overdue
     page.goto(f"{base}/people/migrants/?overdue=1")
     assert page.locator(".migrant-row:has-text('外出党员丙')").count() == 0
     assert MigrantContact.objects.filter(remote_meeting=True).count() == 1
