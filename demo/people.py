@@ -21,6 +21,7 @@ from people import services
 from people.models import Person, Stage
 
 from .data import COUNTY_CODE, mobile, person_name
+from .people_service import load_demo_people_b
 
 PER_VILLAGE = 5
 REASON = "演示数据"
@@ -134,4 +135,5 @@ def load_demo_people(today: dt.date) -> dict[str, int]:
                 contacts=row["contacts"] if stage in (Stage.ACTIVIST, Stage.DEVELOPMENT_TARGET) else "",
                 reason=REASON)
             stats["steps"] += 1
+    stats.update(load_demo_people_b(today))  # part B: 双培双带, volunteer teams, 流动党员
     return stats

@@ -13,3 +13,6 @@ class PeopleConfig(AppConfig):
         records.register("person", Person, related=("unit",), paths=lambda r: (r.unit.path,))
         records.register("pipelinestep", PipelineStep, related=("person__unit",),
                          paths=lambda r: (r.person.unit.path,), parents=(("person", "person_id"),))
+        from .apps_service import register_service_records
+
+        register_service_records(records)

@@ -220,3 +220,5 @@ class PersonViewLog(models.Model):
 
     def __str__(self):
         return f"{self.person_id} @ {self.viewed_at:%Y-%m-%d %H:%M}"
+
+from . import models_service  # noqa: E402,F401  (part B: 双培双带, volunteers, 流动党员)

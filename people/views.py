@@ -29,6 +29,7 @@ from . import policy, services
 from . import selectors as sel
 from .forms import PersonFilterForm, PersonForm, PriorityForm, StepForm
 from .models import STAGE_ORDER, Person, PersonStatus, Stage
+from .views_service import person_sections
 
 PER_PAGE = 30
 
@@ -111,6 +112,7 @@ def person_detail(request, pk):
         "stage_table": [(Stage(s).label, "、".join(str(Role(r).label) for r in policy.STEP_ROLES[s]))
                         for s in STAGE_ORDER],
         "history": _masked_history(user, person),
+        **person_sections(user, person),
     })
 
 

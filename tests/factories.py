@@ -3,6 +3,7 @@
 import itertools
 
 import factory
+from django.utils import timezone
 
 from organizations import services
 from organizations.models import Leader, Organization, OrgKind, Position, Unit, UnitKind
@@ -427,3 +428,32 @@ def notice_file(name="台帐模板.pdf", data=b"%PDF-1.4 demo"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def make_team(unit, members, *, name="党员志愿服务队", leader=None, actor=None):
+    """A 党员志愿服务队 through ``people.services_service.team_save``."""
+    from people.services_service import team_save
+
+    return team_save(actor=actor, unit=unit, name=name, leader=leader, members=members)
+
+
+def make_service(team, hours, *, date=None, place="无物业小区", content="清理楼道", actor=None):
+    """A service record with ``hours`` = [(person, hours)]."""
+    from people.services_service import service_record_save
+
+    return service_record_save(actor=actor, team=team, date=date or timezone.localdate(), place=place,
+                               content=content, hours=hours)
+
+
+def make_migrant(person, *, since, place="宁波", contact="13900001111", actor=None, **extra):
+    """A member working away (流动党员) through ``people.services_service.migrant_save``."""
+    from people.services_service import migrant_save
+
+    return migrant_save(actor=actor, person=person, place=place, since=since, contact=contact, **extra)
+
+
+def make_contact(migrant, date, *, way="wechat", content="电话了解近况", actor=None, remote_meeting=False):
+    from people.services_service import migrant_contact_add
+
+    return migrant_contact_add(actor=actor, migrant=migrant, date=date, way=way, content=content,
+                               remote_meeting=remote_meeting)

@@ -101,6 +101,9 @@ PATH_OBJECTS: dict[str, str | None] = {
     "notices:briefing_create": None, "notices:notice_detail": "notice", "notices:notice_remind": "notice",
     "notices:receipt_acknowledge": "receipt", "notices:receipt_reply": "receipt",
     "notices:attachment": "notice_file",
+    "people:rich_list": None, "people:rich_add": "person", "people:team_list": None,
+    "people:team_detail": "volunteer_team", "people:service_add": "volunteer_team", "people:volunteer_hours": None,
+    "people:volunteer_hours_export": None, "people:migrant_list": None, "people:contact_add": "migrant",
 }
 
 #: Query parameters the views read (every ``request.GET``/form field name in the apps); the
@@ -110,7 +113,7 @@ QUERY_PARAMS = (
     "category", "pairing", "order", "tab", "village", "bureau", "township", "ind", "rank", "window", "expand",
     "export", "background", "source", "id", "verified", "level", "next", "subject", "method", "silent",
     "overdue", "sort", "responsible", "year", "month", "phase", "owner", "measure", "tag", "branch", "stage",
-    "box", "org", "meeting",
+    "box", "org", "meeting", "by", "days",
 )
 
 
@@ -185,6 +188,19 @@ def _records(campaign, village, bureau, pairing, township, tag):
         "survey": make_survey(campaign, village),
         "target": target_save(actor=None, campaign=campaign, unit=township, indicator=activities, value=10)[0],
         "person": PersonFactory(unit=village, name=f"走查人员{tag}", branch=party, status="league_member"),
+        **_people_b(village, tag),
+    }
+
+
+def _people_b(village, tag):
+    """Part B of the register: a volunteer team and a member working away."""
+    from people.services_service import migrant_save, team_save
+
+    member = PersonFactory(unit=village, name=f"走查党员{tag}", status="member")
+    return {
+        "volunteer_team": team_save(actor=None, unit=village, name=f"走查服务队{tag}", leader=member),
+        "migrant": migrant_save(actor=None, person=member, place="宁波", since=timezone.localdate()
+                                - dt.timedelta(days=60), contact="13900001111"),
     }
 
 
