@@ -13,6 +13,10 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Not one transaction: the fill repairs a chunk of villages per transaction under their
+    # advisory locks; a province in one transaction would exhaust PostgreSQL's lock table.
+    atomic = False
+
 
     dependencies = [
         ('campaigns', '0008_staged_photo'),

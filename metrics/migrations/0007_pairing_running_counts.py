@@ -4,16 +4,22 @@ derive them for the pairings already stored, through the same upkeep every write
 from django.db import migrations
 
 
+CHUNK = 200
+
+
 def derive(apps, schema_editor):
     from organizations import records
     from pairings.models import Pairing
 
     ids = list(Pairing.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), 2000):
-        records.sync(("pairing", pk) for pk in ids[start:start + 2000])
+    # One transaction (records.sync) per chunk: each takes the advisory locks of the chunk's units.
+    for start in range(0, len(ids), CHUNK):
+        records.sync(("pairing", pk) for pk in ids[start:start + CHUNK])
 
 
 class Migration(migrations.Migration):
+    atomic = False   # a transaction per chunk (see derive), not one for a province
+
     dependencies = [
         ("metrics", "0006_village_year"),
         ("pairings", "0002_last_logged_is_last_counted_activity"),
