@@ -9,6 +9,10 @@ def fill(apps, schema_editor):
     from metrics import rollup
 
     rollup.repair_village_years()
+    if schema_editor.connection.vendor == "postgresql":
+        # Fresh statistics, or the planner takes the new table for empty and reads it all.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("ANALYZE metrics_villageyear")
 
 
 

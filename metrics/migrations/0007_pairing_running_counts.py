@@ -15,6 +15,9 @@ def derive(apps, schema_editor):
     # One transaction (records.sync) per chunk: each takes the advisory locks of the chunk's units.
     for start in range(0, len(ids), CHUNK):
         records.sync(("pairing", pk) for pk in ids[start:start + CHUNK])
+    if ids and schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("ANALYZE metrics_fact")
 
 
 class Migration(migrations.Migration):
