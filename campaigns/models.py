@@ -634,7 +634,7 @@ class PublicBoard(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["unit", "status"], name="board_unit_status")]
         constraints = [
-            models.CheckConstraint(condition=~Q(token=""), name="board_token_not_empty"),
+            models.CheckConstraint(condition=~Q(token=""), name="board_token_not_empty"),  # nosec B106 - a constraint on an empty token, no password
             models.CheckConstraint(condition=Q(status="active") | Q(withdrawn_at__isnull=False),
                                    name="board_withdrawn_has_time"),
         ]
