@@ -16,7 +16,7 @@ from organizations.scoping import scope_q
 from . import policy
 from .models import ObjectionOutcome, Result, Scheme
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CycleForm(forms.Form):

@@ -138,8 +138,7 @@ def unanswered_objections(cycle: Cycle) -> int:
 
 
 def schemes_for_list():
-    return Scheme.objects.annotate(n_criteria=Count("criteria", distinct=True),
-                                   n_cycles=Count("cycles", distinct=True)).order_by("code")
+    return Scheme.objects.order_by("code")
 
 
 def publicity_rows(cycle: Cycle) -> list[dict]:

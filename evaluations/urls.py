@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.cycle_list, name="cycle_list"),
     path("new/", views.cycle_create, name="cycle_create"),
     path("schemes/", views.scheme_list, name="scheme_list"),
-    path("schemes/<int:pk>/", views.scheme_detail, name="scheme_detail"),
     path("<int:pk>/", views.cycle_detail, name="cycle_detail"),
     path("<int:pk>/nominate/", views.nominate, name="nominate"),
     path("<int:pk>/reviewers/", views.cycle_reviewers, name="cycle_reviewers"),

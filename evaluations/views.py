@@ -37,7 +37,6 @@ from .models import (
     NominationStatus,
     Objection,
     Round,
-    Scheme,
     Score,
 )
 
@@ -64,19 +63,12 @@ def _history(*objs):
 
 @require_GET
 def scheme_list(request):
-    return render(request, "evaluations/scheme_list.html", {"schemes": selectors.schemes_for_list(),
+    """Every scheme with its criteria (the catalogue is the same for every county)."""
+    schemes = list(selectors.schemes_for_list().prefetch_related("criteria"))
+    for s in schemes:
+        s.total_weight = sum(c.weight for c in s.criteria.all())
+    return render(request, "evaluations/scheme_list.html", {"schemes": schemes,
                                                             "can_manage": policy.can_manage_schemes(request.user)})
-
-
-@require_GET
-def scheme_detail(request, pk):
-    scheme = get_object_or_404(Scheme, pk=pk)
-    criteria = list(scheme.criteria.all())
-    return render(request, "evaluations/scheme_detail.html", {
-        "scheme": scheme, "criteria": criteria, "total_weight": sum(c.weight for c in criteria),
-        "cycles": selectors.cycles_for(request.user).filter(scheme=scheme)[:20],
-        "can_manage": policy.can_manage_schemes(request.user),
-    })
 
 
 # --- cycles ------------------------------------------------------------------------------------
