@@ -390,6 +390,9 @@ STAFF_GROUP_PERMISSIONS = (
       for verb in ("view", "add", "change")),
     *(f"people.{verb}_{model}" for model in ("person", "pipelinestep") for verb in ("view", "add", "change")),
     "people.view_personviewlog",
+    *(f"evaluations.{verb}_{model}" for model in ("scheme", "criterion", "cycle") for verb in ("view", "add", "change")),
+    *(f"evaluations.view_{model}" for model in ("nomination", "reviewerassignment", "score", "decision", "objection",
+                                                "evidencefile", "award")),
 )
 
 
