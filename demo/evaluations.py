@@ -132,6 +132,7 @@ def load_demo_evaluations(today: dt.date) -> int:
             services.objection_answer(actor=users["county"], objection=o, outcome=outcome, answer=answer,
                                       answered_at=_at(start + dt.timedelta(days=30), 16))
         services.publicity_close(actor=users["county"], cycle=cycle, today=start + dt.timedelta(days=32))
-        services.cycle_award(actor=users["county"], cycle=cycle, awarded_on=start + dt.timedelta(days=35))
+        services.cycle_award(actor=users["county"], cycle=cycle, awarded_on=start + dt.timedelta(days=35),
+                             decided_at=_at(start + dt.timedelta(days=35), 10))
         created += 1
     return created

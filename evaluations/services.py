@@ -424,13 +424,13 @@ def publicity_close(*, actor: User | None, cycle: Cycle, today=None) -> Cycle:
 
 
 @transaction.atomic
-def cycle_award(*, actor: User | None, cycle: Cycle, awarded_on) -> list[Award]:
+def cycle_award(*, actor: User | None, cycle: Cycle, awarded_on, decided_at=None) -> list[Award]:
     """授予: every nomination still under 公示 is awarded the scheme's title (an ``Award`` each,
     shown on the unit's and the person's pages); the cycle is finished."""
     cycle = _locked_cycle(cycle)
     refuse(policy.award_refusals(actor, cycle=cycle, awarded_on=awarded_on))
     awards = []
-    at = timezone.make_aware(timezone.datetime.combine(awarded_on, timezone.datetime.min.time()).replace(hour=9))
+    at = decided_at or timezone.now()
     for n in cycle.nominations.select_for_update(of=("self",)).select_related("unit", "person").filter(
             status=NominationStatus.PUBLICITY).order_by("pk"):
         d = Decision(nomination=n, round=Round.AWARD, result=Result.AWARD, decided_by=actor, decided_at=at)

@@ -52,11 +52,18 @@ def _nomination(request, pk) -> Nomination:
 
 
 def _history(*objs):
-    """The history rows of the given records, newest first, with who did it."""
+    """The history rows of the given records, newest first, with who did it; a save and the
+    evidence links it set (one act, two history rows) show once."""
     rows = []
     for obj in objs:
         rows += list(obj.history.select_related("history_user").order_by("-history_date")[:50])
-    return sorted(rows, key=lambda h: h.history_date, reverse=True)
+    out, seen = [], set()
+    for h in sorted(rows, key=lambda h: h.history_date, reverse=True):
+        key = (h.history_user_id, h.history_change_reason, h.history_date.replace(microsecond=0))
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+    return out
 
 
 # --- schemes -----------------------------------------------------------------------------------
@@ -316,7 +323,7 @@ def nomination_detail(request, pk):
         "can_county": n.status == NominationStatus.TOWNSHIP_PASSED and cycle.status == CycleStatus.OPEN and manage,
         "can_score": n.status == NominationStatus.TOWNSHIP_PASSED and policy.is_reviewer(user, cycle, reviewer_ids),
         "can_object": n.status == NominationStatus.PUBLICITY and manage, "manage": manage,
-        "history": _history(n, *decisions, *objections),
+        "history": _history(n, *objections),
     })
 
 

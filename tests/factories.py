@@ -468,7 +468,7 @@ def make_scheme(kind="unit", code=None, name=None, unit_kinds="village,community
 
     n = next(_seq)
     scheme, _ = scheme_save(actor=None, code=code or f"S{n:05d}", name=name or f"评选方案{n}", kind=kind,
-                            award_title=f"{name or '先进'}称号", eligible_unit_kinds=unit_kinds if kind == "unit" else "",
+                            award_title=name or "先进集体", eligible_unit_kinds=unit_kinds if kind == "unit" else "",
                             eligible_statuses=statuses)
     for order, (c_name, weight, codes, full_at) in enumerate(criteria, start=1):
         criterion_save(actor=None, scheme=scheme, order=order, name=c_name, weight=weight, indicator_codes=codes,

@@ -130,7 +130,7 @@ def test_one_cycle_from_nomination_to_award(live_server, browser, desktop, phone
     assert n.status == NominationStatus.AWARDED
     desktop.goto(f"{base}/org/units/{village.pk}/")
     desktop.wait_for_selector("#awards")
-    assert "先进称号" in desktop.inner_text("#awards") or "五个好先进集体" in desktop.inner_text("#awards")
+    assert "年度五个好先进集体" in desktop.inner_text("#awards")
     desktop.goto(f"{base}/evaluations/nominations/{n.pk}/")
     history = desktop.inner_text("#history")
     for who in ("village", "township", "county"):

@@ -277,7 +277,7 @@ def test_awards_show_on_the_persons_page(w, client):
     services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=TODAY)
     client.force_login(w.users["village"])
     page = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
-    assert "个人荣誉" in page and "五标兵称号" in page
+    assert "个人荣誉" in page and "年度五标兵" in page
 
 
 # --- scope and pages ---------------------------------------------------------------------------
