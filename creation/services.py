@@ -71,6 +71,7 @@ def goal_save(*, actor: User | None, county: Unit, year: int, level: str, title:
     g.target_count, g.target_percent = target_count, target_percent
     g.full_clean()
     g._change_reason = reason or ("制定三级联创目标" if created else "修改三级联创目标")
+    g._history_user = _user(actor)
     g.save()
     entries_sync(goal=g, actor=actor)
     return g, created
@@ -111,11 +112,13 @@ def _step(entry: CreationEntry, *, actor, action: str, date: dt.date, files=(), 
                         recorded_by=_user(actor), **fields)
     step.full_clean()
     step._change_reason = f"{Action(action).label}:{entry.unit.name}"
+    step._history_user = _user(actor)
     step.save()
     for f in files:
         ev = CreationEvidence(step=step, name=(f.name or "附件")[:150], size=f.size, uploaded_by=_user(actor))
         ev.file.save(f.name or "附件", f, save=False)
         ev._change_reason = "上传佐证材料"
+        ev._history_user = _user(actor)
         ev.save()
     entry.status = to
     return step
@@ -128,9 +131,11 @@ def _locked(entry: CreationEntry) -> tuple[CreationEntry, dt.date | None]:
     return entry, last
 
 
-def _save(entry: CreationEntry, reason: str) -> CreationEntry:
+def _save(entry: CreationEntry, reason: str, actor=None) -> CreationEntry:
+    """Save ``entry`` with its history: the reason and who (the actor, also outside a request)."""
     entry.full_clean()
     entry._change_reason = reason
+    entry._history_user = _user(actor)
     entry.save()
     return entry
 
@@ -167,7 +172,7 @@ def entry_declare(*, actor: User | None, entry: CreationEntry, date: dt.date, st
     entry.leader, entry.leader_name, entry.leader_post = leader, name, post
     entry.contact_leader = contact_leader.strip() or entry.contact_leader
     entry.declared_on, entry.inspected_on = date, None
-    _save(entry, f"申报:{name}")
+    _save(entry, f"申报:{name}", actor)
     return step
 
 
@@ -195,7 +200,7 @@ def entry_inspect(*, actor: User | None, entry: CreationEntry, date: dt.date, pa
     step = _step(entry, actor=actor, action=action, date=date, files=files, statement=findings.strip(),
                  reasons=reasons.strip() if not passed else "", inspectors=inspectors.strip())
     entry.inspected_on = date
-    _save(entry, f"验收:{action.label}")
+    _save(entry, f"验收:{action.label}", actor)
     return step
 
 
@@ -222,7 +227,7 @@ def entry_name(*, actor: User | None, entry: CreationEntry, date: dt.date, doc_n
     entry.named_on, entry.doc_number, entry.naming_unit = date, doc_number.strip(), naming_unit.strip()
     if award_ref.strip():
         entry.award_ref = award_ref.strip()
-    _save(entry, f"命名:{entry.doc_number}")
+    _save(entry, f"命名:{entry.doc_number}", actor)
     return step
 
 
@@ -235,7 +240,7 @@ def entry_return(*, actor: User | None, entry: CreationEntry, date: dt.date, rea
     if not reason.strip():
         raise ValidationError({"reason": "请写明退回理由。"})
     step = _step(entry, actor=actor, action=Action.RETURN, date=date, statement=reason.strip())
-    _save(entry, f"退回:{reason.strip()[:60]}")
+    _save(entry, f"退回:{reason.strip()[:60]}", actor)
     return step
 
 
@@ -253,4 +258,4 @@ def entry_update(*, actor: User | None, entry: CreationEntry, leader_name: str, 
         raise ValidationError("请填写更正理由。")
     entry.leader_name, entry.leader_post = leader_name.strip(), leader_post.strip()
     entry.contact_leader, entry.award_ref = contact_leader.strip(), award_ref.strip()
-    return _save(entry, f"更正:{reason.strip()}")
+    return _save(entry, f"更正:{reason.strip()}", actor)
