@@ -11,7 +11,7 @@ from django.utils import timezone
 from cobuild.params import DateField
 from cobuild.pickers import PickerSelect
 from notices.forms import FilesField
-from organizations.models import Role, Unit, UnitKind
+from organizations.models import Position, Role, Unit, UnitKind
 from organizations.pickers import SCOPE as SCOPED_UNITS
 
 from .models import DEFAULT_TITLES, EntryStatus, Level
@@ -85,6 +85,9 @@ class DeclareForm(forms.Form):
         self.fields["leader"].label_from_instance = lambda ld: f"{ld.name}({ld.get_position_display()})"
         if entry.leader_id:
             self.fields["leader"].initial = entry.leader_id
+        elif not entry.leader_name:   # the unit's secretary, the usual 一把手
+            self.fields["leader"].initial = entry.unit.leaders.filter(position=Position.SECRETARY).order_by(
+                "pk").values_list("pk", flat=True).first()
         self.fields["leader_name"].initial = entry.leader_name
         self.fields["leader_post"].initial = entry.leader_post
         self.fields["contact_leader"].initial = entry.contact_leader
