@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from organizations.scoping import user_grants
+
 from .models import CreationEntry, CreationGoal, CreationStep, EntryStatus
 
 DECLARED = (EntryStatus.DECLARED, EntryStatus.ACCEPTED, EntryStatus.FAILED, EntryStatus.NAMED)
@@ -57,14 +59,15 @@ def progress_for_goals(user, goal_list: list[CreationGoal]) -> dict[int, dict]:
 
 def progress_by_township(user, goal: CreationGoal) -> list[dict]:
     """Per unit holding the entries (the township for villages, the county for townships)."""
-    rows = (entries(user).filter(goal=goal).order_by().values("unit__parent_id", "unit__parent__name",
-                                                              "unit__parent__path")
-            .annotate(**_COUNTS).order_by("unit__parent__path"))
+    rows = (entries(user).filter(goal=goal).order_by()
+            .values("unit__parent_id", "unit__parent__name", "unit__parent__sort_order", "unit__parent__code")
+            .annotate(**_COUNTS).order_by("unit__parent__sort_order", "unit__parent__code", "unit__parent_id"))
     out = []
     for r in rows:
         r = dict(r)
         r["unit"] = {"pk": r.pop("unit__parent_id"), "name": r.pop("unit__parent__name")}
-        r.pop("unit__parent__path")
+        r.pop("unit__parent__sort_order")
+        r.pop("unit__parent__code")
         out.append(_finish(r, goal))
     return out
 
@@ -91,6 +94,13 @@ def status_counts(qs) -> dict[str, int]:
 def entry_steps(entry: CreationEntry):
     return (CreationStep.objects.filter(entry=entry).select_related("recorded_by")
             .prefetch_related("files").order_by("date", "pk"))
+
+
+def own_entries(user, year: int, limit: int = 10):
+    """The entries of the units the user holds a role on themselves (their village, township or
+    county): "本单位创建" at the top of the goals page."""
+    units = sorted({g.unit_id for g in user_grants(user)})
+    return entries(user).filter(goal__year=year, unit_id__in=units).order_by("goal__level", "unit__path")[:limit]
 
 
 def unit_entries(user, unit, limit: int = 6):

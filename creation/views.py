@@ -37,13 +37,18 @@ def goal_list(request):
     form = GoalFilterForm(request.GET or None)
     year = form.cleaned_data["year"] if form.is_bound and form.is_valid() and form.cleaned_data["year"] else None
     year = year or _latest_year(user) or timezone.localdate().year
+    form = GoalFilterForm({"year": year})
+    form.is_valid()
     goals = list(sel.goals(user).filter(year=year).order_by("county__path", "level"))
     goals.sort(key=lambda g: (g.county.path, LEVEL_ORDER.index(Level(g.level))))
     counts = sel.progress_for_goals(user, goals)
     for g in goals:
         g.progress = counts[g.pk]
+    mine = list(sel.own_entries(user, year))
+    for e in mine:
+        e.can_declare = policy.can_act(user, e, Action.DECLARE)
     return render(request, "creation/goal_list.html", {
-        "form": form, "year": year, "goals": goals, "can_set": policy.can_set_goals_somewhere(user),
+        "form": form, "year": year, "goals": goals, "can_set": policy.can_set_goals_somewhere(user), "mine": mine,
     })
 
 
