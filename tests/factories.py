@@ -195,7 +195,7 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
 
 # --- admin accounts and campaign records (through the services) -----------------------------------
 
-ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people", "notices")
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people", "notices", "creation")
 
 
 def make_staff(username, role, unit, codenames=None):
