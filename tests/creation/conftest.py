@@ -5,7 +5,7 @@ from tests.factories import make_creation_goal
 
 
 @pytest.fixture
-def w(media):
+def w(media):  # noqa: F811
     """activity_world's county (2 townships × 2 villages; users county, township, township2,
     village, village2, bureau, inspector, viewer) with a 三级联创 goal at each level this year."""
     world = World()

@@ -14,7 +14,14 @@ from creation.models import CreationEntry, CreationStep, EntryStatus
 from creation.policy import TRANSITIONS
 from organizations.models import UnitKind
 from tests.creation.conftest import entry_of
-from tests.factories import CREATION_PATHS, bring_entry_to, creation_step, make_creation_goal, make_unit, notice_file
+from tests.factories import (
+    CREATION_PATHS,
+    bring_entry_to,
+    creation_step,
+    make_creation_goal,
+    make_unit,
+    notice_file,
+)
 
 pytestmark = pytest.mark.django_db
 
