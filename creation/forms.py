@@ -16,7 +16,6 @@ from organizations.pickers import SCOPE as SCOPED_UNITS
 
 from .models import DEFAULT_TITLES, EntryStatus, Level
 
-DATE = forms.DateInput(attrs={"type": "date"})
 FILES_HELP = "可多选:PDF、Word、Excel、WPS、图片(JPG/PNG)等,每个不超过 10 MB。"
 
 
@@ -27,7 +26,9 @@ def _helper(submit: str, css: str = "btn-danger"):
 
 
 def _date(label="日期"):
-    return DateField(label=label, widget=DATE, initial=timezone.localdate)
+    return DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                     initial=timezone.localdate,
+                     error_messages={"required": f"请选择{label}。", "invalid": "请按 年-月-日 填写日期。"})
 
 
 def year_choices():

@@ -159,8 +159,12 @@ def _step_page(request, pk, action, form_class, template_title, call, form_kwarg
         else:
             messages.success(request, message)
             return redirect("creation:entry_detail", pk=entry.pk)
+    declaration = None
+    if action != Action.DECLARE:   # the upper level decides on what was declared: show it
+        declaration = sel.entry_steps(entry).filter(action=Action.DECLARE).order_by("-date", "-pk").first()
     return render(request, "creation/step_form.html", {"form": form, "entry": entry, "title": template_title,
-                                                       "who": policy.who_label(entry, action)})
+                                                       "who": policy.who_label(entry, action),
+                                                       "declaration": declaration})
 
 
 def entry_declare(request, pk):

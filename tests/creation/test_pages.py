@@ -92,6 +92,7 @@ def test_village_secretary_declares_with_confirmation_and_evidence(w, client):
 def test_township_inspects_fails_with_reasons_and_the_village_sees_them(w, client):
     e = bring_entry_to(entry_of(w, w.villages[0]), "declared")
     client.force_login(w.users["township"])
+    assert "对照五个好标准逐条落实" in client.get(url("entry_inspect", e.pk)).content.decode()   # what was declared
     data = {"result": "fail", "date": timezone.localdate().isoformat(), "inspectors": "李振华", "findings": "查阅台帐",
             "reasons": "", "confirm": "on"}
     r = client.post(url("entry_inspect", e.pk), data)
