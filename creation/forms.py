@@ -174,6 +174,8 @@ class EntryFilterForm(_Small, forms.Form):
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *EntryStatus.choices])
     township = forms.ModelChoiceField(label="乡镇(含下级)", queryset=Unit.objects.none(), required=False,
                                       empty_label="全部单位", widget=PickerSelect(SCOPED_UNITS))
+    todo = forms.ChoiceField(label="待我办理", required=False,
+                             choices=[("", "全部"), ("inspect", "待我验收"), ("name", "待我命名")])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -79,6 +79,11 @@ def goal_refusals(actor, *, goal: CreationGoal | None, county: Unit) -> list[Ref
     return out
 
 
+def inspects_somewhere(user) -> bool:
+    """The goals page's "待我验收/待我命名" line (no query: grants are cached)."""
+    return holds_role_somewhere(user, (Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN))
+
+
 def upper_unit(entry: CreationEntry) -> Unit:
     """The unit whose staff inspect and name the entry: the level above (the county itself for
     the county's own entry)."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from organizations.scoping import user_grants
+from organizations.models import Role
+from organizations.scoping import scope_q, user_grants
 
-from .models import CreationEntry, CreationGoal, CreationStep, EntryStatus
+from .models import CreationEntry, CreationGoal, CreationStep, EntryStatus, Level
 
 DECLARED = (EntryStatus.DECLARED, EntryStatus.ACCEPTED, EntryStatus.FAILED, EntryStatus.NAMED)
 ACCEPTED = (EntryStatus.ACCEPTED, EntryStatus.NAMED)
@@ -72,7 +73,9 @@ def progress_by_township(user, goal: CreationGoal) -> list[dict]:
     return out
 
 
-def filter_entries(qs, *, year=None, level="", status="", township=None, q=""):
+def filter_entries(qs, *, year=None, level="", status="", township=None, q="", todo="", user=None):
+    if todo:
+        qs = to_do(qs, user, todo)
     if year:
         qs = qs.filter(goal__year=year)
     if level:
@@ -94,6 +97,42 @@ def status_counts(qs) -> dict[str, int]:
 def entry_steps(entry: CreationEntry):
     return (CreationStep.objects.filter(entry=entry).select_related("recorded_by")
             .prefetch_related("files").order_by("date", "pk"))
+
+
+#: what waits on the level above: 待验收 (declared) and 待命名 (passed)
+TODO = {"inspect": EntryStatus.DECLARED, "name": EntryStatus.ACCEPTED}
+
+
+def upper_q(user):
+    """The entries the user may inspect, name or return (``policy.UPPER_ROLES`` over
+    ``policy.upper_unit``) as one filter; None = all (superuser)."""
+    if user.is_authenticated and user.is_superuser:
+        return None
+    both = (Role.TOWNSHIP_STAFF, Role.COUNTY_ADMIN)
+    county = (Role.COUNTY_ADMIN,)
+    q = Q(pk__in=[])
+    for level, field, roles in ((Level.VILLAGE, "unit__parent__path", both),
+                                (Level.TOWNSHIP, "unit__parent__path", county),
+                                (Level.COUNTY, "unit__path", county)):
+        inside = scope_q(user, field, roles)
+        q |= Q(goal__level=level) & inside
+    return q
+
+
+def to_do(qs, user, what: str):
+    """Entries waiting on the user: ``inspect`` (已申报) or ``name`` (验收通过)."""
+    q = upper_q(user)
+    qs = qs.filter(status=TODO[what])
+    return qs if q is None else qs.filter(q)
+
+
+def todo_counts(user, year: int) -> dict[str, int]:
+    q = upper_q(user)
+    qs = entries(user).filter(goal__year=year, status__in=list(TODO.values()))
+    if q is not None:
+        qs = qs.filter(q)
+    by_status = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    return {what: by_status.get(status, 0) for what, status in TODO.items()}
 
 
 def own_entries(user, year: int, limit: int = 10):

@@ -44,11 +44,13 @@ def goal_list(request):
     counts = sel.progress_for_goals(user, goals)
     for g in goals:
         g.progress = counts[g.pk]
+    todo = sel.todo_counts(user, year) if policy.inspects_somewhere(user) else None
     mine = list(sel.own_entries(user, year))
     for e in mine:
         e.can_declare = policy.can_act(user, e, Action.DECLARE)
     return render(request, "creation/goal_list.html", {
         "form": form, "year": year, "goals": goals, "can_set": policy.can_set_goals_somewhere(user), "mine": mine,
+        "todo": todo,
     })
 
 
@@ -107,7 +109,7 @@ def entry_list(request):
     if form.is_valid():
         d = form.cleaned_data
         qs = sel.filter_entries(qs, year=d["year"], level=d["level"], status=d["status"], township=d["township"],
-                                q=(d["q"] or "").strip())
+                                q=(d["q"] or "").strip(), todo=d["todo"], user=user)
     else:
         qs = qs.none()
     qs = qs.order_by("-goal__year", "goal__level", "unit__path")

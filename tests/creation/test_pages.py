@@ -186,3 +186,27 @@ def test_lists_have_a_constant_query_count(w, client, role):
     creation_step(entry_of(w, w.townships[0], "township"), "declare")
     after = [_count(client, p, q) for p, q in pages]
     assert before == after
+
+
+def test_what_waits_on_the_level_above_matches_its_list(w, client):
+    v = w.villages
+    bring_entry_to(entry_of(w, v[0]), "declared")
+    bring_entry_to(entry_of(w, v[1]), "accepted")
+    bring_entry_to(entry_of(w, v[2]), "declared")                    # the other township
+    bring_entry_to(entry_of(w, w.townships[0], "township"), "declared")   # the county inspects it
+    bring_entry_to(entry_of(w, w.county, "county"), "accepted")
+    expected = {
+        "township": ({v[0].name}, {v[1].name}),
+        "county": ({v[0].name, v[2].name, w.townships[0].name}, {v[1].name, w.county.name}),
+    }
+    for role, (inspect, name) in expected.items():
+        client.force_login(w.users[role])
+        r = client.get(url("goal_list"))
+        assert r.context["todo"] == {"inspect": len(inspect), "name": len(name)}, role
+        for todo, units in (("inspect", inspect), ("name", name)):
+            page = client.get(url("entry_list"), {"todo": todo}).context["page"]
+            assert {e.unit.name for e in page} == units, (role, todo)
+    client.force_login(w.users["village"])
+    r = client.get(url("goal_list"))
+    assert r.context["todo"] is None and "待我办理" not in r.content.decode()
+    assert list(client.get(url("entry_list"), {"todo": "inspect"}).context["page"]) == []
