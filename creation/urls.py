@@ -10,6 +10,7 @@ urlpatterns = [
     path("goals/<int:pk>/", views.goal_detail, name="goal_detail"),
     path("goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
     path("entries/", views.entry_list, name="entry_list"),
+    path("entries/export.xlsx", views.entry_export, name="entry_export"),
     path("entries/<int:pk>/", views.entry_detail, name="entry_detail"),
     path("entries/<int:pk>/declare/", views.entry_declare, name="entry_declare"),
     path("entries/<int:pk>/inspect/", views.entry_inspect, name="entry_inspect"),

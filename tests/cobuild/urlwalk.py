@@ -106,7 +106,7 @@ PATH_OBJECTS: dict[str, str | None] = {
     "people:volunteer_hours_export": None, "people:migrant_list": None, "people:contact_add": "migrant",
     # creation (三级联创): the village's entry, declared with a file
     "creation:goal_list": None, "creation:goal_create": None, "creation:goal_detail": "creation_goal",
-    "creation:goal_edit": "creation_goal", "creation:entry_list": None, "creation:entry_detail": "creation_entry",
+    "creation:goal_edit": "creation_goal", "creation:entry_list": None, "creation:entry_export": None, "creation:entry_detail": "creation_entry",
     "creation:entry_declare": "creation_entry", "creation:entry_inspect": "creation_entry",
     "creation:entry_name": "creation_entry", "creation:entry_return": "creation_entry",
     "creation:evidence": "creation_file",

@@ -210,3 +210,36 @@ def test_what_waits_on_the_level_above_matches_its_list(w, client):
     r = client.get(url("goal_list"))
     assert r.context["todo"] is None and "待我办理" not in r.content.decode()
     assert list(client.get(url("entry_list"), {"todo": "inspect"}).context["page"]) == []
+
+
+def _sheet(response):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    ws = load_workbook(BytesIO(content))["三级联创"]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_export_is_the_filtered_list_in_the_users_scope(w, client):
+    bring_entry_to(entry_of(w, w.villages[0]), "named")
+    bring_entry_to(entry_of(w, w.villages[2]), "failed")
+    client.force_login(w.users["county"])
+    rows = _sheet(client.get(url("entry_export"), {"level": "village"}))
+    assert rows[0][:6] == ["年度", "层级", "创建目标", "所属", "创建单位", "状态"]
+    assert [(r[4], r[5]) for r in rows[1:]] == [(v.name, s) for v, s in zip(w.villages, ["已命名", "未申报",
+                                                                                         "验收未通过", "未申报"],
+                                                                            strict=True)]
+    assert rows[1][13] == "铁党发〔2026〕12号"
+    client.force_login(w.users["village"])
+    rows = _sheet(client.get(url("entry_export")))
+    assert [r[4] for r in rows[1:]] == [w.villages[0].name]
+    client.force_login(w.users["county"])
+    few = _count(client, url("entry_export"))
+    for i in range(5):
+        make_unit(name=f"又一村{i}", parent=w.townships[0])
+    from creation.services import entries_sync
+
+    entries_sync(goal=w.goals["village"])
+    assert _count(client, url("entry_export")) == few
