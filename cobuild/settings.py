@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "metrics",
     "notices",
     "evaluations",
+    "creation",
     "demo",  # the top layer: seed_demo, demo_csv (imports every app; none imports it)
     "cobuild",  # no models: the cache table after migrate, checks of the scale-out settings
 ]

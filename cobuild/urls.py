@@ -28,6 +28,7 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("notices/", include("notices.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("creation/", include("creation.urls")),
     path("admin/", admin.site.urls),
 ]
 

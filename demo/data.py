@@ -393,6 +393,9 @@ STAFF_GROUP_PERMISSIONS = (
     *(f"evaluations.{verb}_{model}" for model in ("scheme", "criterion", "cycle") for verb in ("view", "add", "change")),
     *(f"evaluations.view_{model}" for model in ("nomination", "reviewerassignment", "score", "decision", "objection",
                                                 "evidencefile", "award")),
+    "creation.view_creationgoal", "creation.add_creationgoal", "creation.change_creationgoal",
+    "creation.view_creationentry", "creation.change_creationentry", "creation.view_creationstep",
+    "creation.view_creationevidence",
 )
 
 

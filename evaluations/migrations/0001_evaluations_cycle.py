@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('campaigns', '0010_evaluations_cycle'),
+        ('campaigns', '0011_board_kind_awards'),
         ('organizations', '0005_import_job_parsed_rows'),
         ('people', '0002_service'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -113,6 +113,12 @@ PATH_OBJECTS: dict[str, str | None] = {
     "evaluations:nomination_edit": "nomination", "evaluations:nomination_review": "nomination",
     "evaluations:nomination_score": "nomination", "evaluations:objection_add": "publicity_nomination",
     "evaluations:objection_answer": "objection", "evaluations:evidence_file": "evidence_file",
+    # creation (三级联创): the village's entry, declared with a file
+    "creation:goal_list": None, "creation:goal_create": None, "creation:goal_detail": "creation_goal",
+    "creation:goal_edit": "creation_goal", "creation:entry_list": None, "creation:entry_export": None, "creation:entry_detail": "creation_entry",
+    "creation:entry_declare": "creation_entry", "creation:entry_inspect": "creation_entry",
+    "creation:entry_name": "creation_entry", "creation:entry_return": "creation_entry",
+    "creation:evidence": "creation_file",
 }
 
 #: Query parameters the views read (every ``request.GET``/form field name in the apps); the
@@ -199,6 +205,7 @@ def _records(campaign, village, bureau, pairing, township, tag):
         "person": PersonFactory(unit=village, name=f"走查人员{tag}", branch=party, status="league_member"),
         **_people_b(village, tag),
         **_evaluations(village, township, tag),
+        **_creation(township.parent, village),
     }
 
 
@@ -218,6 +225,17 @@ def _evaluations(village, township, tag):
     objection = objection_record(actor=None, nomination=under, received_on=timezone.localdate(), content="有意见")
     return {"cycle": cycle, "nomination": nomination, "evidence_file": nomination.files.get(),
             "publicity_cycle": shown, "publicity_nomination": under, "objection": objection}
+
+
+
+def _creation(county, village):
+    """三级联创: the county's village goal, and the village's entry declared with a file."""
+    from tests.factories import creation_step, make_creation_goal
+
+    goal = make_creation_goal(county, "village")
+    entry = goal.entries.select_related("unit", "goal").get(unit=village)
+    step = creation_step(entry, "declare", files=[notice_file()])
+    return {"creation_goal": goal, "creation_entry": entry, "creation_file": step.files.get()}
 
 
 def _people_b(village, tag):
