@@ -90,11 +90,29 @@ def public_rows(board: PublicBoard) -> tuple[list[dict], dict]:
     return rows, commitment_counts(qs)
 
 
+# --- other kinds of board (registered by the apps above: campaigns imports none of them) --------
+
+#: kind → fn(board) returning (template name, context) for the public page, or None (404)
+KIND_PAGES: dict = {}
+
+
+def register_kind(kind: str, fn) -> None:
+    """An app above campaigns says what a board of ``kind`` shows (``evaluations``: 评选公示).
+    The function must show public information only: no phone or ID numbers."""
+    KIND_PAGES[kind] = fn
+
+
+def public_page(board: PublicBoard):
+    """(template, context) of the board's public page, or None when its kind shows nothing."""
+    fn = KIND_PAGES.get(board.kind)
+    return fn(board) if fn is not None else None
+
+
 def boards_for(user):
     """The boards a user sees on the board list (scoped), with what the list shows."""
     return PublicBoard.objects.for_user(user).select_related("unit", "pairing__village", "pairing__bureau",
                                                              "campaign", "created_by")
 
 
-__all__ = ["boards_for", "board_commitments", "cache_key", "forget_board", "mask_personal",
+__all__ = ["boards_for", "public_page", "register_kind", "board_commitments", "cache_key", "forget_board", "mask_personal",
            "public_board", "public_rows"]

@@ -573,7 +573,8 @@ class PlanItem(models.Model):
 
 class BoardKind(models.TextChoices):
     COMMITMENTS = "commitments", _("承诺公示")
-    # award 公示 (issue 13) adds its kind here and its rows in ``campaigns.boards``.
+    # award 公示 (issue 13): what it shows is registered by ``evaluations`` (``boards.register_kind``)
+    AWARDS = "awards", _("评选公示")
 
 
 class BoardStatus(models.TextChoices):

@@ -28,7 +28,7 @@ from organizations.models import Unit
 from pairings.models import Pairing
 
 from . import boards
-from .models import BoardStatus, Campaign
+from .models import BoardKind, BoardStatus, Campaign
 from .policy import can_manage_board, can_manage_boards_somewhere
 from .selectors_commitments import loggable_units
 from .services import board_create, board_withdraw
@@ -47,11 +47,17 @@ def board_public(request, token):
         board = boards.public_board(token)
         if board is None:
             raise Http404("公示不存在或已撤回。")
-        rows, counts = boards.public_rows(board)
-        html = render_to_string("campaigns/board_public.html", {
-            "board": board, "rows": rows, "counts": counts, "today": timezone.localdate(),
-            "unit_name": board.unit.name, "township": board.unit.parent.name if board.unit.parent_id else "",
-        })
+        if board.kind == BoardKind.COMMITMENTS:
+            rows, counts = boards.public_rows(board)
+            html = render_to_string("campaigns/board_public.html", {
+                "board": board, "rows": rows, "counts": counts, "today": timezone.localdate(),
+                "unit_name": board.unit.name, "township": board.unit.parent.name if board.unit.parent_id else "",
+            })
+        else:
+            page = boards.public_page(board)
+            if page is None:
+                raise Http404("公示不存在或已撤回。")
+            html = render_to_string(page[0], page[1])
         cache.set(key, html, boards.cache_seconds())
     response = HttpResponse(html)
     response["Cache-Control"] = f"public, max-age={boards.cache_seconds()}"

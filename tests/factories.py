@@ -195,7 +195,7 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
 
 # --- admin accounts and campaign records (through the services) -----------------------------------
 
-ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people", "notices", "creation")
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people", "notices", "evaluations", "creation")
 
 
 def make_staff(username, role, unit, codenames=None):
@@ -457,6 +457,51 @@ def make_contact(migrant, date, *, way="wechat", content="电话了解近况", a
 
     return migrant_contact_add(actor=actor, migrant=migrant, date=date, way=way, content=content,
                                remote_meeting=remote_meeting)
+
+
+# --- evaluations: schemes, cycles, nominations (through evaluations.services) ----------------------
+
+def make_scheme(kind="unit", code=None, name=None, unit_kinds="village,community,bureau", statuses="",
+                criteria=(("领导班子好", 50, "", None), ("工作业绩好", 50, "activities", 10))):
+    """A scheme with its criteria: (name, weight, indicator codes, full marks at)."""
+    from evaluations.services import criterion_save, scheme_save
+
+    n = next(_seq)
+    scheme, _ = scheme_save(actor=None, code=code or f"S{n:05d}", name=name or f"评选方案{n}", kind=kind,
+                            award_title=name or "先进集体", eligible_unit_kinds=unit_kinds if kind == "unit" else "",
+                            eligible_statuses=statuses)
+    for order, (c_name, weight, codes, full_at) in enumerate(criteria, start=1):
+        criterion_save(actor=None, scheme=scheme, order=order, name=c_name, weight=weight, indicator_codes=codes,
+                       full_at=full_at)
+    return scheme
+
+
+def make_cycle(scheme, organiser, actor=None, year=None, deadline=None, **extra):
+    import datetime as dt
+
+    from evaluations.services import cycle_create
+
+    today = timezone.localdate()
+    return cycle_create(actor=actor, scheme=scheme, organiser=organiser, year=year or today.year,
+                        nomination_deadline=deadline or today + dt.timedelta(days=10),
+                        objection_contact="县委组织部 0458-1234567", **extra)
+
+
+def make_nomination(cycle, unit=None, person=None, actor=None, statement="班子团结,组织生活经常,群众满意度高。", **extra):
+    from evaluations.services import nomination_submit
+
+    return nomination_submit(actor=actor, cycle=cycle, unit=unit, person=person, statement=statement, **extra)
+
+
+def advance_nomination(nomination, to, *, county_actor=None, township_actor=None):
+    """Take a nomination through the review rounds up to ``to`` (township_passed, county_passed)."""
+    from evaluations.services import nomination_review
+
+    nomination_review(actor=township_actor, nomination=nomination, round="township", result="pass")
+    if to == "county_passed":
+        nomination_review(actor=county_actor, nomination=nomination, round="county", result="pass")
+    nomination.refresh_from_db()
+    return nomination
 
 
 # --- 三级联创 (creation) ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns import plans
-from campaigns.models import BoardStatus, PairingPlan, PlanItem, PublicBoard
+from campaigns.models import BoardKind, BoardStatus, PairingPlan, PlanItem, PublicBoard
 from demo.plans import demo_plan_items
 from pairings.models import Pairing
 
@@ -30,7 +30,7 @@ def test_demo_plans_and_boards(client):
     behind = sum(1 for p in progress.values() if p.behind)
     if plans.quarters_ended(today.year, today):
         assert 0 < behind < 76 // 2
-    boards = PublicBoard.objects.all()
+    boards = PublicBoard.objects.filter(kind=BoardKind.COMMITMENTS)   # 评选公示 boards: tests/evaluations
     assert boards.count() == 4 and boards.filter(status=BoardStatus.WITHDRAWN).count() == 1
     for b in boards:
         expected = 200 if b.status == BoardStatus.ACTIVE else 404

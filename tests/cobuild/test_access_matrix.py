@@ -165,6 +165,26 @@ ACCESS: dict[str, str] = {
     "people:volunteer_hours_export": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "people:migrant_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "people:contact_add": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    # evaluations (评选): the county's cycle is seen by everyone below it; a village nomination
+    # awaiting township review — the village and the township change it, only the township reviews
+    # it, the bureau does not see it (404), nobody scores (no reviewer assigned); the county runs
+    # reviewers, 公示, objections and awards; inspectors and viewers read
+    "evaluations:cycle_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "evaluations:cycle_create": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "evaluations:scheme_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "evaluations:cycle_detail": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "evaluations:nominate": "200 200 200 200 403 403 | 200 200 200 200 403 403",
+    "evaluations:cycle_reviewers": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "evaluations:cycle_publicity": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "evaluations:cycle_close": "200 403 403 403 403 403 | 302 403 403 403 403 403",
+    "evaluations:cycle_award": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "evaluations:nomination_detail": "200 200 200 404 200 200 | 405 405 405 405 405 405",
+    "evaluations:nomination_edit": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    "evaluations:nomination_review": "403 200 403 404 403 403 | 403 200 403 404 403 403",
+    "evaluations:nomination_score": "403 403 403 404 403 403 | 403 403 403 404 403 403",
+    "evaluations:objection_add": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "evaluations:objection_answer": "200 403 403 404 403 403 | 200 403 403 404 403 403",
+    "evaluations:evidence_file": "200 200 200 404 200 200 | 405 405 405 405 405 405",
     # creation (三级联创): the village's entry, declared. Goals are the county admin's; the village
     # secretary declares (302 back to the entry: it is declared already); the township and the county
     # inspect, name (302: not yet passed) and return; everyone in the county reads the goals.

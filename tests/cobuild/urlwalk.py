@@ -104,6 +104,15 @@ PATH_OBJECTS: dict[str, str | None] = {
     "people:rich_list": None, "people:rich_add": "person", "people:team_list": None,
     "people:team_detail": "volunteer_team", "people:service_add": "volunteer_team", "people:volunteer_hours": None,
     "people:volunteer_hours_export": None, "people:migrant_list": None, "people:contact_add": "migrant",
+    # evaluations (评选): a cycle of the county with a nomination of the village awaiting township
+    # review (with a file), and a second cycle under 公示 with an unanswered objection
+    "evaluations:cycle_list": None, "evaluations:cycle_create": None, "evaluations:scheme_list": None,
+    "evaluations:cycle_detail": "cycle", "evaluations:nominate": "cycle", "evaluations:cycle_reviewers": "cycle",
+    "evaluations:cycle_publicity": "cycle", "evaluations:cycle_close": "publicity_cycle",
+    "evaluations:cycle_award": "publicity_cycle", "evaluations:nomination_detail": "nomination",
+    "evaluations:nomination_edit": "nomination", "evaluations:nomination_review": "nomination",
+    "evaluations:nomination_score": "nomination", "evaluations:objection_add": "publicity_nomination",
+    "evaluations:objection_answer": "objection", "evaluations:evidence_file": "evidence_file",
     # creation (三级联创): the village's entry, declared with a file
     "creation:goal_list": None, "creation:goal_create": None, "creation:goal_detail": "creation_goal",
     "creation:goal_edit": "creation_goal", "creation:entry_list": None, "creation:entry_export": None, "creation:entry_detail": "creation_entry",
@@ -119,7 +128,7 @@ QUERY_PARAMS = (
     "category", "pairing", "order", "tab", "village", "bureau", "township", "ind", "rank", "window", "expand",
     "export", "background", "source", "id", "verified", "level", "next", "subject", "method", "silent",
     "overdue", "sort", "responsible", "year", "month", "phase", "owner", "measure", "tag", "branch", "stage",
-    "box", "org", "meeting", "by", "days",
+    "box", "org", "meeting", "by", "days", "person",
 )
 
 
@@ -195,8 +204,28 @@ def _records(campaign, village, bureau, pairing, township, tag):
         "target": target_save(actor=None, campaign=campaign, unit=township, indicator=activities, value=10)[0],
         "person": PersonFactory(unit=village, name=f"走查人员{tag}", branch=party, status="league_member"),
         **_people_b(village, tag),
+        **_evaluations(village, township, tag),
         **_creation(township.parent, village),
     }
+
+
+def _evaluations(village, township, tag):
+    """A cycle with the village's nomination awaiting township review (with a file), and a cycle
+    under 公示 with the village's nomination and an unanswered objection."""
+    from evaluations.services import objection_record, publicity_open
+    from tests.factories import advance_nomination, make_cycle, make_nomination, make_scheme
+
+    county = township.parent
+    cycle = make_cycle(make_scheme(name=f"五个好{tag}"), county)
+    nomination = make_nomination(cycle, unit=village, files=[notice_file("事迹.pdf")])
+    shown = make_cycle(make_scheme(name=f"示范点{tag}"), county)
+    under = advance_nomination(make_nomination(shown, unit=village), "county_passed")
+    shown = publicity_open(actor=None, cycle=shown, start=timezone.localdate() - dt.timedelta(days=5),
+                           end=timezone.localdate() + dt.timedelta(days=2))
+    objection = objection_record(actor=None, nomination=under, received_on=timezone.localdate(), content="有意见")
+    return {"cycle": cycle, "nomination": nomination, "evidence_file": nomination.files.get(),
+            "publicity_cycle": shown, "publicity_nomination": under, "objection": objection}
+
 
 
 def _creation(county, village):

@@ -33,6 +33,7 @@ from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
 from demo.creation import load_demo_creation
+from demo.evaluations import load_demo_evaluations
 from demo.notices import load_demo_notices
 from demo.people import load_demo_people
 from demo.plans import load_demo_boards, load_demo_plans
@@ -66,7 +67,7 @@ LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", 
           "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
           "plans": "共建计划", "boards": "公示栏",
           "people": "人员名册", "pipeline_steps": "推优发展环节",
-          "notices": "通知任务", "creation": "三级联创(目标与环节)"}
+          "notices": "通知任务", "creation": "三级联创(目标与环节)", "evaluations": "评选"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -99,6 +100,10 @@ class Command(BaseCommand):
             group = self._staff_group()
             self._load_accounts(units, group)
             campaign = self._load_campaign_records(units, redate=options.get("redate", False))
+        # 评选先优 (one full cycle per scheme) after the batch: nominations link evidence the
+        # nominator sees, which needs the records' scopes written
+        with transaction.atomic():
+            self._count_many("evaluations", load_demo_evaluations(self._demo_today(False)))
         elapsed = time.perf_counter() - started
         self._report(elapsed, campaign)
 
