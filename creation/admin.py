@@ -46,9 +46,9 @@ class CreationEntryAdmin(ServiceAdmin):
     search_fields = ("unit__name", "goal__title", "leader_name", "doc_number", "award_ref")
     list_select_related = ("unit", "goal")
     fields = ("goal", "unit", "status", "leader_name", "leader_post", "contact_leader", "declared_on",
-              "inspected_on", "named_on", "doc_number", "naming_unit", "award_ref")
+              "inspected_on", "named_on", "doc_number", "naming_unit", "award", "award_ref")
     readonly_fields = ("goal", "unit", "status", "declared_on", "inspected_on", "named_on", "doc_number",
-                       "naming_unit")
+                       "naming_unit", "award")
 
     def has_add_permission(self, request):
         return False   # entries come with their goal (goal_save)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cobuild.params import DateField
 from cobuild.pickers import PickerSelect
+from evaluations.models import Award
 from notices.forms import FilesField
 from organizations.models import Position, Role, Unit, UnitKind
 from organizations.pickers import SCOPE as SCOPED_UNITS
@@ -128,13 +129,19 @@ class NameForm(forms.Form):
     date = _date("命名日期")
     doc_number = forms.CharField(label="命名文号", max_length=100, help_text="如:阿党发〔2026〕12号")
     naming_unit = forms.CharField(label="命名单位", max_length=100, help_text="如:中共阿荣旗委员会")
-    award_ref = forms.CharField(label="评选表彰记录编号", max_length=100, required=False,
-                                help_text="在评选表彰中已有记录的,可填写其编号")
+    award = forms.ModelChoiceField(label="依据的评选表彰", queryset=Award.objects.none(), required=False,
+                                   empty_label="(不关联)",
+                                   help_text="本单位在“评选先优”中获得的称号,命名以此为依据时请选择")
+    award_ref = forms.CharField(label="其他表彰记录", max_length=100, required=False,
+                                help_text="表彰不在本平台时,可填写其文号或编号")
     files = FilesField(label="命名文件", help_text=FILES_HELP)
     confirm = forms.BooleanField(label="我确认命名(命名后不可撤回)")
 
     def __init__(self, *args, entry=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if entry is not None:
+            self.fields["award"].queryset = (Award.objects.filter(unit=entry.unit, person__isnull=True)
+                                             .order_by("-year", "-awarded_on"))
         if entry is not None and entry.naming_unit:
             self.fields["naming_unit"].initial = entry.naming_unit
         self.helper = _helper("确认命名")

@@ -11,9 +11,9 @@
 - ``CreationStep``: one dated step of an entry (申报, 验收, 命名, 退回) with who recorded it; its
   files are ``CreationEvidence``.
 
-命名 is recorded here on its own (date, 文号, naming unit). ``award_ref`` keeps a free reference
-to the 评选表彰 record for now; the ``evaluations`` app's ``Award`` will become a foreign key
-next to it (``award``) once both apps are merged.
+命名 is recorded here on its own (date, 文号, naming unit), tied to the unit's ``evaluations.Award``
+when the title came through a 评选 in the portal (``award``, the same unit's); ``award_ref`` keeps
+a free reference to a record kept elsewhere (a paper 文号).
 
 Only ``creation.services`` writes these models.
 """
@@ -158,9 +158,11 @@ class CreationEntry(models.Model):
     named_on = models.DateField(_("命名日期"), null=True, blank=True)
     doc_number = models.CharField(_("命名文号"), max_length=100, blank=True)
     naming_unit = models.CharField(_("命名单位"), max_length=100, blank=True)
-    # The evaluations app's Award joins here after the merge: award = ForeignKey("evaluations.Award", ...)
-    award_ref = models.CharField(_("评选表彰记录"), max_length=100, blank=True,
-                                 help_text=_("对应的评选表彰(五好党组织评选)记录编号"))
+    award = models.ForeignKey("evaluations.Award", verbose_name=_("评选表彰"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="creation_entries",
+                              help_text=_("命名所依据的本单位评选表彰(如“五好”基层党组织评选)"))
+    award_ref = models.CharField(_("其他表彰记录"), max_length=100, blank=True,
+                                 help_text=_("评选表彰不在本平台时,填写其文号或编号"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()

@@ -206,8 +206,9 @@ def entry_inspect(*, actor: User | None, entry: CreationEntry, date: dt.date, pa
 
 @transaction.atomic
 def entry_name(*, actor: User | None, entry: CreationEntry, date: dt.date, doc_number: str, naming_unit: str,
-               award_ref: str = "", files=()) -> CreationStep:
-    """命名 (with the document's 文号 and the naming unit) after a passed 验收."""
+               award_ref: str = "", award=None, files=()) -> CreationStep:
+    """命名 (with the document's 文号 and the naming unit) after a passed 验收; ``award``: the
+    unit's own 评选 award (evaluations.Award) the title rests on, if any."""
     entry, last = _locked(entry)
     refuse(transition_refusals(actor, entry=entry, action=Action.NAME, date=date, last_date=last,
                                today=timezone.localdate()))
@@ -216,6 +217,8 @@ def entry_name(*, actor: User | None, entry: CreationEntry, date: dt.date, doc_n
         errors["doc_number"] = "请填写命名文件的文号,如“阿党发〔2026〕12号”。"
     if not naming_unit.strip():
         errors["naming_unit"] = "请填写命名单位,如“中共××县委”。"
+    if award is not None and (award.unit_id != entry.unit_id or award.person_id is not None):
+        errors["award"] = "只能选择本单位(集体)获得的评选表彰。"
     try:
         files = check_files(files)
     except ValidationError as exc:
@@ -227,6 +230,8 @@ def entry_name(*, actor: User | None, entry: CreationEntry, date: dt.date, doc_n
     entry.named_on, entry.doc_number, entry.naming_unit = date, doc_number.strip(), naming_unit.strip()
     if award_ref.strip():
         entry.award_ref = award_ref.strip()
+    if award is not None:
+        entry.award = award
     _save(entry, f"命名:{entry.doc_number}", actor)
     return step
 

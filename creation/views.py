@@ -213,7 +213,8 @@ def entry_inspect(request, pk):
 def entry_name(request, pk):
     def call(user, entry, d):
         services.entry_name(actor=user, entry=entry, date=d["date"], doc_number=d["doc_number"],
-                            naming_unit=d["naming_unit"], award_ref=d["award_ref"], files=d["files"])
+                            naming_unit=d["naming_unit"], award_ref=d["award_ref"], award=d.get("award"),
+                            files=d["files"])
         return f"已命名:{entry.unit.name}为“{entry.goal.title}”({d['doc_number']})。"
     return _step_page(request, pk, Action.NAME, NameForm, "命名", call, form_kwargs=lambda e: {"entry": e})
 

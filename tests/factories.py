@@ -504,6 +504,24 @@ def advance_nomination(nomination, to, *, county_actor=None, township_actor=None
     return nomination
 
 
+def make_award(unit, organiser, *, county_actor=None, township_actor=None, year=None):
+    """A unit's award at the end of a whole cycle, every step through evaluations.services (a
+    one-criterion scheme, nominated, passed in both rounds, 公示 ended, awarded)."""
+    import datetime as dt
+
+    from evaluations import services
+
+    today = timezone.localdate()
+    scheme = make_scheme(unit_kinds=unit.kind, criteria=(("综合表现", 100, "", None),))
+    cycle = make_cycle(scheme, organiser, actor=county_actor, year=year)
+    nomination = make_nomination(cycle, unit=unit, actor=county_actor)
+    advance_nomination(nomination, "county_passed", county_actor=county_actor, township_actor=township_actor)
+    services.publicity_open(actor=county_actor, cycle=cycle, start=today - dt.timedelta(days=10),
+                            end=today - dt.timedelta(days=3))
+    services.publicity_close(actor=county_actor, cycle=cycle)
+    return services.cycle_award(actor=county_actor, cycle=cycle, awarded_on=today)[0]
+
+
 # --- 三级联创 (creation) ------------------------------------------------------------------------
 
 def make_creation_goal(county, level="village", *, year=None, actor=None, title=None, standards="“五个好”",

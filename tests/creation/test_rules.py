@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from creation import selectors as sel
@@ -18,6 +19,7 @@ from tests.factories import (
     CREATION_PATHS,
     bring_entry_to,
     creation_step,
+    make_award,
     make_creation_goal,
     make_unit,
     notice_file,
@@ -209,6 +211,27 @@ def test_a_failed_inspection_needs_reasons_and_naming_a_document(w):
         creation_step(e, "name", actor=w.users["county"], doc_number="")
     with pytest.raises(ValidationError, match="退回理由"):
         creation_step(e, "return", actor=w.users["county"], reason=" ")
+
+
+def test_naming_rests_on_the_units_own_award_and_the_page_links_it(client, w):
+    """命名 may name the 评选 award the title rests on: only one the unit itself holds."""
+    county, township = w.users["county"], w.users["township"]
+    own = make_award(w.villages[0], w.county, county_actor=county, township_actor=township)
+    other = make_award(w.villages[1], w.county, county_actor=county, township_actor=township)
+    e = bring_entry_to(entry_of(w, w.villages[0]), "accepted")
+    with pytest.raises(ValidationError, match="本单位"):
+        creation_step(e, "name", actor=county, award=other)
+    assert CreationEntry.objects.get(pk=e.pk).status == EntryStatus.ACCEPTED   # nothing written
+    creation_step(e, "name", actor=county, award=own)
+    e.refresh_from_db()
+    assert e.status == EntryStatus.NAMED and e.award == own
+    client.force_login(county)
+    page = client.get(reverse("creation:entry_detail", args=[e.pk])).content.decode()
+    assert str(own) in page and reverse("evaluations:nomination_detail", args=[own.nomination_id]) in page
+    # the naming form offers the unit's own awards only
+    e2 = bring_entry_to(entry_of(w, w.villages[1]), "accepted")
+    form = client.get(reverse("creation:entry_name", args=[e2.pk])).content.decode()
+    assert f'value="{other.pk}"' in form and f'value="{own.pk}"' not in form
 
 
 # --- history and progress ---------------------------------------------------------------------
