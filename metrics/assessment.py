@@ -144,8 +144,7 @@ def score(scheme: AssessmentScheme, as_of: dt.date | None = None) -> list[UnitSc
     breaches = _breaches(scheme, units, as_of, [r.kind for r in rules])
     adjustments: dict[int, list] = defaultdict(list)
     for a in scheme.adjustments.select_related("made_by").order_by("pk"):
-        adjustments[a.unit_id].append({"points": str(a.points), "reason": a.reason,
-                                       "by": (a.made_by.get_full_name() or a.made_by.username) if a.made_by else ""})
+        adjustments[a.unit_id].append({"points": str(a.points), "reason": a.reason, "by": a.made_by_name})
     out = []
     for u in units:
         parts = []

@@ -244,6 +244,25 @@ class AssessmentScheme(models.Model):
     def is_frozen(self) -> bool:
         return self.status in (AssessmentStatus.FROZEN, AssessmentStatus.PUBLISHED)
 
+    @property
+    def reviewed_by_name(self) -> str:
+        return person_name(self.reviewed_by)
+
+    @property
+    def frozen_by_name(self) -> str:
+        return person_name(self.frozen_by)
+
+    @property
+    def published_by_name(self) -> str:
+        return person_name(self.published_by)
+
+
+def person_name(user) -> str:
+    """Who did a step: the account's full name or username; "系统" for the system (seed, commands)."""
+    if user is None:
+        return "系统"
+    return user.get_full_name() or user.username
+
 
 class SchemePartQuerySet(ScopedQuerySet):
     """Items, rules and adjustments belong to their scheme's unit."""
@@ -327,6 +346,10 @@ class AssessmentAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.unit_id}: {self.points}"
+
+    @property
+    def made_by_name(self) -> str:
+        return person_name(self.made_by)
 
 
 class AssessmentResultQuerySet(ScopedQuerySet):

@@ -262,7 +262,7 @@ def scheme_xlsx(request, pk):
         ["方案", f"{scheme.year}年{scheme.title}"], ["专项活动", scheme.campaign.name],
         ["统计期间", f"{scheme.date_from:%Y-%m-%d} 至 {scheme.date_to:%Y-%m-%d}"],
         ["冻结时间", f"{scheme.frozen_at:%Y-%m-%d %H:%M}"],
-        ["冻结人", (scheme.frozen_by.get_full_name() or scheme.frozen_by.username) if scheme.frozen_by else "系统"],
+        ["冻结人", scheme.frozen_by_name],
         ["状态", scheme.get_status_display()]])
     return xlsx_response(wb, f"{scheme.year}年{scheme.title}-考核结果.xlsx")
 
