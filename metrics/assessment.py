@@ -171,7 +171,7 @@ def score(scheme: AssessmentScheme, as_of: dt.date | None = None) -> list[UnitSc
         for r in rules:
             n = breaches[r.kind][u.pk]
             if n:
-                s.deductions.append({"kind": r.kind, "label": DeductionKind(r.kind).label, "count": n,
+                s.deductions.append({"kind": r.kind, "label": str(DeductionKind(r.kind).label), "count": n,
                                      "points": str(min(r.cap, r.points_each * n))})
         s.deducted = q2(sum((Decimal(d["points"]) for d in s.deductions), ZERO))
         s.adjustments = adjustments.get(u.pk, [])

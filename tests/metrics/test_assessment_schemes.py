@@ -192,7 +192,12 @@ def test_nothing_changes_a_frozen_scheme(c):
 
 
 def test_a_frozen_result_stays_identical_after_record_edits_and_the_live_view_shows_the_difference(c, client):
-    scheme = frozen_scheme(c.campaign, c.county, actor=c.admin, items=ITEMS)
+    make_commitment(c.campaign, c.villages[2], made_on=TODAY - dt.timedelta(days=50),
+                    due_date=TODAY - dt.timedelta(days=5))
+    scheme = frozen_scheme(c.campaign, c.county, actor=c.admin, items=ITEMS, rules=(("overdue_commitment", 1, 5),))
+    v2 = AssessmentResult.objects.get(scheme=scheme, unit=c.villages[2])
+    assert (v2.score, v2.deductions) == (D(9), [{"kind": "overdue_commitment", "label": "承诺事项逾期未完成",
+                                                 "count": 1, "points": "1.00"}])
     fields = ("unit_id", "unit_name", "rank", "score", "base_points", "deducted", "adjusted", "parts", "deductions")
     before = list(AssessmentResult.objects.filter(scheme=scheme).order_by("unit_id").values(*fields))
     # later: the last village logs five activities and gets a target; a commitment goes overdue

@@ -32,6 +32,7 @@ from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
+from demo.assessment import load_demo_assessments
 from demo.notices import load_demo_notices
 from demo.people import load_demo_people
 from demo.plans import load_demo_boards, load_demo_plans
@@ -65,7 +66,7 @@ LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", 
           "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
           "plans": "共建计划", "boards": "公示栏",
           "people": "人员名册", "pipeline_steps": "推优发展环节",
-          "notices": "通知任务"}
+          "notices": "通知任务", "assessments": "考核方案"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -202,6 +203,7 @@ class Command(BaseCommand):
         load_demo_targets(campaign, today)  # metrics' 目标任务
         load_demo_plans(campaign, today, self._count)  # 共建计划, after the records they follow
         load_demo_boards(units, campaign, self._count)  # 公示栏
+        load_demo_assessments(campaign, today, self._count)  # 考核: one frozen and published, one draft
         people = load_demo_people(today)  # the person register and its 推优/发展 pipelines
         self.stats["people"] = {"created": people["created"], "updated": 0, "unchanged": people["unchanged"]}
         self.stats["pipeline_steps"] = {"created": people["steps"], "updated": 0, "unchanged": 0}
