@@ -164,7 +164,7 @@ class AssessmentLevel(models.TextChoices):
 
 
 class ScoringMethod(models.TextChoices):
-    TARGET = "target", _("目标完成(数值÷目标,封顶)")
+    TARGET = "target", _("目标完成(数值÷目标)")
     BEST = "best", _("相对排名(数值÷最好单位)")
     MINMAX = "minmax", _("相对排名(最低—最高区间)")
 

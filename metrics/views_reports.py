@@ -261,7 +261,9 @@ def survey_compare(request):
         unit = figures.default_unit(request.user)
         if unit is None:
             raise Http404("没有可查看的单位")
-    form = SurveyCompareForm(data or None, user=request.user)
+    data = data.copy()
+    data.setdefault("year", str(figures.today().year))
+    form = SurveyCompareForm(data, user=request.user)
     cleaned = form.cleaned_data if form.is_valid() else {}
     if "campaign" in form.errors:
         raise Http404("没有这个专项活动")
@@ -279,5 +281,6 @@ def survey_compare(request):
         "unit": unit, "form": form, "year": year, "last_year": year - 1, "level": level,
         "level_label": figures.LEVEL_LABELS[level], "subjects": subjects, "total": total, "rows": rows,
         "page": page, "breadcrumbs": ancestors(unit, request.user),
+        "has_below": unit.kind not in (*figures.VILLAGE_KINDS, *figures.BUREAU_KINDS),
         "query": urlencode({k: v for k, v in {"level": level, "year": year, "subject": cleaned.get("subject") or "",
                                               "campaign": campaign.slug if campaign else ""}.items() if v})})

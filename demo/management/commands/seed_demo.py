@@ -92,13 +92,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         self.stats = {}
-        with transaction.atomic(), batch():
-            units = self._load_units()
-            orgs = self._load_organizations(units)
-            self._load_leaders(units, orgs)
-            group = self._staff_group()
-            self._load_accounts(units, group)
-            campaign = self._load_campaign_records(units, redate=options.get("redate", False))
+        with transaction.atomic():
+            with batch():
+                units = self._load_units()
+                orgs = self._load_organizations(units)
+                self._load_leaders(units, orgs)
+                group = self._staff_group()
+                self._load_accounts(units, group)
+                campaign = self._load_campaign_records(units, redate=options.get("redate", False))
+            # 考核 after the batch: its figures are brought up to date when the batch ends
+            load_demo_assessments(campaign, self._today, self._count)
         elapsed = time.perf_counter() - started
         self._report(elapsed, campaign)
 
@@ -190,7 +193,7 @@ class Command(BaseCommand):
         return min(today, campaign.start_date + dt.timedelta(days=demo_data.CAMPAIGN_DAYS_BEFORE))
 
     def _load_campaign_records(self, units: dict[str, Unit], redate: bool) -> Campaign:
-        today = self._demo_today(redate)
+        today = self._today = self._demo_today(redate)
         data = demo_data.pairing_demo(today)
         campaign = self._load_campaign(units, data["campaign"])
         pairings = self._load_pairings(units, campaign, data["pairings"])
@@ -203,7 +206,6 @@ class Command(BaseCommand):
         load_demo_targets(campaign, today)  # metrics' 目标任务
         load_demo_plans(campaign, today, self._count)  # 共建计划, after the records they follow
         load_demo_boards(units, campaign, self._count)  # 公示栏
-        load_demo_assessments(campaign, today, self._count)  # 考核: one frozen and published, one draft
         people = load_demo_people(today)  # the person register and its 推优/发展 pipelines
         self.stats["people"] = {"created": people["created"], "updated": 0, "unchanged": people["unchanged"]}
         self.stats["pipeline_steps"] = {"created": people["steps"], "updated": 0, "unchanged": 0}
