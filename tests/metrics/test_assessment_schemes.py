@@ -379,3 +379,30 @@ def test_a_campaign_of_another_county_is_refused(c):
     with pytest.raises(ValidationError) as e:
         make_scheme(camp, c.county)
     assert "不在" in str(e.value)
+
+
+def test_the_admin_writes_through_the_services(c, client):
+    """A county admin with admin rights adds a scheme and an item in the admin (the services'
+    rules and history apply); an item of a frozen scheme cannot be changed there."""
+    from tests.factories import make_staff
+
+    staff = make_staff("county_staff", Role.COUNTY_ADMIN, c.county)
+    client.force_login(staff)
+    r = client.post(reverse("admin:metrics_assessmentscheme_add"), {
+        "title": "后台方案", "campaign": c.campaign.pk, "unit": c.county.pk, "year": TODAY.year, "level": "village",
+        "date_from": c.campaign.start_date.isoformat(), "date_to": TODAY.isoformat(), "change_reason": "后台新建"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    scheme = AssessmentScheme.objects.get(title="后台方案")
+    assert scheme.history.first().history_change_reason == "后台新建"
+    r = client.post(reverse("admin:metrics_assessmentitem_add"), {
+        "scheme": scheme.pk, "indicator": Indicator.objects.get(code="activities").pk, "method": "best",
+        "max_points": "0", "cap_percent": 100, "change_reason": "加指标"})
+    assert r.status_code == 200 and "errornote" in r.content.decode() and scheme.items.count() == 0
+    frozen = frozen_scheme(c.campaign, c.county, items=ITEMS, title="冻结方案")
+    item = frozen.items.first()
+    r = client.post(reverse("admin:metrics_assessmentitem_change", args=[item.pk]), {
+        "scheme": frozen.pk, "indicator": item.indicator.pk, "method": "best", "max_points": "1",
+        "cap_percent": 100, "change_reason": "改分值"})
+    assert r.status_code == 403
+    item.refresh_from_db()
+    assert item.max_points == D(40)
