@@ -9,6 +9,7 @@ make is a 403 (the services decide; ``policy.can_manage_assessment``).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.contrib import messages
@@ -146,6 +147,11 @@ def _frozen_row(r: AssessmentResult, now: assessment.UnitScore | None) -> dict:
             or now.deducted != r.deducted}
 
 
+def _pk(value: str) -> int:
+    """A posted row id: ASCII digits only (anything else finds nothing)."""
+    return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else 0
+
+
 def _back(scheme):
     return redirect("metrics:scheme_detail", pk=scheme.pk)
 
@@ -171,8 +177,7 @@ def _manager(request, pk) -> AssessmentScheme:
 def scheme_item(request, pk):
     scheme = _manager(request, pk)
     if request.POST.get("delete"):
-        item = get_object_or_404(AssessmentItem, scheme=scheme, pk=request.POST["delete"]
-                                 if request.POST["delete"].isdigit() else 0)
+        item = get_object_or_404(AssessmentItem, scheme=scheme, pk=_pk(request.POST["delete"]))
         return _run(request, scheme, lambda: services.item_delete(actor=request.user, item=item),
                     f"已删除指标“{item.indicator.name}”。")
     form = ItemForm(request.POST)
@@ -189,8 +194,7 @@ def scheme_item(request, pk):
 def scheme_rule(request, pk):
     scheme = _manager(request, pk)
     if request.POST.get("delete"):
-        rule = get_object_or_404(DeductionRule, scheme=scheme, pk=request.POST["delete"]
-                                 if request.POST["delete"].isdigit() else 0)
+        rule = get_object_or_404(DeductionRule, scheme=scheme, pk=_pk(request.POST["delete"]))
         return _run(request, scheme, lambda: services.rule_delete(actor=request.user, rule=rule),
                     f"已删除扣分规则“{rule.get_kind_display()}”。")
     form = RuleForm(request.POST)
@@ -207,8 +211,7 @@ def scheme_rule(request, pk):
 def scheme_adjust(request, pk):
     scheme = _manager(request, pk)
     if request.POST.get("delete"):
-        adj = get_object_or_404(AssessmentAdjustment, scheme=scheme, pk=request.POST["delete"]
-                                if request.POST["delete"].isdigit() else 0)
+        adj = get_object_or_404(AssessmentAdjustment, scheme=scheme, pk=_pk(request.POST["delete"]))
         return _run(request, scheme, lambda: services.adjustment_delete(actor=request.user, adjustment=adj),
                     f"已撤销对“{adj.unit.name}”的调整。")
     form = AdjustmentForm(request.POST, units=assessment.assessed_units(scheme))
