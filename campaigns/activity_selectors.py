@@ -204,6 +204,24 @@ def activities_for(user):
     return _with_row_data(Activity.objects.for_user(user))
 
 
+def newest_ids(unit_id: int, date_from=None, date_to=None):
+    """Ids of the activities in ``unit_id``'s scope, newest first, from the stored scope's day
+    index (``records.newest_in``): a page of a county's or the province's list reads the page."""
+    ids = records.newest_in("activity", unit_id)
+    if date_from:
+        ids = ids.filter(day__gte=date_from)
+    if date_to:
+        ids = ids.filter(day__lte=date_to)
+    return ids
+
+
+def rows_for_ids(ids) -> list[Activity]:
+    """The list rows of ``ids`` (a page of ``newest_ids``), in that order, in one query."""
+    ids = list(ids)
+    found = {a.pk: a for a in _with_row_data(Activity.objects.filter(pk__in=ids))}
+    return [found[i] for i in ids if i in found]
+
+
 def my_activities(user):
     """The user's own records, returned ones first (they need the author's attention)."""
     returned_first = Case(When(status=ReviewStatus.RETURNED, then=Value(0)), default=Value(1),

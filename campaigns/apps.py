@@ -12,9 +12,9 @@ class CampaignsConfig(AppConfig):
         from .models import Activity, Commitment, JointMeeting, MeetingDecision, Survey
 
         linked = ("unit", "pairing__village", "pairing__bureau")
-        for name, model in (("activity", Activity), ("commitment", Commitment)):
+        for name, model, day in (("activity", Activity, "date"), ("commitment", Commitment, None)):
             records.register(name, model, related=linked, paths=lambda r: linked_paths(r.unit, r.pairing),
-                             parents=(("pairing", "pairing_id"),), side_field="unit")
+                             parents=(("pairing", "pairing_id"),), side_field="unit", day_field=day)
         records.register("meeting", JointMeeting, related=("host_unit", "pairing__village", "pairing__bureau"),
                          paths=lambda r: linked_paths(r.host_unit, r.pairing),
                          parents=(("pairing", "pairing_id"),), side_field="host_unit")

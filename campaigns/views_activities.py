@@ -302,11 +302,25 @@ def activity_list(request):
     if unit is not None:
         pairings = pairings.filter(pk__in=records.in_units("pairing", [unit.pk]))  # stored scope: no LIKEs
     form = ActivityFilterForm(request.GET, units=units, pairings=pairings)
+    valid = form.is_valid()
+    f = form.cleaned_data if valid else {}
+    filtered = any(v for k, v in request.GET.items() if k not in ("page", "unit"))
+    only_dates = valid and not any(f.get(k) for k in ("q", "category", "status", "pairing"))
+    # Newest first within one unit's scope (the unit asked for, or the user's one grant): read in
+    # the order of the stored scope's day index, so a page costs a page at any scale. The unit
+    # asked for is inside the user's scope (checked above), so its scope is all the user may see.
+    scope_unit = unit.pk if unit is not None else records.single_scope_unit(user)
+    if scope_unit is not None and (only_dates or not filtered):
+        page = _page(request, sel.newest_ids(scope_unit, f.get("date_from"), f.get("date_to")))
+        page.object_list = sel.rows_for_ids(page.object_list)
+        return render(request, "campaigns/activity_list.html", {
+            "page": page, "form": form, "unit": unit, "filtered": filtered,
+            "can_log": policy.can_log_somewhere(user),
+        })
     qs = sel.activities_for(user)
     if unit is not None:
         qs = sel.in_unit(qs, unit)
-    if form.is_valid():
-        f = form.cleaned_data
+    if valid:
         if f["q"]:
             qs = qs.filter(title__icontains=f["q"])
         if f["category"]:
@@ -323,7 +337,7 @@ def activity_list(request):
         "page": _page(request, qs.order_by("-date", "-pk")),
         "form": form,
         "unit": unit,
-        "filtered": any(v for k, v in request.GET.items() if k not in ("page", "unit")),
+        "filtered": filtered,
         "can_log": policy.can_log_somewhere(user),
     })
 

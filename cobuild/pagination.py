@@ -47,7 +47,9 @@ class CappedPaginator(Paginator):
         """The exact count up to the cap, ``cap + 1`` beyond it (lists in memory: exact)."""
         rows = self.object_list
         if hasattr(rows, "query"):
-            return rows.order_by().values("pk")[: self.cap + 1].count()
+            # a values list (e.g. ids read from an index) is counted as it is: an index-only read
+            narrowed = rows if getattr(rows, "_fields", None) else rows.values("pk")
+            return narrowed.order_by()[: self.cap + 1].count()
         return len(rows)
 
     @property

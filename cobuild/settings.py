@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "people",
     "metrics",
     "notices",
+    "creation",
     "demo",  # the top layer: seed_demo, demo_csv (imports every app; none imports it)
     "cobuild",  # no models: the cache table after migrate, checks of the scale-out settings
 ]

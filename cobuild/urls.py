@@ -27,6 +27,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("metrics/", include("metrics.urls")),
     path("notices/", include("notices.urls")),
+    path("creation/", include("creation.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -390,6 +390,9 @@ STAFF_GROUP_PERMISSIONS = (
       for verb in ("view", "add", "change")),
     *(f"people.{verb}_{model}" for model in ("person", "pipelinestep") for verb in ("view", "add", "change")),
     "people.view_personviewlog",
+    "creation.view_creationgoal", "creation.add_creationgoal", "creation.change_creationgoal",
+    "creation.view_creationentry", "creation.change_creationentry", "creation.view_creationstep",
+    "creation.view_creationevidence",
 )
 
 

@@ -408,6 +408,10 @@ class RecordScope(models.Model):
     record_id = models.BigIntegerField(_("记录"))
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+",
                              db_index=False)
+    # The record's own day (an activity's date) for the kinds that register one: "the newest
+    # records in U's scope" is then one index range read in order (a list's first page, a deep
+    # page, its count), whatever the share of the province U holds.
+    day = models.DateField(_("日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("记录范围")
@@ -415,7 +419,11 @@ class RecordScope(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "record_type", "record_id"], name="recordscope_unique"),
         ]
-        indexes = [models.Index(fields=["record_type", "record_id"], name="recordscope_record")]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"], name="recordscope_record"),
+            models.Index(fields=["unit", "record_type", "-day", "-record_id"], name="recordscope_unit_day",
+                         condition=Q(day__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.record_type}#{self.record_id} ∈ {self.unit_id}"

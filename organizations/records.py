@@ -45,6 +45,7 @@ class Kind:
     paths: Callable[[object], Iterable[str | None]]
     parents: tuple[tuple[str, str], ...] = ()   # (parent kind, foreign key attname)
     side_field: str | None = None   # the unit that must be one of its pairing's sides
+    day_field: str | None = None    # the record's own date, kept on its scope rows (``newest_in``)
 
 
 @dataclass
@@ -61,8 +62,8 @@ _BY_MODEL: dict[type, str] = {}
 _listeners: list[Callable[[str, dict[int, Change]], None]] = []
 
 
-def register(name: str, model, *, related=(), paths, parents=(), side_field=None) -> None:
-    KINDS[name] = Kind(name, model, tuple(related), paths, tuple(parents), side_field)
+def register(name: str, model, *, related=(), paths, parents=(), side_field=None, day_field=None) -> None:
+    KINDS[name] = Kind(name, model, tuple(related), paths, tuple(parents), side_field, day_field)
     _BY_MODEL[model] = name
     post_save.connect(_saved, sender=model, dispatch_uid=f"records-save-{name}")
     post_delete.connect(_saved, sender=model, dispatch_uid=f"records-delete-{name}")
@@ -194,16 +195,20 @@ def _sync_type(kind: Kind, ids: set[int]) -> set[int]:
     # and a move's or a rebuild's) never derive from the same old state.
     records = {r.pk: r for r in qs.select_for_update(of=("self",))}
     old: dict[int, set[int]] = defaultdict(set)
-    for rid, uid in RecordScope.objects.filter(record_type=kind.name, record_id__in=ids).values_list(
-            "record_id", "unit_id"):
+    old_day: dict[int, object] = {}
+    for rid, uid, day in RecordScope.objects.filter(record_type=kind.name, record_id__in=ids).values_list(
+            "record_id", "unit_id", "day"):
         old[rid].add(uid)
+        old_day[rid] = day
     changes: dict[int, Change] = {}
     removals: dict[frozenset, list[int]] = defaultdict(list)
-    additions: list[tuple[str, int, int]] = []
+    additions: list[tuple[str, int, int, object]] = []
+    redated: dict[object, list[int]] = defaultdict(list)   # new day: records whose kept rows get it
     moved = set()
     for rid in sorted(ids):
         record = records.get(rid)
         new = unit_ids(*kind.paths(record)) if record is not None else frozenset()
+        day = getattr(record, kind.day_field) if (record is not None and kind.day_field) else None
         before = frozenset(old.get(rid, ()))
         changes[rid] = Change(record, before, new)
         if new != before:
@@ -211,10 +216,14 @@ def _sync_type(kind: Kind, ids: set[int]) -> set[int]:
             gone = before - new
             if gone:
                 removals[frozenset(gone)].append(rid)
-            additions.extend((kind.name, rid, u) for u in sorted(new - before))
+            additions.extend((kind.name, rid, u, day) for u in sorted(new - before))
+        if before & new and old_day.get(rid) != day:
+            redated[day].append(rid)
     for gone, rids in removals.items():
         RecordScope.objects.filter(record_type=kind.name, record_id__in=rids, unit_id__in=list(gone)).delete()
-    bulk.insert(RecordScope, ("record_type", "record_id", "unit"), additions)
+    for day, rids in redated.items():
+        RecordScope.objects.filter(record_type=kind.name, record_id__in=rids).update(day=day)
+    bulk.insert(RecordScope, ("record_type", "record_id", "unit", "day"), additions)
     for listener in _listeners:
         listener(kind.name, changes)
     return moved
@@ -228,6 +237,28 @@ batching.register_flusher(FLUSHER, sync)
 def in_units(record_type: str, unit_ids_: Iterable[int]):
     """Ids of the records of ``record_type`` in the scope of any of ``unit_ids_`` (a subquery)."""
     return RecordScope.objects.filter(record_type=record_type, unit_id__in=list(unit_ids_)).values("record_id")
+
+
+def newest_in(record_type: str, unit_id: int):
+    """Ids of the records of ``record_type`` in ``unit_id``'s scope, newest day first (then
+    highest id): one range of the ``recordscope_unit_day`` index, read in order, so a page of a
+    county's list costs the page, not the county (only for kinds registered with a ``day_field``)."""
+    if KINDS[record_type].day_field is None:
+        raise ValueError(f"{record_type} keeps no day on its scope rows")
+    return (RecordScope.objects.filter(record_type=record_type, unit_id=unit_id, day__isnull=False)
+            .order_by("-day", "-record_id").values_list("record_id", flat=True))
+
+
+def single_scope_unit(user) -> int | None:
+    """The one unit whose scope is the user's whole scope (a single grant, or the tree's one root
+    for a superuser), else None."""
+    ids = scope_unit_ids(user)
+    if ids is None:
+        from .models import Unit
+
+        roots = list(Unit.objects.filter(parent__isnull=True).values_list("pk", flat=True)[:2])
+        return roots[0] if len(roots) == 1 else None
+    return next(iter(ids)) if len(ids) == 1 else None
 
 
 def scope_filter(user, record_type: str, roles=None, field_name: str = "pk") -> Q | None:

@@ -195,7 +195,7 @@ def make_help_pair(village, member_name="李党员", household_name="赵大户",
 
 # --- admin accounts and campaign records (through the services) -----------------------------------
 
-ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people", "notices")
+ADMIN_APPS = ("organizations", "campaigns", "pairings", "metrics", "people", "notices", "creation")
 
 
 def make_staff(username, role, unit, codenames=None):
@@ -492,3 +492,56 @@ def frozen_scheme(campaign, unit, actor=None, publish=False, **kwargs):
     if publish:
         scheme = sa.scheme_step(actor=actor, scheme=scheme, step="publish")
     return scheme
+
+
+# --- 三级联创 (creation) ------------------------------------------------------------------------
+
+def make_creation_goal(county, level="village", *, year=None, actor=None, title=None, standards="“五个好”",
+                       target_count=None, target_percent=50):
+    """A county's 三级联创 goal through ``goal_save`` (every unit of the level gets an entry)."""
+    from creation.models import DEFAULT_TITLES, Level
+    from creation.services import goal_save
+
+    goal, _ = goal_save(actor=actor, county=county, year=year or timezone.localdate().year, level=level,
+                        title=title or DEFAULT_TITLES[Level(level)], standards=standards,
+                        target_count=target_count, target_percent=target_percent if target_count is None else None)
+    return goal
+
+
+def creation_step(entry, action, *, actor=None, date=None, **extra):
+    """One step of an entry through its service: ``declare``, ``pass``, ``fail``, ``name``, ``return``."""
+    from creation import services
+
+    date = date or timezone.localdate()
+    if action == "declare":
+        extra.setdefault("statement", "对照五个好标准逐条落实")
+        extra.setdefault("leader_name", "张书记")
+        return services.entry_declare(actor=actor, entry=entry, date=date, **extra)
+    if action in ("pass", "fail"):
+        extra.setdefault("inspectors", "李振华、赵敏")
+        extra.setdefault("findings", "查阅台帐、实地查看")
+        if action == "fail":
+            extra.setdefault("reasons", "三会一课记录不全")
+        return services.entry_inspect(actor=actor, entry=entry, date=date, passed=action == "pass", **extra)
+    if action == "name":
+        extra.setdefault("doc_number", "铁党发〔2026〕12号")
+        extra.setdefault("naming_unit", "中共铁力市委")
+        return services.entry_name(actor=actor, entry=entry, date=date, **extra)
+    if action == "return":
+        extra.setdefault("reason", "材料不全")
+        return services.entry_return(actor=actor, entry=entry, date=date, **extra)
+    raise ValueError(action)
+
+
+#: The steps (as the system) that bring a new entry to each status.
+CREATION_PATHS = {
+    "not_declared": [], "declared": ["declare"], "accepted": ["declare", "pass"], "failed": ["declare", "fail"],
+    "named": ["declare", "pass", "name"], "returned": ["declare", "return"],
+}
+
+
+def bring_entry_to(entry, status, date=None):
+    for action in CREATION_PATHS[status]:
+        creation_step(entry, action, date=date)
+    entry.refresh_from_db()
+    return entry

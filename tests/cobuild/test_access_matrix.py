@@ -175,6 +175,21 @@ ACCESS: dict[str, str] = {
     "people:volunteer_hours_export": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "people:migrant_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
     "people:contact_add": "200 200 200 404 403 403 | 200 200 200 404 403 403",
+    # creation (三级联创): the village's entry, declared. Goals are the county admin's; the village
+    # secretary declares (302 back to the entry: it is declared already); the township and the county
+    # inspect, name (302: not yet passed) and return; everyone in the county reads the goals.
+    "creation:goal_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "creation:goal_create": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "creation:goal_detail": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "creation:goal_edit": "200 403 403 403 403 403 | 200 403 403 403 403 403",
+    "creation:entry_list": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "creation:entry_export": "200 200 200 200 200 200 | 405 405 405 405 405 405",
+    "creation:entry_detail": "200 200 200 404 200 200 | 405 405 405 405 405 405",
+    "creation:entry_declare": "403 403 302 404 403 403 | 403 403 302 404 403 403",
+    "creation:entry_inspect": "200 200 403 404 403 403 | 200 200 403 404 403 403",
+    "creation:entry_name": "302 302 403 404 403 403 | 302 302 403 404 403 403",
+    "creation:entry_return": "200 200 403 404 403 403 | 200 200 403 404 403 403",
+    "creation:evidence": "200 200 200 404 200 200 | 405 405 405 405 405 405",
 }
 
 

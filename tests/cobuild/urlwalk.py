@@ -108,6 +108,12 @@ PATH_OBJECTS: dict[str, str | None] = {
     "people:rich_list": None, "people:rich_add": "person", "people:team_list": None,
     "people:team_detail": "volunteer_team", "people:service_add": "volunteer_team", "people:volunteer_hours": None,
     "people:volunteer_hours_export": None, "people:migrant_list": None, "people:contact_add": "migrant",
+    # creation (三级联创): the village's entry, declared with a file
+    "creation:goal_list": None, "creation:goal_create": None, "creation:goal_detail": "creation_goal",
+    "creation:goal_edit": "creation_goal", "creation:entry_list": None, "creation:entry_export": None, "creation:entry_detail": "creation_entry",
+    "creation:entry_declare": "creation_entry", "creation:entry_inspect": "creation_entry",
+    "creation:entry_name": "creation_entry", "creation:entry_return": "creation_entry",
+    "creation:evidence": "creation_file",
 }
 
 #: Query parameters the views read (every ``request.GET``/form field name in the apps); the
@@ -195,7 +201,18 @@ def _records(campaign, village, bureau, pairing, township, tag):
         "target": target_save(actor=None, campaign=campaign, unit=township, indicator=activities, value=10)[0],
         "person": PersonFactory(unit=village, name=f"走查人员{tag}", branch=party, status="league_member"),
         **_people_b(village, tag),
+        **_creation(township.parent, village),
     }
+
+
+def _creation(county, village):
+    """三级联创: the county's village goal, and the village's entry declared with a file."""
+    from tests.factories import creation_step, make_creation_goal
+
+    goal = make_creation_goal(county, "village")
+    entry = goal.entries.select_related("unit", "goal").get(unit=village)
+    step = creation_step(entry, "declare", files=[notice_file()])
+    return {"creation_goal": goal, "creation_entry": entry, "creation_file": step.files.get()}
 
 
 def _people_b(village, tag):

@@ -33,6 +33,7 @@ from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
 from demo.assessment import load_demo_assessments
+from demo.creation import load_demo_creation
 from demo.notices import load_demo_notices
 from demo.people import load_demo_people
 from demo.plans import load_demo_boards, load_demo_plans
@@ -66,7 +67,7 @@ LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", 
           "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
           "plans": "共建计划", "boards": "公示栏",
           "people": "人员名册", "pipeline_steps": "推优发展环节",
-          "notices": "通知任务", "assessments": "考核方案"}
+          "notices": "通知任务", "creation": "三级联创(目标与环节)", "assessments": "考核方案"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -210,6 +211,7 @@ class Command(BaseCommand):
         self.stats["people"] = {"created": people["created"], "updated": 0, "unchanged": people["unchanged"]}
         self.stats["pipeline_steps"] = {"created": people["steps"], "updated": 0, "unchanged": 0}
         self._count_many("notices", load_demo_notices(today))  # 通知任务、信息通报
+        self._count_many("creation", load_demo_creation(today))  # 三级联创
         return campaign
 
     def _load_year(self, today: dt.date) -> None:
