@@ -161,7 +161,35 @@ def year_rows(today: dt.date) -> dict[str, list[dict]]:
                 "held_on": ago(SURVEY_DAYS_AGO), "satisfied": per_ok[j] - basically,
                 "basically_satisfied": basically, "dissatisfied": per_ballots[j] - per_ok[j],
             })
+    surveys += _last_year_surveys(townships, ago)
     return {"activities": activities, "commitments": commitments, "surveys": surveys}
+
+
+def _last_year_surveys(townships: list[str], ago) -> list[dict]:
+    """Last year's July appraisal in every township (民主测评同比): per township its own share
+    (some better, some worse than this year), but county totals in exactly this year's
+    proportion (1320 : 1352 and 1358 : 1378), so seed 004's rates stay 97.63 % and 98.55 %
+    over any period that holds both years."""
+    rows = []
+    for subject, (ok, ballots) in SURVEYS.items():
+        per_ballots = split(ballots, len(townships), f"ballots-last:{subject}")
+        per_ok = [b * ok // ballots for b in per_ballots]
+        for j, t in enumerate(townships):   # a stable shift per township, within its ballots
+            per_ok[j] = min(per_ballots[j], max(0, per_ok[j] + dd._h(f"last:{subject}:{t}") % 9 - 4))
+        step, j = (1 if sum(per_ok) < ok else -1), 0
+        while sum(per_ok) != ok:            # back to the county's total, one ballot at a time
+            k = j % len(townships)
+            if 0 <= per_ok[k] + step <= per_ballots[k]:
+                per_ok[k] += step
+            j += 1
+        for j, t in enumerate(townships):
+            basically = per_ok[j] // 8
+            rows.append({
+                "code": f"BJLBC-SL-{subject}-{t}", "campaign": SLUG, "unit_code": t, "subject": subject,
+                "held_on": ago(SURVEY_DAYS_AGO + 365), "satisfied": per_ok[j] - basically,
+                "basically_satisfied": basically, "dissatisfied": per_ballots[j] - per_ok[j],
+            })
+    return rows
 
 
 def to_csv(rows: list[dict]) -> bytes:

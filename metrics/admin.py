@@ -14,8 +14,19 @@ from organizations.admin_tools import (
     ServiceAdmin,
 )
 
-from . import policy, services
-from .models import Contribution, Fact, Target, VillageYear
+from . import policy, services, services_assessment
+from .models import (
+    AssessmentAdjustment,
+    AssessmentItem,
+    AssessmentResult,
+    AssessmentScheme,
+    AssessmentStatus,
+    Contribution,
+    DeductionRule,
+    Fact,
+    Target,
+    VillageYear,
+)
 
 
 @admin.register(Target)
@@ -98,3 +109,136 @@ class IndicatorAdmin(ReasonAdminMixin, ScopedPagesMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj._change_reason = self.change_reason(form)
         super().save_model(request, obj, form, change)
+
+
+# --- assessment (考核): every save through metrics.services_assessment; frozen results read-only ---
+
+@admin.register(AssessmentScheme)
+class AssessmentSchemeAdmin(ServiceAdmin):
+    list_display = ("title", "year", "unit", "level", "campaign", "status", "frozen_at", "published_at")
+    list_filter = ("status", "year", "level", "campaign")
+    search_fields = ("title", "unit__name", "unit__code")
+    list_select_related = ("unit", "campaign")
+    autocomplete_fields = ("campaign", "unit")
+    fields = ("title", "campaign", "unit", "year", "level", "date_from", "date_to", "status", "review_note",
+              "reviewed_by", "reviewed_at", "frozen_by", "frozen_at", "frozen_as_of", "published_by", "published_at")
+    readonly_fields = ("status", "review_note", "reviewed_by", "reviewed_at", "frozen_by", "frozen_at",
+                       "frozen_as_of", "published_by", "published_at")
+
+    def can_change(self, user, obj) -> bool:
+        return policy.can_manage_assessment(user, obj.unit) and obj.status == AssessmentStatus.DRAFT
+
+    def save_through_service(self, request, current, v):
+        scheme, _ = services_assessment.scheme_save(
+            actor=request.user, scheme=current, title=v["title"], campaign=v["campaign"], unit=v["unit"],
+            year=v["year"], level=v["level"], date_from=v["date_from"], date_to=v["date_to"], reason=v[REASON_FIELD])
+        return scheme
+
+    def can_delete(self, user, obj) -> bool:
+        return policy.can_manage_assessment(user, obj.unit) and not obj.is_frozen
+
+    def delete_through_service(self, request, obj, reason):
+        services_assessment.scheme_delete(actor=request.user, scheme=obj, reason=reason)
+
+
+class _SchemePartAdmin(ServiceAdmin):
+    list_select_related = ("scheme", "scheme__unit")
+    identity_fields = ("scheme",)
+    editable_in = (AssessmentStatus.DRAFT,)
+
+    def can_change(self, user, obj) -> bool:
+        return policy.can_manage_assessment(user, obj.scheme.unit) and obj.scheme.status in self.editable_in
+
+    can_delete = can_change
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "scheme":
+            kwargs["queryset"] = AssessmentScheme.objects.for_user(request.user).filter(status__in=self.editable_in)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(AssessmentItem)
+class AssessmentItemAdmin(_SchemePartAdmin):
+    list_display = ("scheme", "indicator", "method", "max_points", "cap_percent")
+    list_filter = ("method", "scheme__status", "indicator")
+    search_fields = ("scheme__title", "indicator__name", "indicator__code")
+    fields = ("scheme", "indicator", "method", "max_points", "cap_percent")
+    identity_fields = ("scheme", "indicator")
+
+    def save_through_service(self, request, current, v):
+        item, _ = services_assessment.item_save(
+            actor=request.user, scheme=v["scheme"], indicator=v["indicator"], method=v["method"],
+            max_points=v["max_points"], cap_percent=v["cap_percent"], reason=v[REASON_FIELD])
+        return item
+
+    def delete_through_service(self, request, obj, reason):
+        services_assessment.item_delete(actor=request.user, item=obj, reason=reason)
+
+
+@admin.register(DeductionRule)
+class DeductionRuleAdmin(_SchemePartAdmin):
+    list_display = ("scheme", "kind", "points_each", "cap")
+    list_filter = ("kind", "scheme__status")
+    search_fields = ("scheme__title",)
+    fields = ("scheme", "kind", "points_each", "cap")
+    identity_fields = ("scheme", "kind")
+
+    def save_through_service(self, request, current, v):
+        rule, _ = services_assessment.rule_save(
+            actor=request.user, scheme=v["scheme"], kind=v["kind"], points_each=v["points_each"], cap=v["cap"],
+            reason=v[REASON_FIELD])
+        return rule
+
+    def delete_through_service(self, request, obj, reason):
+        services_assessment.rule_delete(actor=request.user, rule=obj, reason=reason)
+
+
+@admin.register(AssessmentAdjustment)
+class AssessmentAdjustmentAdmin(_SchemePartAdmin):
+    """Adjustments are added or withdrawn, never edited (the record of who changed what, why)."""
+
+    list_display = ("scheme", "unit", "points", "reason", "made_by", "made_at")
+    list_filter = ("scheme__status", "scheme")
+    search_fields = ("scheme__title", "unit__name", "unit__code", "reason")
+    list_select_related = ("scheme", "scheme__unit", "unit", "made_by")
+    autocomplete_fields = ("unit",)
+    fields = ("scheme", "unit", "points", "reason", "made_by", "made_at")
+    readonly_fields = ("made_by", "made_at")
+    editable_in = (AssessmentStatus.DRAFT, AssessmentStatus.REVIEWED)
+
+    def can_change(self, user, obj) -> bool:
+        return False
+
+    def can_delete(self, user, obj) -> bool:
+        return policy.can_manage_assessment(user, obj.scheme.unit) and obj.scheme.status in self.editable_in
+
+    def save_through_service(self, request, current, v):
+        return services_assessment.adjustment_add(actor=request.user, scheme=v["scheme"], unit=v["unit"],
+                                                  points=v["points"], reason=v["reason"])
+
+    def delete_through_service(self, request, obj, reason):
+        services_assessment.adjustment_delete(actor=request.user, adjustment=obj, reason=reason)
+
+
+@admin.register(AssessmentResult)
+class AssessmentResultAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
+    """Frozen results: written once by the freeze, read-only for everyone (superusers too)."""
+
+    list_display = ("scheme", "rank", "unit_name", "score", "base_points", "deducted", "adjusted")
+    list_filter = ("scheme__status", "scheme__year", "scheme")
+    search_fields = ("unit_name", "unit__code", "scheme__title")
+    list_select_related = ("scheme", "unit")
+    readonly_fields = ("scheme", "unit", "unit_name", "rank", "score", "base_points", "deducted", "adjusted",
+                       "parts", "deductions", "adjustments")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -152,3 +152,21 @@ class SurveyForm(forms.Form):
         if all(c is not None for c in counts) and sum(counts) == 0:
             raise forms.ValidationError("票数合计不能为0。")
         return data
+
+
+class SurveyCompareForm(forms.Form):
+    """The 民主测评 year-on-year filter (GET): year, level, subject, campaign (all optional)."""
+
+    q = forms.CharField(label="单位名称", required=False, max_length=50)
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    level = forms.ChoiceField(label="单位层级", required=False, choices=[("", "默认"), *LEVEL_LABELS.items()])
+    subject = forms.ChoiceField(label="测评对象", required=False, choices=[("", "全部对象"), *SurveySubject.choices])
+    campaign = CampaignField(label="专项活动", queryset=Campaign.objects.none(), required=False,
+                             to_field_name="slug", empty_label="全部活动")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = Campaign.objects.for_user(user).order_by("-start_date", "slug")
+        for f in self.fields.values():
+            f.widget.attrs.setdefault("class", "form-select form-select-sm" if isinstance(f, forms.ChoiceField)
+                                      else "form-control form-control-sm")

@@ -144,3 +144,244 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.unit_id}/{self.indicator_id}: {self.value}"
+
+
+# --- assessment (考核): a scheme, its items and deduction rules, review adjustments, frozen results ---
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    REVIEWED = "reviewed", _("已审核")
+    FROZEN = "frozen", _("已冻结")
+    PUBLISHED = "published", _("已发布")
+
+
+class AssessmentLevel(models.TextChoices):
+    """Which units are assessed (the keys of ``metrics.figures.LEVELS``)."""
+
+    TOWNSHIP = "township", _("乡镇(街道)")
+    VILLAGE = "village", _("村(社区)")
+    BUREAU = "bureau", _("帮建单位")
+
+
+class ScoringMethod(models.TextChoices):
+    TARGET = "target", _("目标完成(数值÷目标)")
+    BEST = "best", _("相对排名(数值÷最好单位)")
+    MINMAX = "minmax", _("相对排名(最低—最高区间)")
+
+
+class DeductionKind(models.TextChoices):
+    OVERDUE_RECTIFICATION = "overdue_rectification", _("整改事项逾期未销号")
+    OVERDUE_COMMITMENT = "overdue_commitment", _("承诺事项逾期未完成")
+
+
+class AssessmentSchemeQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Schemes of units in the user's scope, and published schemes above the user's units
+        (a township or village sees the county's published result for its own units)."""
+        from organizations.scoping import scope_paths
+
+        paths = scope_paths(user)
+        if paths is None:
+            return self
+        above = set()
+        for p in paths:
+            parts = [x for x in p.split("/") if x]
+            above.update("/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1))
+        q = models.Q(pk__in=[])
+        for p in paths:
+            q |= models.Q(unit__path__startswith=p)
+        return self.filter(q | models.Q(status=AssessmentStatus.PUBLISHED, unit__path__in=sorted(above)))
+
+
+class AssessmentScheme(models.Model):
+    """考核方案: which units (``level``) under ``unit`` are assessed in ``campaign`` over a period,
+    on weighted items and deductions. Draft → reviewed → frozen (results stored, never recomputed)
+    → published (the assessed units see their own result). ``metrics.assessment`` holds the rules."""
+
+    title = models.CharField(_("方案名称"), max_length=100)
+    campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("专项活动"), on_delete=models.PROTECT,
+                                 related_name="assessment_schemes")
+    unit = models.ForeignKey("organizations.Unit", verbose_name=_("考核单位"), on_delete=models.PROTECT,
+                             related_name="assessment_schemes", help_text=_("组织考核的单位(县、市)"))
+    year = models.PositiveSmallIntegerField(_("考核年度"))
+    level = models.CharField(_("考核对象"), max_length=12, choices=AssessmentLevel.choices)
+    date_from = models.DateField(_("统计开始日期"))
+    date_to = models.DateField(_("统计截止日期"))
+    status = models.CharField(_("状态"), max_length=12, choices=AssessmentStatus.choices,
+                              default=AssessmentStatus.DRAFT)
+    review_note = models.TextField(_("审核意见"), blank=True)
+    created_by = models.ForeignKey("organizations.User", verbose_name=_("创建人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey("organizations.User", verbose_name=_("审核人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    frozen_by = models.ForeignKey("organizations.User", verbose_name=_("冻结人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    frozen_at = models.DateTimeField(_("冻结时间"), null=True, blank=True)
+    frozen_as_of = models.DateField(_("冻结时的统计截止日"), null=True, blank=True)
+    published_by = models.ForeignKey("organizations.User", verbose_name=_("发布人"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = AssessmentSchemeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("考核方案")
+        verbose_name_plural = _("考核方案")
+        ordering = ["-year", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "unit", "year", "level", "title"], name="assessment_unique"),
+            models.CheckConstraint(condition=models.Q(date_from__lte=models.F("date_to")),
+                                   name="assessment_period_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年{self.title}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in (AssessmentStatus.FROZEN, AssessmentStatus.PUBLISHED)
+
+    @property
+    def reviewed_by_name(self) -> str:
+        return person_name(self.reviewed_by)
+
+    @property
+    def frozen_by_name(self) -> str:
+        return person_name(self.frozen_by)
+
+    @property
+    def published_by_name(self) -> str:
+        return person_name(self.published_by)
+
+
+def person_name(user) -> str:
+    """Who did a step: the account's full name or username; "系统" for the system (seed, commands)."""
+    if user is None:
+        return "系统"
+    return user.get_full_name() or user.username
+
+
+class SchemePartQuerySet(ScopedQuerySet):
+    """Items, rules and adjustments belong to their scheme's unit."""
+
+    scope_path_field = "scheme__unit__path"
+
+
+class AssessmentItem(models.Model):
+    """考核指标: an indicator of the catalogue, its points and how they are earned."""
+
+    scheme = models.ForeignKey(AssessmentScheme, verbose_name=_("考核方案"), on_delete=models.CASCADE,
+                               related_name="items")
+    indicator = models.ForeignKey("campaigns.Indicator", verbose_name=_("指标"), on_delete=models.PROTECT,
+                                  related_name="+")
+    method = models.CharField(_("计分方法"), max_length=8, choices=ScoringMethod.choices)
+    max_points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2)
+    cap_percent = models.PositiveSmallIntegerField(_("目标完成率封顶(%)"), default=100)
+    history = HistoricalRecords()
+
+    objects = SchemePartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("考核指标")
+        verbose_name_plural = _("考核指标")
+        ordering = ["scheme", "indicator__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "indicator"], name="assessment_item_unique"),
+            models.CheckConstraint(condition=models.Q(max_points__gt=0), name="assessment_item_points_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id}×{self.max_points}"
+
+
+class DeductionRule(models.Model):
+    """扣分规则: so many points per breach, up to a cap."""
+
+    scheme = models.ForeignKey(AssessmentScheme, verbose_name=_("考核方案"), on_delete=models.CASCADE,
+                               related_name="rules")
+    kind = models.CharField(_("扣分情形"), max_length=32, choices=DeductionKind.choices)
+    points_each = models.DecimalField(_("每项扣分"), max_digits=6, decimal_places=2)
+    cap = models.DecimalField(_("最多扣分"), max_digits=6, decimal_places=2)
+    history = HistoricalRecords()
+
+    objects = SchemePartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("扣分规则")
+        verbose_name_plural = _("扣分规则")
+        ordering = ["scheme", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "kind"], name="deduction_rule_unique"),
+            models.CheckConstraint(condition=models.Q(points_each__gt=0, cap__gt=0), name="deduction_rule_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.points_each}/{self.cap}"
+
+
+class AssessmentAdjustment(models.Model):
+    """审核调整: points added or taken from one unit's score by the reviewer, with the reason."""
+
+    scheme = models.ForeignKey(AssessmentScheme, verbose_name=_("考核方案"), on_delete=models.CASCADE,
+                               related_name="adjustments")
+    unit = models.ForeignKey("organizations.Unit", verbose_name=_("单位"), on_delete=models.PROTECT,
+                             related_name="+")
+    points = models.DecimalField(_("调整分值"), max_digits=6, decimal_places=2,
+                                 help_text=_("加分为正,减分为负"))
+    reason = models.CharField(_("调整理由"), max_length=200)
+    made_by = models.ForeignKey("organizations.User", verbose_name=_("调整人"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    made_at = models.DateTimeField(_("调整时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = SchemePartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审核调整")
+        verbose_name_plural = _("审核调整")
+        ordering = ["scheme", "pk"]
+
+    def __str__(self):
+        return f"{self.unit_id}: {self.points}"
+
+    @property
+    def made_by_name(self) -> str:
+        return person_name(self.made_by)
+
+
+class AssessmentResultQuerySet(ScopedQuerySet):
+    scope_path_field = "unit__path"
+
+
+class AssessmentResult(models.Model):
+    """One unit's frozen result: written once when the scheme is frozen, never changed after
+    (``parts``: each item's value, target, ratio and points; ``deductions``; ``adjustments``)."""
+
+    scheme = models.ForeignKey(AssessmentScheme, verbose_name=_("考核方案"), on_delete=models.CASCADE,
+                               related_name="results")
+    unit = models.ForeignKey("organizations.Unit", verbose_name=_("单位"), on_delete=models.PROTECT,
+                             related_name="+")
+    unit_name = models.CharField(_("单位名称(冻结时)"), max_length=100)
+    rank = models.PositiveIntegerField(_("名次"))
+    score = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
+    base_points = models.DecimalField(_("指标得分"), max_digits=8, decimal_places=2)
+    deducted = models.DecimalField(_("扣分"), max_digits=8, decimal_places=2)
+    adjusted = models.DecimalField(_("审核调整"), max_digits=8, decimal_places=2)
+    parts = models.JSONField(_("各指标"), default=list)
+    deductions = models.JSONField(_("扣分明细"), default=list)
+    adjustments = models.JSONField(_("调整明细"), default=list)
+    history = HistoricalRecords()
+
+    objects = AssessmentResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("考核结果(冻结)")
+        verbose_name_plural = _("考核结果(冻结)")
+        ordering = ["scheme", "rank", "unit_name"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "unit"], name="assessment_result_unique")]
+
+    def __str__(self):
+        return f"{self.unit_name}: {self.score}"

@@ -38,3 +38,36 @@ def can_set_targets_below(user, unit: Unit) -> bool:
     if user is None or user.is_superuser:
         return True
     return has_role_at(user, unit, (Role.COUNTY_ADMIN, Role.TOWNSHIP_STAFF))
+
+
+# --- assessment (考核) ----------------------------------------------------------------------------
+#
+# County admins (the organisation department) over the scheme's unit define schemes, compute,
+# review, freeze and publish. Everyone whose scope holds the scheme's unit (county inspector,
+# viewer) reads it at every stage. Below it, township staff, village secretaries and bureau
+# liaisons see a scheme only once published, and only the results of units in their scope
+# (``AssessmentScheme.objects.for_user`` and ``AssessmentResult.objects.for_user``).
+
+ASSESSMENT_ROLES = (Role.COUNTY_ADMIN,)
+
+
+def can_manage_assessment(user, unit: Unit) -> bool:
+    if user is None or user.is_superuser:
+        return True
+    return user.is_authenticated and has_role_at(user, unit, ASSESSMENT_ROLES)
+
+
+def can_create_assessments(user) -> bool:
+    """Whether the scheme list offers 新建考核方案 (a county admin somewhere)."""
+    from organizations.scoping import user_grants
+
+    if user.is_superuser:
+        return True
+    return any(g.role in ASSESSMENT_ROLES for g in user_grants(user))
+
+
+def sees_whole_scheme(user, scheme) -> bool:
+    """Whether the user's scope holds the scheme's unit (every result, at every stage)."""
+    from organizations.scoping import in_scope
+
+    return in_scope(user, scheme.unit)

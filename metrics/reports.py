@@ -13,11 +13,12 @@ from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
 
-from campaigns.models import IndicatorKind, Survey
+from campaigns.models import IndicatorKind, Survey, SurveySubject
 from organizations.models import Leader, Position, Unit
 
 from . import figures
-from .figures import HUNDRED, AreaRate, Silence, indicators, q2
+from .assessment import share_of_best
+from .figures import AreaRate, Silence, indicators, q2
 from .selectors import Figure
 
 
@@ -177,7 +178,7 @@ def assess(unit, user, level, weights: dict[str, Decimal], campaign, date_from, 
         parts = []
         for f in figs[u.pk]:
             b, w = best[f.indicator.code], weights[f.indicator.code]
-            norm = q2(f.value * HUNDRED / b) if (b and f.value is not None) else Decimal(0)
+            norm = share_of_best(f.value, b)
             parts.append(Part(f, w, norm, q2(norm * w / total_w) if total_w else Decimal(0)))
         scored.append(Scored(u, parts, q2(sum((p.points for p in parts), Decimal(0)))))
     scored.sort(key=lambda s: (-s.score, s.unit.name))
@@ -193,3 +194,48 @@ def assess(unit, user, level, weights: dict[str, Decimal], campaign, date_from, 
             for p, lp in zip(s.parts, leader.parts, strict=True):
                 p.gap = lp.points - p.points
     return scored, best
+
+
+# --- 民主测评 year on year ---------------------------------------------------------------------------
+
+@dataclass
+class SubjectYears:
+    code: str
+    label: str
+    now: Figure
+    last: Figure
+
+    @property
+    def change(self) -> Decimal | None:
+        """Points up (+) or down (−) against last year; None when either year has no ballots."""
+        if self.now.value is None or self.last.value is None:
+            return None
+        return q2(self.now.value) - q2(self.last.value)
+
+
+@dataclass
+class UnitYears:
+    unit: Unit
+    subjects: list[SubjectYears]
+
+
+def survey_subjects(code: str | None = None) -> list[tuple[str, str, str]]:
+    """(subject code, label, satisfaction indicator code) of the appraisal subjects (one
+    satisfaction figure each: ``satisfaction_<code>`` of the catalogue)."""
+    return [(c, label, f"satisfaction_{c}") for c, label in SurveySubject.choices if code in (None, c)]
+
+
+def survey_years(units, year: int, subjects, campaign=None) -> list[UnitYears]:
+    """Each unit's satisfaction per subject in ``year`` and ``year - 1`` (calendar years), from
+    the one figure read (two ``unit_figures`` calls whatever the number of units)."""
+    import datetime as dt
+
+    inds = {i.code: i for i in indicators([s[2] for s in subjects])}
+    wanted = [inds[s[2]] for s in subjects if s[2] in inds]
+    now = figures.unit_figures(units, campaign, dt.date(year, 1, 1), dt.date(year, 12, 31), wanted)
+    last = figures.unit_figures(units, campaign, dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31), wanted)
+    out = []
+    for u in units:
+        n, la = figures.figure_map(now[u.pk]), figures.figure_map(last[u.pk])
+        out.append(UnitYears(u, [SubjectYears(c, label, n[ic], la[ic]) for c, label, ic in subjects if ic in n]))
+    return out

@@ -36,3 +36,17 @@ from . import views_jobs  # noqa: E402  (the background rebuild)
 urlpatterns += [
     path("rebuild/", views_jobs.rebuild, name="rebuild"),
 ]
+
+from . import views_assessment  # noqa: E402  (考核方案: computed, reviewed, frozen, published)
+
+urlpatterns += [
+    path("surveys/compare/", replica_reads(views_reports.survey_compare), name="survey_compare"),
+    path("assessments/", views_assessment.scheme_list, name="scheme_list"),
+    path("assessments/new/", views_assessment.scheme_create, name="scheme_create"),
+    path("assessments/<int:pk>/", views_assessment.scheme_detail, name="scheme_detail"),
+    path("assessments/<int:pk>/items/", views_assessment.scheme_item, name="scheme_item"),
+    path("assessments/<int:pk>/rules/", views_assessment.scheme_rule, name="scheme_rule"),
+    path("assessments/<int:pk>/adjust/", views_assessment.scheme_adjust, name="scheme_adjust"),
+    path("assessments/<int:pk>/step/", views_assessment.scheme_step, name="scheme_step"),
+    path("assessments/<int:pk>/result.xlsx", views_assessment.scheme_xlsx, name="scheme_xlsx"),
+]

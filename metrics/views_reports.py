@@ -31,7 +31,7 @@ from pairings.forms import add_service_error
 from . import charts as charts_svg
 from . import dashboard as dash
 from . import figures, reports
-from .forms_reports import AssessmentForm, PeriodForm, SurveyForm
+from .forms_reports import AssessmentForm, PeriodForm, SurveyCompareForm, SurveyForm
 from .jobs import dashboard_params
 
 BULLETIN_CODES = ("pairings", "activities", "org_life_sessions", "democratic_life_meetings", "tech_visits",
@@ -247,3 +247,40 @@ def _weights_qs(form) -> str:
     if form.use_defaults or form.errors:
         return ""
     return "&" + urlencode({f"w_{code}": f"{w.normalize():f}" for code, w in form.weights().items()})
+
+
+# --- 民主测评 year on year -------------------------------------------------------------------------
+
+def survey_compare(request):
+    """Each unit's satisfaction rate and ballots in a year beside the year before, the change in
+    points coloured (``reports.survey_years``); ``?unit=&level=&year=&campaign=&subject=``."""
+    data = request.GET
+    if (data.get("unit") or "").strip():
+        unit = get_object_or_404(Unit.objects.for_user(request.user), code=code_or_404(data["unit"], "没有这个单位。"))
+    else:
+        unit = figures.default_unit(request.user)
+        if unit is None:
+            raise Http404("没有可查看的单位")
+    data = data.copy()
+    data.setdefault("year", str(figures.today().year))
+    form = SurveyCompareForm(data, user=request.user)
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    if "campaign" in form.errors:
+        raise Http404("没有这个专项活动")
+    year = cleaned.get("year") or figures.today().year
+    level = cleaned.get("level") or ("village" if unit.kind == UnitKind.TOWNSHIP else "township")
+    subjects = reports.survey_subjects(cleaned.get("subject") or None)
+    units = figures.level_units(unit, request.user, level).order_by("path")
+    if cleaned.get("q"):
+        units = units.filter(name__icontains=cleaned["q"])
+    page = paginate(request, units, 50)
+    campaign = cleaned.get("campaign")
+    total = reports.survey_years([unit], year, subjects, campaign)[0]
+    rows = reports.survey_years(list(page.object_list), year, subjects, campaign)
+    return render(request, "metrics/survey_compare.html", {
+        "unit": unit, "form": form, "year": year, "last_year": year - 1, "level": level,
+        "level_label": figures.LEVEL_LABELS[level], "subjects": subjects, "total": total, "rows": rows,
+        "page": page, "breadcrumbs": ancestors(unit, request.user),
+        "has_below": unit.kind not in (*figures.VILLAGE_KINDS, *figures.BUREAU_KINDS),
+        "query": urlencode({k: v for k, v in {"level": level, "year": year, "subject": cleaned.get("subject") or "",
+                                              "campaign": campaign.slug if campaign else ""}.items() if v})})

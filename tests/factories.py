@@ -520,6 +520,39 @@ def make_award(unit, organiser, *, county_actor=None, township_actor=None, year=
                             end=today - dt.timedelta(days=3))
     services.publicity_close(actor=county_actor, cycle=cycle)
     return services.cycle_award(actor=county_actor, cycle=cycle, awarded_on=today)[0]
+# --- assessment (考核): a scheme with its items and deduction rules, through the services ---
+
+def make_assessment_scheme(campaign, unit, level="village", items=(("activities", "best", 40),), rules=(), actor=None,
+                title="共建工作考核", year=None, date_from=None, date_to=None):
+    """A draft scheme over ``level`` under ``unit``: ``items`` (indicator code, method, points[, cap
+    percent]) and ``rules`` (kind, points each, cap). The period defaults to the campaign's start
+    to today (so the figures of records made by the tests count)."""
+    from django.utils import timezone
+
+    from campaigns.models import Indicator
+    from metrics import services_assessment as sa
+
+    today = timezone.localdate()
+    scheme, _ = sa.scheme_save(actor=actor, title=title, campaign=campaign, unit=unit, year=year or today.year,
+                               level=level, date_from=date_from or campaign.start_date, date_to=date_to or today)
+    for code, method, points, *cap in items:
+        sa.item_save(actor=actor, scheme=scheme, indicator=Indicator.objects.get(code=code), method=method,
+                     max_points=points, cap_percent=cap[0] if cap else 100)
+    for kind, each, cap in rules:
+        sa.rule_save(actor=actor, scheme=scheme, kind=kind, points_each=each, cap=cap)
+    return scheme
+
+
+def frozen_scheme(campaign, unit, actor=None, publish=False, **kwargs):
+    """A scheme reviewed and frozen (and published with ``publish``) by ``actor``."""
+    from metrics import services_assessment as sa
+
+    scheme = make_assessment_scheme(campaign, unit, actor=actor, **kwargs)
+    sa.scheme_step(actor=actor, scheme=scheme, step="review", note="数据已核对")
+    scheme = sa.scheme_step(actor=actor, scheme=scheme, step="freeze")
+    if publish:
+        scheme = sa.scheme_step(actor=actor, scheme=scheme, step="publish")
+    return scheme
 
 
 # --- 三级联创 (creation) ------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from tests.campaigns.activity_world import World, upload
 from tests.factories import (
     County,
     PersonFactory,
+    frozen_scheme,
     make_activity,
     make_commitment,
     make_decision,
@@ -92,6 +93,9 @@ PATH_OBJECTS: dict[str, str | None] = {
     "metrics:dashboard_xlsx": None, "metrics:survey_list": None, "metrics:survey_create": None,
     "metrics:survey_edit": "survey", "metrics:assessment": None, "metrics:dashboard": None,
     "metrics:targets": None, "metrics:target_delete": "target", "metrics:rebuild": None,
+    "metrics:survey_compare": None, "metrics:scheme_list": None, "metrics:scheme_create": None,
+    "metrics:scheme_detail": "scheme", "metrics:scheme_item": "scheme", "metrics:scheme_rule": "scheme",
+    "metrics:scheme_adjust": "scheme", "metrics:scheme_step": "scheme", "metrics:scheme_xlsx": "scheme",
     # people
     "people:person_list": None, "people:person_export": None, "people:person_create": None,
     "people:person_detail": "person", "people:person_edit": "person", "people:step_add": "person",
@@ -201,6 +205,8 @@ def _records(campaign, village, bureau, pairing, township, tag):
         "contact_point": contact_point_save(actor=None, leader_name=f"王常委{tag}", leader_title="县委常委",
                                             unit=village, campaign=campaign),
         "survey": make_survey(campaign, village),
+        # a county's published assessment of its villages (the walk's village is assessed)
+        "scheme": frozen_scheme(campaign, township.parent, publish=True, title=f"走查考核{tag}"),
         "target": target_save(actor=None, campaign=campaign, unit=township, indicator=activities, value=10)[0],
         "person": PersonFactory(unit=village, name=f"走查人员{tag}", branch=party, status="league_member"),
         **_people_b(village, tag),

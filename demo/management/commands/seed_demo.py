@@ -32,6 +32,7 @@ from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
 from demo import data as demo_data
+from demo.assessment import load_demo_assessments
 from demo.creation import load_demo_creation
 from demo.evaluations import load_demo_evaluations
 from demo.notices import load_demo_notices
@@ -67,7 +68,8 @@ LABELS = {"units": "单位", "organizations": "组织", "leaders": "负责人", 
           "activities": "共建活动", "commitments": "公开承诺", "surveys": "民主测评",
           "plans": "共建计划", "boards": "公示栏",
           "people": "人员名册", "pipeline_steps": "推优发展环节",
-          "notices": "通知任务", "creation": "三级联创(目标与环节)", "evaluations": "评选"}
+          "notices": "通知任务", "creation": "三级联创(目标与环节)", "evaluations": "评选",
+          "assessments": "考核方案"}
 
 
 def _differs(obj: models.Model, **wanted) -> bool:
@@ -93,13 +95,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         self.stats = {}
-        with transaction.atomic(), batch():
-            units = self._load_units()
-            orgs = self._load_organizations(units)
-            self._load_leaders(units, orgs)
-            group = self._staff_group()
-            self._load_accounts(units, group)
-            campaign = self._load_campaign_records(units, redate=options.get("redate", False))
+        with transaction.atomic():
+            with batch():
+                units = self._load_units()
+                orgs = self._load_organizations(units)
+                self._load_leaders(units, orgs)
+                group = self._staff_group()
+                self._load_accounts(units, group)
+                campaign = self._load_campaign_records(units, redate=options.get("redate", False))
+            # 考核 after the batch: its figures are brought up to date when the batch ends
+            load_demo_assessments(campaign, self._today, self._count)
         # 评选先优 (one full cycle per scheme) after the batch: nominations link evidence the
         # nominator sees, which needs the records' scopes written
         with transaction.atomic():
@@ -195,7 +200,7 @@ class Command(BaseCommand):
         return min(today, campaign.start_date + dt.timedelta(days=demo_data.CAMPAIGN_DAYS_BEFORE))
 
     def _load_campaign_records(self, units: dict[str, Unit], redate: bool) -> Campaign:
-        today = self._demo_today(redate)
+        today = self._today = self._demo_today(redate)
         data = demo_data.pairing_demo(today)
         campaign = self._load_campaign(units, data["campaign"])
         pairings = self._load_pairings(units, campaign, data["pairings"])
