@@ -18,6 +18,7 @@ from .models import (
     ActivityOrganizer,
     ActivityOutcome,
     ActivityPhoto,
+    AppraisalSubject,
     BoardStatus,
     Campaign,
     Commitment,
@@ -31,6 +32,7 @@ from .models import (
     PublicBoard,
     ReviewStatus,
     Survey,
+    subject_choices,
 )
 from .services import campaign_save
 
@@ -357,11 +359,39 @@ class MeetingDecisionAdmin(ServiceAdmin):
                                         reason=v[REASON_FIELD])
 
 
+@admin.register(AppraisalSubject)
+class AppraisalSubjectAdmin(ServiceAdmin):
+    """测评对象: shared data (no scope), written through ``appraisal_subject_save``; retired by
+    停用, never deleted (tallies keep their code)."""
+
+    list_display = ("order", "code", "name", "active")
+    list_display_links = ("code", "name")
+    list_filter = ("active",)
+    search_fields = ("code", "name")
+    fields = ("code", "name", "order", "active")
+    identity_fields = ("code",)
+
+    def get_queryset(self, request):
+        return AppraisalSubject.objects.all()
+
+    def can_change(self, user, obj) -> bool:
+        return policy.can_set_appraisal_subjects(user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_through_service(self, request, current, v):
+        subject, _ = services.appraisal_subject_save(
+            actor=request.user, subject=current, code=current.code if current else v["code"], name=v["name"],
+            order=v.get("order") or 100, active=v.get("active", False), reason=v[REASON_FIELD])
+        return subject
+
+
 @admin.register(Survey)
 class SurveyAdmin(ServiceAdmin):
     form = RecordAdminForm
-    list_display = ("held_on", "unit", "subject", "satisfied", "basically_satisfied", "dissatisfied", "ballots",
-                    "campaign", "code")
+    list_display = ("held_on", "unit", "subject_label", "satisfied", "basically_satisfied", "dissatisfied",
+                    "ballots", "campaign", "code")
     list_display_links = ("held_on", "unit")
     list_filter = ("subject", UnitTownshipFilter, _related_only("campaign"), "unit__kind")
     search_fields = ("code", "unit__name", "unit__code")
@@ -376,6 +406,18 @@ class SurveyAdmin(ServiceAdmin):
     @admin.display(description="总票数")
     def ballots(self, obj):
         return obj.ballots
+
+    @admin.display(description="测评对象", ordering="subject")
+    def subject_label(self, obj):
+        return obj.subject_name
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_subject_name()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "subject":
+            return forms.ChoiceField(label="测评对象", choices=subject_choices)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def can_change(self, user, obj) -> bool:
         return policy.can_record_survey(user, obj.unit)

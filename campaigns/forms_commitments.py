@@ -24,7 +24,7 @@ from pairings.models import Pairing
 from pairings.pickers import SCOPE as SCOPED_PAIRINGS
 
 from . import selectors_commitments as sel
-from .models import Campaign, CommitmentStatus, DecisionStatus, Phase, SurveySubject
+from .models import Campaign, CommitmentStatus, DecisionStatus, Phase, subject_choices
 
 DATE = {"type": "date"}
 
@@ -324,7 +324,7 @@ class DecisionCorrectionForm(DecisionUpdateForm):
 class SurveyCorrectionForm(forms.Form):
     """A county admin's 更正 of an appraisal's tallies (民主测评票数)."""
 
-    subject = forms.ChoiceField(label="测评对象", choices=SurveySubject.choices)
+    subject = forms.ChoiceField(label="测评对象", choices=subject_choices)
     held_on = date_field("测评日期")
     satisfied = forms.IntegerField(label="满意", min_value=0)
     basically_satisfied = forms.IntegerField(label="基本满意", min_value=0)
@@ -336,6 +336,7 @@ class SurveyCorrectionForm(forms.Form):
                                  "satisfied": instance.satisfied, "basically_satisfied": instance.basically_satisfied,
                                  "dissatisfied": instance.dissatisfied}
         super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = subject_choices(include=instance.subject)   # a retired subject stays
         for name in ("satisfied", "basically_satisfied", "dissatisfied"):
             self.fields[name].widget.attrs["inputmode"] = "numeric"
         self.helper = _helper()

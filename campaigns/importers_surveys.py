@@ -3,6 +3,7 @@ unit_code*, subject*, held_on*, satisfied*, basically_satisfied*, dissatisfied*.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils import timezone
 
 from cobuild.importing import (
@@ -20,13 +21,28 @@ from cobuild.importing import (
 from organizations.models import Unit
 from pairings.importers import report_refusals
 
-from .models import Campaign, Survey, SurveySubject
+from .models import AppraisalSubject, Campaign, Survey, SurveySubject, subject_choices
 from .policy import survey_refusals
 from .services import survey_save
 
 SUBJECT_ALIASES = {"基层党组织": "party_org", "党组织": "party_org", "村党组织": "party_org",
                    "共建单位": "cobuild", "帮建单位": "cobuild"}
 COUNTS = ("satisfied", "basically_satisfied", "dissatisfied")
+_contract_subject = parse_choice(SurveySubject, SUBJECT_ALIASES)
+
+
+def parse_subject(text: str) -> str:
+    """A subject's code or name: the contract's two (with their aliases) without a query, any
+    other active 测评对象 of the table by code or name."""
+    try:
+        return _contract_subject(text)
+    except ValueError:
+        found = (AppraisalSubject.objects.filter(active=True).filter(Q(code=text) | Q(name=text))
+                 .values_list("code", flat=True).first())
+        if found is None:
+            raise ValueError(f"“{text}”不是可用的测评对象,可用:"
+                             + ";".join(f"{c} {n}" for c, n in subject_choices())) from None
+        return found
 
 
 @register
@@ -44,8 +60,10 @@ class SurveyImport(ImportKind):
                ref=Ref(Campaign, label="活动", field="slug"), example="bjlbc-2024"),
         Column("unit_code", "测评单位编码", required=True, parse=parse_code, ref=Ref(Unit, label="测评单位"),
                help="组织测评的单位(村、乡镇或县)的编码。", example="230781001"),
-        Column("subject", "测评对象", required=True, parse=parse_choice(SurveySubject, SUBJECT_ALIASES),
-               help="party_org 对基层党组织;cobuild 对共建单位(中文名称亦可)。", example="party_org"),
+        Column("subject", "测评对象", required=True, parse=parse_subject,
+               allowed="party_org 对基层党组织;cobuild 对共建单位;以及“测评对象”中设置的其他编码",
+               help="party_org 对基层党组织;cobuild 对共建单位;其他测评对象填其编码(中文名称亦可)。",
+               example="party_org"),
         Column("held_on", "测评日期", required=True, parse=parse_date, example="2024-07-15"),
         Column("satisfied", "满意票数", required=True, parse=parse_int, example="120"),
         Column("basically_satisfied", "基本满意票数", required=True, parse=parse_int, example="15"),

@@ -4,7 +4,8 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -444,12 +445,54 @@ class MeetingDecision(models.Model):
 # --- democratic appraisal tallies (民主测评) --------------------------------------------------------
 
 class SurveySubject(models.TextChoices):
+    """The two subjects of seed 004 and CONTRACT.md (each with its satisfaction indicator); more are
+    data (``AppraisalSubject``)."""
+
     PARTY_ORG = "party_org", _("对基层党组织")
     COBUILD = "cobuild", _("对共建单位")
 
 
+class AppraisalSubject(models.Model):
+    """Who or what a 民主测评 appraises (测评对象): data, so a county can appraise more than the two
+    of seed 004 (e.g. 对村委会, 对驻村工作队). The two contract subjects are shipped by a data
+    migration and feed the satisfaction indicators; the others are tallied on their own
+    (``metrics.reports.survey_years``). Written only through ``campaigns.services.appraisal_subject_save``."""
+
+    code = models.SlugField(_("编码"), max_length=32, unique=True, allow_unicode=False,
+                            help_text=_("英文字母、数字、下划线,如 village_committee;导入时填写"))
+    name = models.CharField(_("名称"), max_length=40, unique=True, help_text=_("如:对村委会"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    active = models.BooleanField(_("启用"), default=True, help_text=_("停用后不能再登记新的测评,已有记录保留"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("测评对象")
+        verbose_name_plural = _("测评对象")
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+def subject_names() -> dict[str, str]:
+    """{code: name} of every appraisal subject: the two of the contract, always, and the table's
+    (one query)."""
+    return {**{c: str(label) for c, label in SurveySubject.choices},
+            **dict(AppraisalSubject.objects.values_list("code", "name"))}
+
+
+def subject_choices(include: str | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the subjects a tally may be recorded for: the contract's two and the active
+    ones of the table, in their order (``include``: an inactive code an existing record keeps)."""
+    rows = list(AppraisalSubject.objects.filter(Q(active=True) | Q(code=include or "")).values_list("code", "name"))
+    known = {c for c, _ in rows}
+    return [*[(c, str(label)) for c, label in SurveySubject.choices if c not in known], *rows]
+
+
 class SurveyQuerySet(RecordQuerySet):
-    pass
+    def with_subject_name(self):
+        return self.annotate(_subject_name=Coalesce(Subquery(
+            AppraisalSubject.objects.filter(code=OuterRef("subject")).values("name")[:1]), F("subject")))
 
 
 class Survey(NeutralCodeMixin, models.Model):
@@ -459,7 +502,8 @@ class Survey(NeutralCodeMixin, models.Model):
     campaign = models.ForeignKey(Campaign, verbose_name=_("所属活动"), on_delete=models.PROTECT,
                                  related_name="surveys")
     unit = models.ForeignKey(Unit, verbose_name=_("测评单位"), on_delete=models.PROTECT, related_name="surveys")
-    subject = models.CharField(_("测评对象"), max_length=12, choices=SurveySubject.choices)
+    subject = models.CharField(_("测评对象"), max_length=32, db_index=False,
+                               help_text=_("测评对象的编码(见“测评对象”)"))
     held_on = models.DateField(_("测评日期"))
     satisfied = models.PositiveIntegerField(_("满意"))
     basically_satisfied = models.PositiveIntegerField(_("基本满意"))
@@ -478,7 +522,18 @@ class Survey(NeutralCodeMixin, models.Model):
         constraints = [models.CheckConstraint(condition=~Q(code=""), name="survey_code_not_empty")]
 
     def __str__(self):
-        return f"{self.unit.name if self.unit_id else ''} {self.get_subject_display()} {self.held_on}"
+        return f"{self.unit.name if self.unit_id else ''} {self.subject_name} {self.held_on}"
+
+    @property
+    def subject_name(self) -> str:
+        """The subject's name: annotated on lists (``SurveyQuerySet.with_subject_name``), the
+        contract's label for its two, else read once for this record."""
+        if not hasattr(self, "_subject_name"):
+            if self.subject in SurveySubject.values:
+                self._subject_name = str(SurveySubject(self.subject).label)
+            else:
+                self._subject_name = subject_names().get(self.subject, self.subject)
+        return self._subject_name
 
     @property
     def ballots(self):

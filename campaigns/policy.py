@@ -194,6 +194,11 @@ def can_enter_surveys(user) -> bool:
     return holds_role_somewhere(user, REVIEWER_ROLES)
 
 
+def can_set_appraisal_subjects(user) -> bool:
+    """The list of 测评对象 is shared data: superusers and county admins."""
+    return user is None or user.is_superuser or holds_role_somewhere(user, (Role.COUNTY_ADMIN,))
+
+
 def survey_refusals(actor, *, survey: Survey | None, unit: Unit) -> list[Refusal]:
     out = []
     if survey is not None and not can_record_survey(actor, survey.unit):

@@ -25,6 +25,7 @@ from .models import (
     ActivityOrganizer,
     ActivityOutcome,
     ActivityPhoto,
+    AppraisalSubject,
     BoardKind,
     BoardStatus,
     Campaign,
@@ -44,6 +45,8 @@ from .models import (
     ReviewStatus,
     StagedPhoto,
     Survey,
+    SurveySubject,
+    subject_choices,
 )
 from .policy import (
     activity_refusals,
@@ -53,6 +56,7 @@ from .policy import (
     can_edit_meeting,
     can_log_somewhere,
     can_review,
+    can_set_appraisal_subjects,
     can_set_campaign,
     can_update_decision,
     commitment_refusals,
@@ -614,6 +618,8 @@ def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: 
     if correction:
         reason = correction_reason(actor, reason, survey, getattr(survey, "unit", None), unit)
     refuse(survey_refusals(actor, survey=survey, unit=unit))
+    if subject not in dict(subject_choices(include=survey.subject if survey is not None else None)):
+        raise ValidationError({"subject": f"没有这个测评对象:“{subject}”。可用的测评对象见“测评对象”设置。"})
     if satisfied + basically_satisfied + dissatisfied == 0:
         raise ValidationError({"satisfied": "票数合计不能为0。"})
     if held_on > timezone.localdate():
@@ -625,6 +631,29 @@ def survey_save(*, actor: User | None, campaign: Campaign, unit: Unit, subject: 
     s._change_reason = reason or ("登记测评" if created else "修改测评")
     s.save()
     return s, created
+
+
+@transaction.atomic
+def appraisal_subject_save(*, actor: User | None, code: str, name: str, order: int = 100, active: bool = True,
+                           subject: AppraisalSubject | None = None, reason: str | None = None
+                           ) -> tuple[AppraisalSubject, bool]:
+    """Add or change a 测评对象 (county admins and superusers). A subject's code never changes once
+    tallies use it; the two contract subjects stay active."""
+    if not can_set_appraisal_subjects(actor):
+        raise PermissionDenied("只有县级组织部管理员可以设置测评对象。")
+    code, name = (code or "").strip(), (name or "").strip()
+    obj = subject or AppraisalSubject.objects.filter(code=code).first()
+    created = obj is None
+    if obj is not None and obj.code != code and Survey.objects.filter(subject=obj.code).exists():
+        raise ValidationError({"code": "已有测评记录使用这个编码,不能修改。"})
+    if not active and code in SurveySubject.values:
+        raise ValidationError({"active": "“对基层党组织”“对共建单位”是统计口径规定的测评对象,不能停用。"})
+    obj = obj or AppraisalSubject()
+    obj.code, obj.name, obj.order, obj.active = code, name, order, active
+    obj.full_clean()
+    obj._change_reason = reason or ("新增测评对象" if created else "修改测评对象")
+    obj.save()
+    return obj, created
 
 
 # --- annual plans (共建计划) ----------------------------------------------------------------------

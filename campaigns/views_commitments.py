@@ -573,6 +573,6 @@ def survey_correct(request, pk):
             messages.success(request, "已更正测评票数,理由已记入历史。")
             return redirect("campaigns:survey_correct", pk=survey.pk)
     return correction_page(request, form=form, record=survey,
-                           title=f"更正民主测评:{survey.unit.name} {survey.get_subject_display()} {survey.held_on:%Y-%m-%d}",
+                           title=f"更正民主测评:{survey.unit.name} {survey.subject_name} {survey.held_on:%Y-%m-%d}",
                            back_url=f"{reverse('metrics:survey_list')}?campaign={survey.campaign.slug}",
                            back_label="民主测评")

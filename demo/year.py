@@ -165,6 +165,34 @@ def year_rows(today: dt.date) -> dict[str, list[dict]]:
     return {"activities": activities, "commitments": commitments, "surveys": surveys}
 
 
+#: a 测评对象 beyond seed 004's two (subjects are data): the villagers' appraisal of their 村委会,
+#: this year and last, per township. It has no catalogue indicator, so seed 004's figures stay.
+EXTRA_SUBJECT = ("village_committee", "对村民委员会")
+
+
+def extra_subject_surveys(today: dt.date) -> list[dict]:
+    """Both years' tallies of ``EXTRA_SUBJECT`` per township (seed_demo imports them after adding
+    the subject; the CSV files of ``demo_csv`` keep to the contract's two, so they import into an
+    empty database)."""
+    def ago(days: int) -> str:
+        return (today - dt.timedelta(days=days)).isoformat()
+
+    townships = [t[0] for t in dd.TOWNSHIPS]
+    code = EXTRA_SUBJECT[0]
+    rows = []
+    for years_ago, tag in ((0, "S"), (1, "SL")):
+        for t in townships:
+            ballots = 120 + dd._h(f"vc-ballots:{tag}:{t}") % 80
+            bad = 2 + dd._h(f"vc-bad:{tag}:{t}") % 9
+            basically = ballots // 10
+            rows.append({
+                "code": f"BJLBC-{tag}-{code}-{t}", "campaign": SLUG, "unit_code": t, "subject": code,
+                "held_on": ago(SURVEY_DAYS_AGO + 365 * years_ago), "satisfied": ballots - bad - basically,
+                "basically_satisfied": basically, "dissatisfied": bad,
+            })
+    return rows
+
+
 def _last_year_surveys(townships: list[str], ago) -> list[dict]:
     """Last year's July appraisal in every township (民主测评同比): per township its own share
     (some better, some worse than this year), but county totals in exactly this year's

@@ -13,7 +13,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 
-from campaigns.models import Campaign, Indicator, SurveySubject
+from campaigns.models import Campaign, Indicator, subject_choices
 from campaigns.policy import REVIEWER_ROLES
 from cobuild.params import DateField
 from cobuild.pickers import PickerSelect, source
@@ -130,7 +130,7 @@ class UnitField(forms.ModelChoiceField):
 class SurveyForm(forms.Form):
     campaign = CampaignField(label="所属活动", queryset=Campaign.objects.none(), empty_label=None, to_field_name="slug")
     unit = UnitField(label="测评单位", queryset=Unit.objects.none(), widget=PickerSelect(SURVEY_UNITS))
-    subject = forms.ChoiceField(label="测评对象", choices=SurveySubject.choices)
+    subject = forms.ChoiceField(label="测评对象", choices=subject_choices)
     held_on = _date_field("测评日期", required=True)
     satisfied = forms.IntegerField(label="满意(票)", min_value=0, max_value=1_000_000)
     basically_satisfied = forms.IntegerField(label="基本满意(票)", min_value=0, max_value=1_000_000)
@@ -160,7 +160,7 @@ class SurveyCompareForm(forms.Form):
     q = forms.CharField(label="单位名称", required=False, max_length=50)
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     level = forms.ChoiceField(label="单位层级", required=False, choices=[("", "默认"), *LEVEL_LABELS.items()])
-    subject = forms.ChoiceField(label="测评对象", required=False, choices=[("", "全部对象"), *SurveySubject.choices])
+    subject = forms.ChoiceField(label="测评对象", required=False, choices=lambda: [("", "全部对象"), *subject_choices()])
     campaign = CampaignField(label="专项活动", queryset=Campaign.objects.none(), required=False,
                              to_field_name="slug", empty_label="全部活动")
 

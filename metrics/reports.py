@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 
-from campaigns.models import IndicatorKind, Survey, SurveySubject
+from campaigns.models import Indicator, IndicatorKind, Survey, subject_choices
+from organizations import records
 from organizations.models import Leader, Position, Unit
 
 from . import figures
@@ -104,7 +105,7 @@ def summary_text(unit, figs: dict[str, Figure], silence: Silence | None = None,
 # --- appraisal tallies -----------------------------------------------------------------------------
 
 def surveys_for(user, unit=None, campaign=None, date_from=None, date_to=None):
-    qs = Survey.objects.for_user(user).select_related("unit", "campaign")
+    qs = Survey.objects.for_user(user).with_subject_name().select_related("unit", "campaign")
     if date_from:
         qs = qs.filter(held_on__gte=date_from)
     if date_to:
@@ -220,22 +221,64 @@ class UnitYears:
 
 
 def survey_subjects(code: str | None = None) -> list[tuple[str, str, str]]:
-    """(subject code, label, satisfaction indicator code) of the appraisal subjects (one
-    satisfaction figure each: ``satisfaction_<code>`` of the catalogue)."""
-    return [(c, label, f"satisfaction_{c}") for c, label in SurveySubject.choices if code in (None, c)]
+    """(subject code, label, satisfaction indicator code) of the appraisal subjects in use: the
+    contract's two (``satisfaction_<code>`` of the catalogue) and the active ones of the table."""
+    return [(c, label, f"satisfaction_{c}") for c, label in subject_choices() if code in (None, c)]
+
+
+def _tally_figures(units, subjects, date_from, date_to, campaign) -> dict[tuple[int, str], Figure]:
+    """{(unit id, subject code): satisfaction} for subjects without a catalogue indicator, summed
+    from the tallies in each unit's stored scope (one query whatever the number of units)."""
+    codes = [c for c, _label, _ic in subjects]
+    if not codes or not units:
+        return {}
+    tallies = Survey.objects.filter(subject__in=codes, held_on__gte=date_from, held_on__lte=date_to)
+    if campaign is not None:
+        tallies = tallies.filter(campaign=campaign)
+    tally = Survey.objects.filter(pk=OuterRef("record_id"))
+    rows = (records.scope_rows("survey").filter(unit_id__in=[u.pk for u in units], record_id__in=tallies.values("pk"))
+            .annotate(subject=Subquery(tally.values("subject")[:1]),
+                      ok=Subquery(tally.annotate(n=F("satisfied") + F("basically_satisfied")).values("n")[:1]),
+                      ballots=Subquery(tally.annotate(
+                          n=F("satisfied") + F("basically_satisfied") + F("dissatisfied")).values("n")[:1]))
+            .values_list("unit_id", "subject", "ok", "ballots"))
+    sums: dict[tuple[int, str], list[Decimal]] = {}
+    for uid, subject, ok, ballots in rows:
+        acc = sums.setdefault((uid, subject), [Decimal(0), Decimal(0)])
+        acc[0] += ok
+        acc[1] += ballots
+    out = {}
+    for u in units:
+        for code, label, ic in subjects:
+            ok, ballots = sums.get((u.pk, code), (Decimal(0), Decimal(0)))
+            ind = Indicator(code=ic, name=f"满意率({label})", unit="%", kind=IndicatorKind.RATE)
+            out[(u.pk, code)] = Figure(ind, (ok * 100 / ballots) if ballots else None, ok, ballots)
+    return out
 
 
 def survey_years(units, year: int, subjects, campaign=None) -> list[UnitYears]:
-    """Each unit's satisfaction per subject in ``year`` and ``year - 1`` (calendar years), from
-    the one figure read (two ``unit_figures`` calls whatever the number of units)."""
+    """Each unit's satisfaction per subject in ``year`` and ``year - 1`` (calendar years): the
+    catalogue's satisfaction figures from the one figure read (two ``unit_figures`` calls), the
+    other subjects from their tallies (``_tally_figures``); constant queries in the number of units."""
     import datetime as dt
 
     inds = {i.code: i for i in indicators([s[2] for s in subjects])}
     wanted = [inds[s[2]] for s in subjects if s[2] in inds]
-    now = figures.unit_figures(units, campaign, dt.date(year, 1, 1), dt.date(year, 12, 31), wanted)
-    last = figures.unit_figures(units, campaign, dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31), wanted)
+    extra = [s for s in subjects if s[2] not in inds]
+    now_from, now_to = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    last_from, last_to = dt.date(year - 1, 1, 1), dt.date(year - 1, 12, 31)
+    now = figures.unit_figures(units, campaign, now_from, now_to, wanted)
+    last = figures.unit_figures(units, campaign, last_from, last_to, wanted)
+    now_extra = _tally_figures(units, extra, now_from, now_to, campaign)
+    last_extra = _tally_figures(units, extra, last_from, last_to, campaign)
     out = []
     for u in units:
         n, la = figures.figure_map(now[u.pk]), figures.figure_map(last[u.pk])
-        out.append(UnitYears(u, [SubjectYears(c, label, n[ic], la[ic]) for c, label, ic in subjects if ic in n]))
+        row = []
+        for c, label, ic in subjects:
+            if ic in n:
+                row.append(SubjectYears(c, label, n[ic], la[ic]))
+            elif (u.pk, c) in now_extra:
+                row.append(SubjectYears(c, label, now_extra[(u.pk, c)], last_extra[(u.pk, c)]))
+        out.append(UnitYears(u, row))
     return out

@@ -89,6 +89,10 @@ def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal], bool]:
             vals = {"inspections": ONE}
         return record.campaign_id, record.held_on, vals, True
     if isinstance(record, Survey):
+        if record.subject not in SURVEY_KEYS:
+            # a subject beyond the contract's two has no indicator: its tallies are read as they
+            # are (metrics.reports.survey_years), nothing enters the summary
+            return record.campaign_id, record.held_on, {}, True
         ok_key, ballots_key = SURVEY_KEYS[record.subject]
         return record.campaign_id, record.held_on, {
             ok_key: Decimal(record.satisfied + record.basically_satisfied),

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from campaigns import services as campaign_services
-from campaigns.models import Campaign, Survey
+from campaigns.models import Campaign, Survey, subject_choices
 from campaigns.policy import can_enter_surveys, can_record_survey
 from cobuild.pagination import paginate
 from cobuild.params import code_or_404
@@ -192,6 +192,8 @@ def _survey_form(request, survey: Survey | None):
         initial = {f: getattr(survey, f) for f in ("campaign", "unit", "subject", "held_on", "satisfied",
                                                    "basically_satisfied", "dissatisfied")}
     form = SurveyForm(request.POST or None, user=request.user, initial=initial)
+    if survey is not None:
+        form.fields["subject"].choices = subject_choices(include=survey.subject)   # a retired subject stays
     if survey is None:
         with_submit_token(form, request)
     if request.method == "POST" and form.is_valid():

@@ -26,8 +26,8 @@ from django.db import models, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from campaigns.models import Activity, Campaign
-from campaigns.services import activity_correct, campaign_save
+from campaigns.models import Activity, AppraisalSubject, Campaign
+from campaigns.services import activity_correct, appraisal_subject_save, campaign_save
 from cobuild.batching import batch
 from cobuild.console import format_table
 from cobuild.importing import run_import
@@ -39,7 +39,7 @@ from demo.notices import load_demo_notices
 from demo.people import load_demo_people
 from demo.plans import load_demo_boards, load_demo_plans
 from demo.targets import load_demo_targets
-from demo.year import to_csv, year_rows
+from demo.year import EXTRA_SUBJECT, extra_subject_surveys, to_csv, year_rows
 from organizations import services
 from organizations.models import (
     PARTY_KINDS,
@@ -223,7 +223,10 @@ class Command(BaseCommand):
     def _load_year(self, today: dt.date) -> None:
         """Seed 004's activities, commitments and appraisal, through the importer (as a county
         would load them with ``import_data``)."""
-        for kind, rows in year_rows(today).items():
+        rows_by_kind = year_rows(today)
+        self._load_extra_subject()
+        rows_by_kind["surveys"] = rows_by_kind["surveys"] + extra_subject_surveys(today)
+        for kind, rows in rows_by_kind.items():
             if kind == "activities":
                 self._redate_verified(rows)
             result = run_import(kind, to_csv(rows), f"{kind}.csv", actor=None)
@@ -233,6 +236,14 @@ class Command(BaseCommand):
             bucket["created"] += result.created
             bucket["updated"] += result.updated
             bucket["unchanged"] += result.unchanged
+
+    def _load_extra_subject(self) -> None:
+        """The demo's third 测评对象 (``year.EXTRA_SUBJECT``), through its service, once."""
+        code, name = EXTRA_SUBJECT
+        found = AppraisalSubject.objects.filter(code=code).first()
+        if found is None or found.name != name or not found.active:
+            appraisal_subject_save(actor=None, subject=found, code=code, name=name, order=3, active=True,
+                                   reason="演示数据:测评对象")
 
     def _redate_verified(self, rows) -> None:
         """Verified activities are locked against imports: ``--redate`` moves their dates through
