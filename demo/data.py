@@ -382,7 +382,8 @@ STAFF_GROUP_PERMISSIONS = (
       for verb in ("view", "add", "change")),
     "organizations.view_importjob",
     *(f"campaigns.{verb}_{model}"
-      for model in ("campaign", "activity", "commitment", "jointmeeting", "meetingdecision", "survey")
+      for model in ("campaign", "activity", "commitment", "jointmeeting", "meetingdecision", "survey",
+                    "appraisalsubject")
       for verb in ("view", "add", "change")),
     "metrics.view_target", "metrics.add_target", "metrics.change_target",
     *(f"pairings.{verb}_{model}"
