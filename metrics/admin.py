@@ -221,8 +221,11 @@ class AssessmentAdjustmentAdmin(_SchemePartAdmin):
 
 
 @admin.register(AssessmentResult)
-class AssessmentResultAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
-    """Frozen results: written once by the freeze, read-only for everyone (superusers too)."""
+class AssessmentResultAdmin(ScopedPagesMixin, ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Frozen results: written once by the freeze, read-only for everyone (superusers too), each
+    user's rows only."""
+
+    superusers_only = False
 
     list_display = ("scheme", "rank", "unit_name", "score", "base_points", "deducted", "adjusted")
     list_filter = ("scheme__status", "scheme__year", "scheme")
@@ -233,12 +236,3 @@ class AssessmentResultAdmin(ScopedPagesMixin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

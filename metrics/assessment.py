@@ -38,6 +38,16 @@ from .models import AssessmentScheme, DeductionKind, ScoringMethod, Target
 ZERO = Decimal(0)
 
 
+def rank_by_score(rows) -> None:
+    """Set ``rank`` on rows already sorted by ``score`` (highest first): equal scores share a
+    place and the next one skips (1, 1, 3)."""
+    last, rank = None, 0
+    for i, row in enumerate(rows, start=1):
+        if row.score != last:
+            rank, last = i, row.score
+        row.rank = rank
+
+
 def share_of_best(value, best) -> Decimal:
     """The value as a percentage of the best one (0 when there is no best): the relative rule of
     the assessment page (``reports.assess``) and of ``best`` items."""
@@ -179,11 +189,7 @@ def score(scheme: AssessmentScheme, as_of: dt.date | None = None) -> list[UnitSc
         s.score = q2(s.base_points - s.deducted + s.adjusted)
         out.append(s)
     out.sort(key=lambda s: (-s.score, s.unit.path))
-    last, rank = None, 0
-    for i, s in enumerate(out, start=1):
-        if s.score != last:
-            rank, last = i, s.score
-        s.rank = rank
+    rank_by_score(out)
     return out
 
 

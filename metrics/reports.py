@@ -18,7 +18,7 @@ from organizations import records
 from organizations.models import Leader, Position, Unit
 
 from . import figures
-from .assessment import share_of_best
+from .assessment import rank_by_score, share_of_best
 from .figures import AreaRate, Silence, indicators, q2
 from .selectors import Figure
 
@@ -183,11 +183,7 @@ def assess(unit, user, level, weights: dict[str, Decimal], campaign, date_from, 
             parts.append(Part(f, w, norm, q2(norm * w / total_w) if total_w else Decimal(0)))
         scored.append(Scored(u, parts, q2(sum((p.points for p in parts), Decimal(0)))))
     scored.sort(key=lambda s: (-s.score, s.unit.name))
-    last, rank = None, 0
-    for i, s in enumerate(scored, start=1):
-        if s.score != last:
-            rank, last = i, s.score
-        s.rank = rank
+    rank_by_score(scored)
     if scored:
         leader = scored[0]
         for s in scored:
