@@ -7,7 +7,7 @@ and the capped paginator (cobuild.pagination) of the lists.
 - Forms keep refusing a posted id outside the user's scope; above the threshold the page holds
   only the selected option (server-rendered, also after a validation error), so the activity
   form of a user with hundreds of units stays small.
-- Lists count at most COUNT_CAP + 1 rows: "10,000+" with previous/next beyond, and the same
+- Lists count at most COUNT_CAP + 1 rows: "1,000+" with previous/next beyond, and the same
   number of queries with few and with many rows.
 """
 
