@@ -204,22 +204,63 @@ def silence_summary(base, today=None) -> dict:
     return counts
 
 
+#: a matrix of more pairs than this is ordered by latest activity unless asked otherwise: ordering
+#: by the record count needs every pair's count in the period (a county's few hundred pairs: fine;
+#: a province's 15,000: a second or more), any other order reads only the page's pairs' counts
+COUNT_SORT_MAX = 200                # the matrix's page: a scope that fits in one page is counted anyway
+
+
+def default_matrix_sort(total: int) -> str:
+    return "-count" if total <= COUNT_SORT_MAX else "-last"
+
+
+def _with_counts(qs, date_from, date_to, today):
+    qs = qs.select_related("campaign", "bureau", "village__parent").annotate(mark=silence_mark(today))
+    return ledger.annotate_record_counts(qs, date_from, date_to)
+
+
+def _marked(base, mark, today):
+    return base.filter(_mark_q(mark, today)) if mark in (*MARKS, "silent") else base
+
+
 def matrix_rows(base, *, date_from=None, date_to=None, mark="", sort="-count", today=None):
     """Each pair with ``n_records`` (and ``n_<source>``) in the period and its ``mark``."""
     today = today or timezone.localdate()
     sort = sort if sort.lstrip("-") in MATRIX_SORTS else "-count"
-    qs = base.filter(_mark_q(mark, today)) if mark in (*MARKS, "silent") else base
-    qs = qs.select_related("campaign", "bureau", "village__parent").annotate(mark=silence_mark(today))
-    return ledger.annotate_record_counts(qs, date_from, date_to).order_by(*_ordering(sort))
+    return _with_counts(_marked(base, mark, today), date_from, date_to, today).order_by(*_ordering(sort))
+
+
+def matrix_ids(base, *, mark="", sort="-last", today=None):
+    """The matrix's pair ids in order, for any order but the record count (``matrix_rows``): a
+    page of them is then read with ``rows_for_ids``, so the counts are read for that page only."""
+    today = today or timezone.localdate()
+    if sort.lstrip("-") not in MATRIX_SORTS or sort.lstrip("-") == "count":
+        raise ValueError(f"matrix_ids cannot order by {sort!r}")
+    return _marked(base, mark, today).order_by(*_ordering(sort)).values_list("pk", flat=True)
+
+
+_SILENT_ORDER = (F("last_logged_on").asc(nulls_first=True), "village__name", "code")
 
 
 def silent_pairings(base, *, date_from=None, date_to=None, today=None):
     """Amber and red pairs, longest silent first, with both sides' contacts."""
     today = today or timezone.localdate()
-    qs = (base.filter(_mark_q("silent", today))
-          .select_related("campaign", "bureau", "village__parent").annotate(mark=silence_mark(today)))
-    return ledger.annotate_record_counts(qs, date_from, date_to).order_by(
-        F("last_logged_on").asc(nulls_first=True), "village__name", "code")
+    return _with_counts(base.filter(_mark_q("silent", today)), date_from, date_to, today).order_by(*_SILENT_ORDER)
+
+
+def silent_ids(base, *, today=None):
+    """The ids of ``silent_pairings`` in its order (a page of them: ``rows_for_ids``)."""
+    today = today or timezone.localdate()
+    return base.filter(_mark_q("silent", today)).order_by(*_SILENT_ORDER).values_list("pk", flat=True)
+
+
+def rows_for_ids(ids, *, date_from=None, date_to=None, today=None) -> list:
+    """The pairs of ``ids`` (a page, already in scope and in order) with their counts in the period
+    and their mark, in the order of ``ids``: one query, the counts read for these pairs only."""
+    today = today or timezone.localdate()
+    ids = list(ids)
+    found = {p.pk: p for p in _with_counts(Pairing.objects.filter(pk__in=ids), date_from, date_to, today)}
+    return [found[i] for i in ids if i in found]
 
 
 def days_silent(pairing, today=None) -> int | None:

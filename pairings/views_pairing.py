@@ -24,7 +24,7 @@ from .filters import MatrixFilterForm, PeriodForm, RegisterFilterForm, this_year
 from .workbooks import silent_workbook
 
 REGISTER_PAGE = 50
-MATRIX_PAGE = 300
+MATRIX_PAGE = 200
 SILENT_PAGE = 50
 
 
@@ -143,14 +143,20 @@ def matrix(request):
     today, choices, form, period, base, date_from, date_to = _matrix_filters(request)
     summary = selectors.silence_summary(base, today)
     tab = "silent" if request.GET.get("tab") == "silent" else "grid"
-    if tab == "silent":
-        rows = selectors.silent_pairings(base, date_from=date_from, date_to=date_to, today=today)
-        page = paginate(request, rows, SILENT_PAGE)
+    default_sort = selectors.default_matrix_sort(summary["total"])
+    sort = form.value("sort", default_sort)
+    mark = form.value("mark", "")
+    if tab == "grid" and sort.lstrip("-") == "count":
+        page = paginate(request, selectors.matrix_rows(base, date_from=date_from, date_to=date_to, mark=mark,
+                                                       sort=sort, today=today), MATRIX_PAGE)
+        page.object_list = list(page.object_list)
     else:
-        rows = selectors.matrix_rows(base, date_from=date_from, date_to=date_to, mark=form.value("mark", ""),
-                                     sort=form.value("sort", "-count"), today=today)
-        page = paginate(request, rows, MATRIX_PAGE)
-    page.object_list = list(page.object_list)
+        # a page of ids in order, then that page's pairs with their counts
+        ids = (selectors.silent_ids(base, today=today) if tab == "silent"
+               else selectors.matrix_ids(base, mark=mark, sort=sort, today=today))
+        page = paginate(request, ids, SILENT_PAGE if tab == "silent" else MATRIX_PAGE)
+        page.object_list = selectors.rows_for_ids(page.object_list, date_from=date_from, date_to=date_to,
+                                                  today=today)
     from . import ledger
 
     year = (date_to or today).year
@@ -161,14 +167,14 @@ def matrix(request):
     return render(request, "pairings/matrix.html", {
         "form": form, "period": period, "date_from": date_from, "date_to": date_to, "today": today,
         "summary": summary, "tab": tab, "page": page, "choices": choices, "summary_year": year,
-        "mark": form.value("mark", ""), "sort": form.value("sort", "-count"),
-        "sorts": _sort_headers(request, selectors.MATRIX_SORTS, form.value("sort", "-count")),
+        "mark": mark, "sort": sort, "sort_is_default": sort == default_sort, "default_sort": default_sort,
+        "sorts": _sort_headers(request, selectors.MATRIX_SORTS, sort),
         "marks": selectors.MARK_LABELS,
         "presets": [(label, _query(request, **{"from": a.isoformat(), "to": b.isoformat()}))
                     for label, a, b in _presets(today)],
         "mark_links": {m: _query(request, mark=None if form.value("mark") == m else m)
                        for m in (*selectors.MARKS, "silent")} | {"all": _query(request, mark=None)},
-        "mark_label": {**selectors.MARK_LABELS, "silent": "沉默(黄+红)"}.get(form.value("mark", ""), ""),
+        "mark_label": {**selectors.MARK_LABELS, "silent": "沉默(黄+红)"}.get(mark, ""),
         "tab_links": {"grid": _query(request, tab=None), "silent": _query(request, tab="silent")},
         "all_time": _query(request, **{"from": "", "to": ""}),
     })

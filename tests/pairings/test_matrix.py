@@ -137,6 +137,35 @@ def test_sorting_and_mark_filter(admin, w):
     assert r.context["summary"]["total"] == 2  # the summary counts every mark
 
 
+def test_a_large_matrix_is_ordered_by_latest_activity_and_reads_counts_for_its_page(admin, w, monkeypatch):
+    """Above COUNT_SORT_MAX pairs the default order is the latest activity (no count of every
+    pair needed); the page's counts and marks are those of the count order, which stays one
+    click away; the silent tab lists the same pairs in the same order either way."""
+    log_activity(w, w.pa, 40)
+    log_activity(w, w.pb, 1)
+    log_activity(w, w.pb, 2, verified=False)
+    codes = lambda r: [p.code for p in r.context["page"]]  # noqa: E731
+    small = admin.get(MATRIX)
+    assert codes(small) == ["P-B", "P-A"] and "matrix-sort-note" not in small.text
+    assert codes(admin.get(MATRIX, {"tab": "silent"})) == ["P-A"]   # 40 days: amber
+    monkeypatch.setattr(selectors, "COUNT_SORT_MAX", 1)
+    assert codes(admin.get(MATRIX, {"tab": "silent"})) == ["P-A"]
+    log_activity(w, w.pa, 0)   # P-A is now the latest, P-B still has more records
+    log_activity(w, w.pb, 5)
+    r = admin.get(MATRIX)
+    assert codes(r) == ["P-A", "P-B"] and r.context["sort"] == "-last"
+    assert "结对较多(共 2 对),默认按最近活动排序" in r.text
+    by_count = admin.get(MATRIX, {"sort": "-count"})
+    assert codes(by_count) == ["P-B", "P-A"] and "matrix-sort-note" not in by_count.text
+    assert {p.code: (p.n_records, p.n_activities, p.mark) for p in r.context["page"]} == {
+        p.code: (p.n_records, p.n_activities, p.mark) for p in by_count.context["page"]} == {
+        "P-A": (2, 2, "green"), "P-B": (3, 3, "green")}
+    # filtering by township keeps no stale sort: the form carries the sort only when it was chosen
+    assert 'name="sort"' not in r.text.split('id="matrix-sort-note"')[0].split("<form")[1]
+    assert 'name="sort" value="-count"' in by_count.text
+    assert codes(admin.get(MATRIX, {"tab": "silent"})) == []
+
+
 def test_filters_campaign_township_status(admin, w):
     other = make_campaign(w.county, slug="other", name="城乡手拉手")
     pc = make_pairing(other, w.bureau, w.villages[1], code="P-C")
