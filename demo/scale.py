@@ -195,9 +195,11 @@ class Builder:
         with transaction.atomic():
             self._accounts()
         if connection.vendor == "postgresql":
-            # Fresh statistics after a bulk load, or the planner takes the new tables for empty.
+            # Fresh statistics after a bulk load, or the planner takes the new tables for empty;
+            # outside a transaction also VACUUM, which marks the new pages all-visible as autovacuum
+            # would in a while, so the index-only reads (scope ids, counts) stay index-only.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
         return self.counts
 
     def _unit(self, code, name, kind, parent, order) -> Unit:

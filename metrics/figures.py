@@ -77,7 +77,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, DateField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DateField, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
@@ -616,9 +616,18 @@ def active_villages(villages, campaign, as_of: dt.date) -> Q:
 
 def silent_villages(unit, user, campaign, as_of: dt.date, base=None):
     """The villages under ``unit`` without a counted activity in the last N days (a queryset;
-    ``base`` narrows and annotates the villages, e.g. with their secretary)."""
+    ``base`` narrows and annotates the villages, e.g. with their secretary). On today's page no
+    village has an activity after ``as_of`` (none is dated after today: campaigns.services), so
+    each village is checked by its own ``VillageYear`` rows (NOT EXISTS, an index probe per
+    village): a short list in the villages' order stops early instead of first reading every
+    active village of a province."""
     villages = villages_under(unit, user)
-    return (base if base is not None else villages).exclude(active_villages(villages, campaign, as_of))
+    rows = base if base is not None else villages
+    if as_of >= today():
+        since = silent_since(as_of)
+        return rows.exclude(Exists(_village_years(campaign).filter(
+            unit=OuterRef("pk"), last_on__gte=since, last_on__lte=as_of)))
+    return rows.exclude(active_villages(villages, campaign, as_of))
 
 
 def in_scope(model, unit):
@@ -646,9 +655,16 @@ def with_last_activity(pairs, as_of: dt.date):
 
 
 def silent_pairs(unit, campaign, as_of: dt.date):
-    """Silent pairs (amber and red), longest silent first."""
-    return (with_last_activity(pairs_on(unit, campaign, as_of), as_of)
-            .filter(Q(last_activity__isnull=True) | Q(last_activity__lt=silent_since(as_of)))
+    """Silent pairs (amber and red), longest silent first. On today's page a pair's latest counted
+    activity is its ``last_logged_on`` (no activity is dated after today: campaigns.services), so
+    the pairs are filtered by that column (index ``pairing_last_logged``) rather than by the
+    per-pair expression a past day needs."""
+    pairs = pairs_on(unit, campaign, as_of)
+    if as_of >= today():
+        pairs = pairs.annotate(last_activity=F("last_logged_on"))
+    else:
+        pairs = with_last_activity(pairs, as_of)
+    return (pairs.filter(Q(last_activity__isnull=True) | Q(last_activity__lt=silent_since(as_of)))
             .select_related("village", "bureau").order_by(F("last_activity").asc(nulls_first=True), "code"))
 
 
@@ -848,6 +864,15 @@ def completeness_rates(unit, user, campaign, date_from, date_to, verified_only=F
     total = AreaRate(unit, "合计", sum(r.villages for r in rows), sum(r.logged for r in rows),
                      [sum(r.by_month[i] for r in rows) for i in range(len(months))])
     return rows, total
+
+
+def reporting_total(unit, user, campaign, date_from, date_to, verified_only=False) -> AreaRate:
+    """The total row of :func:`completeness_rates` without its months (the bulletin's 填报率): the
+    villages under ``unit`` and how many reported in the period, in one aggregate query."""
+    villages = villages_under(unit, user)
+    row = villages.order_by().aggregate(n=Count("pk"), logged=Count("pk", filter=reported_villages(
+        villages, campaign, date_from, date_to, verified_only)))
+    return AreaRate(unit, "合计", row["n"], row["logged"], [])
 
 
 def completeness_grid(villages, campaign, date_from, date_to, verified_only=False) -> dict[int, dict[dt.date, Decimal]]:

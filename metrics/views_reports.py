@@ -141,7 +141,7 @@ def bulletin(request):
     table_inds = [i for i in inds if i.code in BULLETIN_CODES]
     drill = figures.drill_down(s.unit, request.user, *s.args, table_inds, groups=("area", "village"),
                                verified_only=s.verified)
-    _, rates = figures.completeness_rates(s.unit, request.user, *s.args, verified_only=s.verified)
+    rates = figures.reporting_total(s.unit, request.user, *s.args, verified_only=s.verified)
     silence = figures.silence(s.unit, request.user, s.campaign, s.as_of)
     charts = []  # (caption, inline SVG) from metrics.charts
     area_rows = [r for r in drill if r.kind == "child"]

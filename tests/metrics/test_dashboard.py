@@ -240,6 +240,21 @@ def test_warnings_count_silent_pairs_villages_overdue_and_gaps(client, c):
     assert w.overdue_commitments == 1 and w.overdue_rectifications == 0 and w.pairs["total"] == 1
 
 
+def test_silent_pairs_today_and_on_a_past_day(c):
+    """Today's list reads the pairs' last activity as kept on the pair; a past day's list asks
+    their activities: both give the pairs never logged first, then the longest silent."""
+    from metrics import figures
+
+    act(c, c.villages[0], pairing=c.pairs[0], days_ago=45)
+    p0, p1 = c.pairs[0], c.pairs[1]
+    listed = lambda day: [(p.code, p.last_activity) for p in figures.silent_pairs(c.county, c.campaign, day)]  # noqa: E731
+    assert listed(TODAY) == [(p1.code, None), (p0.code, TODAY - dt.timedelta(days=45))]
+    act(c, c.villages[0], pairing=p0, days_ago=0)
+    assert listed(TODAY) == [(p1.code, None)]
+    # yesterday the pair logged today was still silent, its last activity 45 days before
+    assert listed(TODAY - dt.timedelta(days=1)) == [(p1.code, None), (p0.code, TODAY - dt.timedelta(days=45))]
+
+
 # --- charts ------------------------------------------------------------------------------------
 
 def test_charts_are_inline_svg_without_scripts(client, c):

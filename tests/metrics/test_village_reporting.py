@@ -53,6 +53,8 @@ def check(c, user, campaign, date_from, date_to, verified_only=False):
                   [sum(1 for i in ids if m in slow.get(i, ())) for m in months]) for pid, ids in by_parent.items()}
     assert got == want
     assert total.logged == sum(1 for v in villages if v.pk in slow)
+    bulletin = figures.reporting_total(c.county, user, campaign, date_from, date_to, verified_only)
+    assert (bulletin.villages, bulletin.logged, bulletin.rate) == (total.villages, total.logged, total.rate)
 
     as_of = date_to
     window = slow_reported(villages, campaign, figures.silent_since(as_of), as_of)
