@@ -281,6 +281,7 @@ class Builder:
                                      unit=b, members=rng.randint(10, 60)))
         Organization.objects.bulk_create(orgs, batch_size=CHUNK)
         Leader.objects.bulk_create(leaders, batch_size=CHUNK)
+        services.coverage_refresh([u.pk for u in (*towns, *villages, *bureaus)])   # as organization_save keeps it
 
     def _activities(self, rng, code, villages, pair_of) -> None:
         days = (self.today - self.start).days

@@ -86,6 +86,10 @@ class Unit(NeutralCodeMixin, models.Model):
     position_shared = models.BooleanField(
         _("党群共用活动阵地"), default=False, help_text=_("一室多用:党员、职工、青年、妇女共用活动场所")
     )
+    # Derived: the unit has organisations of all four of 党·工·青·妇 (COVERAGE_AREAS), kept by
+    # ``services.coverage_refresh`` whenever an organisation is saved; a grassroots unit without it
+    # is a blank spot, counted under any area from a partial index of the blank spots alone.
+    coverage_complete = models.BooleanField(_("党工青妇齐全"), default=False, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
@@ -100,6 +104,8 @@ class Unit(NeutralCodeMixin, models.Model):
             models.Index(fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["parent", "sort_order", "name"], name="unit_children"),
             models.Index(fields=["kind", "path"], name="unit_kind_path"),
+            models.Index(fields=["path"], name="unit_blank_spot", opclasses=["varchar_pattern_ops"],
+                         condition=Q(coverage_complete=False, kind__in=GRASSROOTS_KINDS)),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(code=""), name="unit_code_not_empty"),

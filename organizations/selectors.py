@@ -129,25 +129,25 @@ def unit_coverage(unit) -> dict[str, bool]:
     return {key: bool(kinds & set(ks)) for key, ks in COVERAGE_AREAS.items()}
 
 
-def _complete_unit_ids(unit):
-    """Ids of units under ``unit`` that have all four of 党·工·青·妇 (a grouped subquery)."""
+def complete_unit_ids(unit_ids=None):
+    """The rule of a complete unit: organisations in all four of 党·工·青·妇. Ids of such units
+    among ``unit_ids`` (all units if None), a grouped subquery; ``Unit.coverage_complete`` stores
+    its answer (services.coverage_refresh)."""
     area = Case(*[When(kind__in=kinds, then=Value(key)) for key, kinds in COVERAGE_AREAS.items()],
                 output_field=CharField())
-    return (
-        Organization.objects.filter(unit__path__startswith=unit.path, unit__kind__in=GRASSROOTS_KINDS)
-        .values("unit_id").annotate(n=Count(area, distinct=True)).filter(n=len(COVERAGE_AREAS))
-        .values("unit_id")
-    )
+    orgs = Organization.objects.all() if unit_ids is None else Organization.objects.filter(unit_id__in=unit_ids)
+    return orgs.values("unit_id").annotate(n=Count(area, distinct=True)).filter(n=len(COVERAGE_AREAS)).values(
+        "unit_id")
 
 
 def blank_spots(unit, user):
     """Grassroots units missing at least one of the four, in tree order, with the flags of what
-    they have. The complete units are excluded first, so the flags are worked out only for the
-    rows shown."""
+    they have: the units under ``unit`` not marked complete (a partial index holds only the blank
+    spots, so a province counts its few hundred, not its 15,000 villages); the flags are worked
+    out only for the rows shown."""
     return (
         Unit.objects.for_user(user)
-        .filter(path__startswith=unit.path, kind__in=GRASSROOTS_KINDS)
-        .exclude(pk__in=_complete_unit_ids(unit))
+        .filter(path__startswith=unit.path, kind__in=GRASSROOTS_KINDS, coverage_complete=False)
         .select_related("parent")
         .annotate(**_coverage_flags())
         .order_by("parent__sort_order", "parent__name", "sort_order", "name")
@@ -208,7 +208,7 @@ def coverage_rows(unit, user) -> tuple[list[CoverageRow], CoverageRow]:
                                  filter=Q(unit__kind__in=kinds, kind__in=org_kinds))
         for prefix, kinds in groups for area, org_kinds in COVERAGE_AREAS.items()
     }).order_by())
-    add(units.filter(pk__in=_complete_unit_ids(unit)).annotate(k=key(F("path"))).values("k").annotate(**{
+    add(units.filter(coverage_complete=True).annotate(k=key(F("path"))).values("k").annotate(**{
         f"{prefix}complete": Count("pk", filter=Q(kind__in=kinds)) for prefix, kinds in groups
     }).order_by())
 

@@ -164,6 +164,7 @@ def organization_save(*, actor: User | None, code: str, name: str, kind: str, un
     """Create the organisation with ``code`` or update it; returns (organisation, created)."""
     org = Organization.objects.select_for_update().select_related("unit").filter(code=code).first()
     created = org is None
+    old_unit_id = None if created else org.unit_id
     if not created:
         _check(actor, org.unit, can_edit_unit_records)
     _check(actor, unit, can_edit_unit_records)
@@ -178,7 +179,20 @@ def organization_save(*, actor: User | None, code: str, name: str, kind: str, un
     org.full_clean()
     org._change_reason = reason or ("新建组织" if created else "修改组织")
     org.save()
+    coverage_refresh({org.unit_id, old_unit_id} - {None})
     return org, created
+
+
+def coverage_refresh(unit_ids=None) -> int:
+    """Set ``Unit.coverage_complete`` of ``unit_ids`` (every unit if None) from their organisations
+    (``selectors.complete_unit_ids``, the one rule); in the writer's transaction. Returns the
+    number of units changed. Derived, like the path: an update without a history row."""
+    from .selectors import complete_unit_ids
+
+    units = Unit.objects.all() if unit_ids is None else Unit.objects.filter(pk__in=list(unit_ids))
+    complete = complete_unit_ids(None if unit_ids is None else list(unit_ids))
+    return (units.filter(coverage_complete=False, pk__in=complete).update(coverage_complete=True)
+            + units.filter(coverage_complete=True).exclude(pk__in=complete).update(coverage_complete=False))
 
 
 @transaction.atomic

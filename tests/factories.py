@@ -106,6 +106,7 @@ def bulk_villages(township, n, with_orgs=True, missing_youth_every=0):
             orgs += [Organization(code=f"BO{u.pk}-{k}", name=f"{u.name}{k}", kind=k, unit=u, members=12)
                      for k in kinds]
         Organization.objects.bulk_create(orgs, batch_size=500)
+        services.coverage_refresh([u.pk for u in units])   # as organization_save keeps it
     return units
 
 

@@ -122,6 +122,7 @@ class Command(BaseCommand):
 
         Unit.objects.bulk_create(units, batch_size=2000)
         Organization.objects.bulk_create(orgs, batch_size=2000)
+        services.coverage_refresh([u.pk for u in units])   # as organization_save keeps it
         staff, _grant, _ = services.role_grant(actor=None, username=f"{tag.lower()}-township",
                                                role=Role.TOWNSHIP_STAFF, unit=townships[0])
         superuser = User(username=f"{tag.lower()}-admin", is_superuser=True)
