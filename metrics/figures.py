@@ -645,7 +645,11 @@ def with_last_activity(pairs, as_of: dt.date):
     """``last_activity``: the date of the pair's latest counted activity up to ``as_of``. The
     pairing keeps its latest counted activity (``last_logged_on``, the pairing service): when that
     is on or before ``as_of`` it is the answer, and only pairs with a later one (a past ``as_of``)
-    look their activities up, so a province's thousands of pairs cost no lookups on a current page."""
+    look their activities up, so a province's thousands of pairs cost no lookups on a current page.
+    On today's page (no activity is dated after today: campaigns.services) it is the column itself,
+    so filters on it use the index ``pairing_last_logged``."""
+    if as_of >= today():
+        return pairs.annotate(last_activity=F("last_logged_on"))
     last = (Activity.objects.filter(pairing=OuterRef("pk"), status__in=COUNTED, date__lte=as_of)
             .order_by("-date").values("date")[:1])
     return pairs.annotate(last_activity=Case(
@@ -655,16 +659,9 @@ def with_last_activity(pairs, as_of: dt.date):
 
 
 def silent_pairs(unit, campaign, as_of: dt.date):
-    """Silent pairs (amber and red), longest silent first. On today's page a pair's latest counted
-    activity is its ``last_logged_on`` (no activity is dated after today: campaigns.services), so
-    the pairs are filtered by that column (index ``pairing_last_logged``) rather than by the
-    per-pair expression a past day needs."""
-    pairs = pairs_on(unit, campaign, as_of)
-    if as_of >= today():
-        pairs = pairs.annotate(last_activity=F("last_logged_on"))
-    else:
-        pairs = with_last_activity(pairs, as_of)
-    return (pairs.filter(Q(last_activity__isnull=True) | Q(last_activity__lt=silent_since(as_of)))
+    """Silent pairs (amber and red), longest silent first."""
+    return (with_last_activity(pairs_on(unit, campaign, as_of), as_of)
+            .filter(Q(last_activity__isnull=True) | Q(last_activity__lt=silent_since(as_of)))
             .select_related("village", "bureau").order_by(F("last_activity").asc(nulls_first=True), "code"))
 
 
