@@ -274,6 +274,12 @@ def test_the_menu_shows_the_inbox_count(w, client):
     html = client.get(reverse("notices:notice_list")).content.decode()
     assert 'id="nav-inbox"' in html
     assert 'text-bg-warning">2</span>' in html
+    # the badge's SQL is kept per user and day, its figure is read live: a third notice shows at once
+    make_notice(w.county, [w.villages[0]], title="三")
+    assert 'text-bg-warning">3</span>' in client.get(reverse("notices:notice_list")).content.decode()
+    # another village's secretary has a badge of their own
+    client.force_login(w.users["village2"])
+    assert 'text-bg-warning">3</span>' not in client.get(reverse("notices:notice_list")).content.decode()
 
 
 # --- daily digests --------------------------------------------------------------------------------
