@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from cobuild import bulk
 from cobuild.batching import batched
 from cobuild.uploads import open_image
 from organizations import records
@@ -262,13 +263,11 @@ def activity_create_many(*, actor: User | None, items: list[dict], reason: str =
             exc.item_index = i
             raise
         activities.append(a)
-    activities = bulk_create_with_history(activities, Activity, batch_size=1000, default_user=actor,
-                                          default_change_reason=reason)
+    activities = bulk.create_with_history(activities, Activity, batch_size=1000, user=actor, reason=reason)
     outcomes = [ActivityOutcome(activity=a, indicator=ind, value=value)
                 for a, values in zip(activities, outcome_values, strict=True) for ind, value in values.items()]
     if outcomes:
-        bulk_create_with_history(outcomes, ActivityOutcome, batch_size=2000, default_user=actor,
-                                 default_change_reason=reason)
+        bulk.create_with_history(outcomes, ActivityOutcome, batch_size=2000, user=actor, reason=reason)
     for a in activities:
         records.changed("activity", a.pk)
     for pid in sorted({a.pairing_id for a in activities if a.pairing_id}):
