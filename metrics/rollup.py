@@ -211,7 +211,11 @@ def write(rows: dict[tuple, Decimal]) -> None:
     lock_units(units)
     bulk.upsert_add(Fact, ("unit", "grain", "campaign", "key", "day", "verified"), "value",
                     [(*k, rows[k]) for k in keys])
-    Fact.objects.filter(value=0, unit_id__in=units, day__in=sorted({k[4] for k in keys})).delete()
+    # Every column of the unique key is narrowed, so each (unit, grain, campaign, key) is one index
+    # descent to its days: with the unit and day alone a province's row scanned all its facts.
+    Fact.objects.filter(value=0, unit_id__in=units, grain__in=sorted({k[1] for k in keys}),
+                        campaign_id__in=sorted({k[2] for k in keys}), key__in=sorted({k[3] for k in keys}),
+                        day__in=sorted({k[4] for k in keys})).delete()
     refresh_village_years({(k[0], k[2], k[4].year) for k in keys if k[1] == MONTH and k[3] == "activities"})
 
 

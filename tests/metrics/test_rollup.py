@@ -93,6 +93,26 @@ def test_edits_and_deletes_move_the_figures(c):
     assert figures(c.county)["activities"] == "0" and figures(c.county)["households_visited"] == "0"
 
 
+def test_rows_that_fall_to_zero_are_dropped_and_others_stay(c):
+    """The summary keeps no zero rows: deleting the only activity of a day leaves none of its rows
+    (day and month, every unit of its scope), while another key's row of the same unit and day
+    and another campaign's row stay."""
+    v, p = c.villages[0], c.pairs[0]
+    keep = act(c, v, p, "tech_to_countryside", {"project_funds": 500}, days_ago=5)
+    other, _ = cs.campaign_save(actor=None, slug="other", name="党建带群建", owner_unit=c.county,
+                                start_date=TODAY - dt.timedelta(days=400))
+    cs.activity_submit(actor=None, campaign=other, date=TODAY - dt.timedelta(days=5), unit=v, category="org_life",
+                       title="别的活动", outcomes={}, verified=True)
+    before = snapshot()
+    gone = act(c, v, p, "org_life", {"households_visited": 4}, days_ago=5)
+    assert snapshot() != before
+    Activity.objects.get(pk=gone.pk).delete()
+    assert snapshot() == before
+    assert not Fact.objects.filter(value=0).exists()
+    assert Fact.objects.filter(unit=v, key="project_funds", campaign=c.campaign, value=500).count() == 2   # day, month
+    assert keep.pk and Fact.objects.filter(unit=v, campaign=other, key="activities").exists()
+
+
 def test_returned_activities_do_not_count_until_resubmitted(c):
     author = make_user("v", Role.VILLAGE_SECRETARY, c.villages[0])
     reviewer = make_user("t", Role.TOWNSHIP_STAFF, c.townships[0])
