@@ -19,6 +19,8 @@ import time
 from contextlib import contextmanager
 from urllib.parse import quote, urlencode
 
+import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.core.signals import got_request_exception
 from django.db import connection, transaction
@@ -221,28 +223,30 @@ def test_every_pattern_has_a_row():
     assert stale == [], "rows for URL names that no longer exist"
 
 
-def test_malformed_input_never_answers_500(world, client, quiet):
-    start = time.monotonic()
-    walker = Walker(client)
-    counts = {}
-    # SQLite (every run): a county admin key by key, a village secretary and the superuser's admin
-    # site all keys at once; PostgreSQL (where NUL bytes and integer ranges bite) walks the admin
-    # key by key too and adds a bureau liaison and a county admin's admin site.
-    full = connection.vendor == "postgresql"
+def _walks() -> list[tuple[str, str, bool]]:
+    """(site, role, key by key) of each walk. SQLite (every run): a county admin key by key, a
+    village secretary and the superuser's admin site all keys at once; PostgreSQL (where NUL bytes
+    and integer ranges bite) walks the admin key by key too and adds a bureau liaison and a county
+    admin's admin site. One test per walk, so that parallel runs (pytest -n) can share them out."""
+    full = "postgresql" in settings.DATABASES["default"]["ENGINE"]
     app_roles = (("county", True), ("village", False)) + ((("bureau", False),) if full else ())
     admin_roles = (("admin", full),) + ((("county_staff", False),) if full else ())
-    for username, per_key in app_roles:
-        client.force_login(world.users[username])
-        before = walker.requests
-        _walk_app(walker, world, world.users[username], per_key)
-        counts[username] = walker.requests - before
-    for username, per_key in admin_roles:
-        client.force_login(world.users[username])
-        before = walker.requests
-        _walk_admin(walker, world, world.users[username], per_key)
-        counts[f"{username} (admin site)"] = walker.requests - before
-    print(f"\nmalformed-input walk ({connection.vendor}): {walker.requests} requests over {len(app_patterns())} URL patterns "
-          f"and {len(admin.site._registry)} admin models ({counts}) in {time.monotonic() - start:.1f} s")
+    return [("app", u, k) for u, k in app_roles] + [("admin", u, k) for u, k in admin_roles]
+
+
+@pytest.mark.parametrize("site,username,per_key", _walks(),
+                         ids=[f"{site}-{username}" for site, username, _ in _walks()])
+def test_malformed_input_never_answers_500(world, client, quiet, site, username, per_key):
+    assert (connection.vendor == "postgresql") == ("postgresql" in settings.DATABASES["default"]["ENGINE"])
+    start = time.monotonic()
+    walker = Walker(client)
+    client.force_login(world.users[username])
+    (_walk_app if site == "app" else _walk_admin)(walker, world, world.users[username], per_key)
+    label = username if site == "app" else f"{username} (admin site)"
+    print(f"\nmalformed-input walk ({connection.vendor}, {label}, {'key by key' if per_key else 'all keys at once'}): "
+          f"{walker.requests} requests over {len(app_patterns())} URL patterns "
+          f"and {len(admin.site._registry)} admin models in {time.monotonic() - start:.1f} s")
+    assert walker.requests > 0
     assert walker.failures == [], "\n".join(walker.failures[:60]) + f"\n... {len(walker.failures)} in all"
 
 
