@@ -13,9 +13,12 @@ from django import forms
 from django.utils import timezone
 
 from cobuild.params import DateField
+from cobuild.pickers import PickerSelect, source
+from organizations.models import Unit
+from organizations.pickers import KIND as UNITS
 
 from .models import PairingStatus
-from .selectors import MARK_LABELS, MATRIX_SORTS, REGISTER_SORTS, Choices
+from .selectors import MARK_LABELS, MATRIX_SORTS, REGISTER_SORTS, Choices, pair_townships
 
 
 def _sort_choices(sorts):
@@ -31,16 +34,21 @@ def _bootstrap(form):
         f.widget.attrs.setdefault("class", f"{css} form-control-sm" if css == "form-control" else f"{css} form-select-sm")
 
 
+#: the township filter's picker: a plain select for a county, a search for a province's thousand
+PAIR_TOWNSHIPS = source(UNITS, "pair_townships", pair_townships)
+
+
 class _ScopedChoicesForm(forms.Form):
-    township = forms.TypedChoiceField(label="乡镇", coerce=int, required=False, empty_value=None)
+    township = forms.ModelChoiceField(label="乡镇", queryset=Unit.objects.none(), required=False,
+                                      empty_label="全部乡镇", widget=PickerSelect(PAIR_TOWNSHIPS))
     campaign = forms.TypedChoiceField(label="活动", coerce=int, required=False, empty_value=None)
 
     def __init__(self, data, *, choices: Choices, **kwargs):
         super().__init__(data, **kwargs)
         self.choice_lists = choices
-        self.fields["township"].choices = [("", "全部乡镇")] + [(u.pk, u.name) for u in choices.townships]
+        self.fields["township"].queryset = choices.townships
+        self.fields["township"].label_from_instance = lambda u: u.name
         self.fields["campaign"].choices = [("", "全部活动")] + [(c.pk, c.name) for c in choices.campaigns]
-        self._townships = {u.pk: u for u in choices.townships}
         self._campaigns = {c.pk: c for c in choices.campaigns}
         _bootstrap(self)
 
@@ -53,7 +61,7 @@ class _ScopedChoicesForm(forms.Form):
 
     @property
     def township_unit(self):
-        return self._townships.get(self.value("township"))
+        return self.value("township")
 
     @property
     def campaign_obj(self):

@@ -68,9 +68,10 @@ def pairing_queryset(user):
 
 @dataclass
 class Choices:
-    """Filter choices, built from the user's own pairs (so a posted id outside scope is refused)."""
+    """Filter choices, built from the user's own pairs (so a posted id outside scope is refused);
+    ``townships`` is a queryset (a province has a thousand: the filter searches them)."""
 
-    townships: list[Unit] = field(default_factory=list)
+    townships: object = None
     campaigns: list = field(default_factory=list)  # Campaign instances
 
     @property
@@ -78,14 +79,18 @@ class Choices:
         return bool(self.campaigns)  # every pair belongs to a campaign
 
 
+def pair_townships(user):
+    """The townships (the villages' parents) of the user's pairs: the township filter's choices."""
+    return Unit.objects.filter(pk__in=pairings_for(user).values("village__parent_id")).order_by("path")
+
+
 def filter_choices(user) -> Choices:
-    """Townships (the villages' parents) and campaigns of the user's pairs (two queries)."""
+    """Townships (``pair_townships``, not read here) and campaigns of the user's pairs."""
     mine = pairings_for(user)
-    townships = Unit.objects.filter(pk__in=mine.values("village__parent_id")).order_by("path")
     # The campaign model through the relation: campaigns sits above pairings (no import).
     campaign_model = Pairing.campaign.field.related_model
     campaigns = campaign_model.objects.filter(pk__in=mine.values("campaign_id")).order_by("-start_date", "name")
-    return Choices(townships=list(townships), campaigns=list(campaigns))
+    return Choices(townships=pair_townships(user), campaigns=list(campaigns))
 
 
 def _filtered(user, *, q="", township=None, status="", campaign=None, unit=None):

@@ -166,6 +166,29 @@ def test_a_large_matrix_is_ordered_by_latest_activity_and_reads_counts_for_its_p
     assert codes(admin.get(MATRIX, {"tab": "silent"})) == []
 
 
+def test_the_township_filter_searches_when_a_province_has_many(admin, w, monkeypatch):
+    """The township filter offers the townships of the user's pairs: a plain select while they are
+    few, above PLAIN_SELECT_MAX a search box over the unit picker's endpoint, which answers only
+    those townships; the chosen one stays selected and filters; another county's is ignored."""
+    from cobuild import pickers
+    from organizations.models import UnitKind
+
+    t0, t1 = w.townships[0], w.townships[1]
+    plain = admin.get(MATRIX).text
+    assert f'<option value="{t0.pk}">{t0.name}</option>' in plain and "data-picker-url" not in plain
+    monkeypatch.setattr(pickers, "PLAIN_SELECT_MAX", 1)
+    r = admin.get(MATRIX, {"township": t1.pk})
+    assert {p.code for p in r.context["page"]} == {"P-B"}
+    select = r.text.split('name="township"')[1].split("</select>")[0]
+    assert "source=pair_townships" in select and f'value="{t1.pk}" selected' in select and f'value="{t0.pk}"' not in select
+    found = admin.get(reverse("organizations:unit_lookup"), {"source": "pair_townships", "q": ""}).json()
+    assert {row["id"] for row in found["results"]} == {t0.pk, t1.pk}   # the townships of the county's pairs
+    elsewhere = make_unit(UnitKind.TOWNSHIP, make_unit(UnitKind.COUNTY, name="邻县"), name="邻县镇")
+    assert admin.get(reverse("organizations:unit_lookup"), {"source": "pair_townships", "id": elsewhere.pk}).status_code == 404
+    assert {p.code for p in admin.get(MATRIX, {"township": elsewhere.pk}).context["page"]} == {"P-A", "P-B"}
+    assert {p.code for p in admin.get(reverse("pairings:register"), {"township": t0.pk}).context["page"]} == {"P-A"}
+
+
 def test_filters_campaign_township_status(admin, w):
     other = make_campaign(w.county, slug="other", name="城乡手拉手")
     pc = make_pairing(other, w.bureau, w.villages[1], code="P-C")
