@@ -593,6 +593,12 @@ def village_facts(villages, campaign, date_from, date_to, verified_only=False):
         unit_id__in=villages.values("pk"), value__gt=0)
 
 
+def _is_current(as_of: dt.date) -> bool:
+    """Today's page (or later): no activity is dated after today (campaigns.services), so a pair's
+    or a village's latest activity is the one kept on it and none lies after ``as_of``."""
+    return as_of >= today()
+
+
 def silent_since(as_of: dt.date) -> dt.date:
     """The first day whose activity keeps a unit from being silent on ``as_of``."""
     return as_of - dt.timedelta(days=SILENT_DAYS)
@@ -617,13 +623,12 @@ def active_villages(villages, campaign, as_of: dt.date) -> Q:
 def silent_villages(unit, user, campaign, as_of: dt.date, base=None):
     """The villages under ``unit`` without a counted activity in the last N days (a queryset;
     ``base`` narrows and annotates the villages, e.g. with their secretary). On today's page no
-    village has an activity after ``as_of`` (none is dated after today: campaigns.services), so
-    each village is checked by its own ``VillageYear`` rows (NOT EXISTS, an index probe per
-    village): a short list in the villages' order stops early instead of first reading every
-    active village of a province."""
+    village has an activity after ``as_of`` (``_is_current``), so each village is checked by its
+    own ``VillageYear`` rows (NOT EXISTS, an index probe per village): a short list in the
+    villages' order stops early instead of first reading every active village of a province."""
     villages = villages_under(unit, user)
     rows = base if base is not None else villages
-    if as_of >= today():
+    if _is_current(as_of):
         since = silent_since(as_of)
         return rows.exclude(Exists(_village_years(campaign).filter(
             unit=OuterRef("pk"), last_on__gte=since, last_on__lte=as_of)))
@@ -646,9 +651,9 @@ def with_last_activity(pairs, as_of: dt.date):
     pairing keeps its latest counted activity (``last_logged_on``, the pairing service): when that
     is on or before ``as_of`` it is the answer, and only pairs with a later one (a past ``as_of``)
     look their activities up, so a province's thousands of pairs cost no lookups on a current page.
-    On today's page (no activity is dated after today: campaigns.services) it is the column itself,
-    so filters on it use the index ``pairing_last_logged``."""
-    if as_of >= today():
+    On today's page (``_is_current``) it is the column itself, so filters on it use the index
+    ``pairing_last_logged``."""
+    if _is_current(as_of):
         return pairs.annotate(last_activity=F("last_logged_on"))
     last = (Activity.objects.filter(pairing=OuterRef("pk"), status__in=COUNTED, date__lte=as_of)
             .order_by("-date").values("date")[:1])

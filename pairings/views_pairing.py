@@ -24,7 +24,7 @@ from .filters import MatrixFilterForm, PeriodForm, RegisterFilterForm, this_year
 from .workbooks import silent_workbook
 
 REGISTER_PAGE = 50
-MATRIX_PAGE = 200
+MATRIX_PAGE = selectors.COUNT_SORT_MAX   # a scope that fits in one page is ordered by its record count
 SILENT_PAGE = 50
 
 
