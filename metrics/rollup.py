@@ -31,6 +31,7 @@ from campaigns.models import (
     Category,
     Commitment,
     CommitmentStatus,
+    Indicator,
     JointMeeting,
     ReviewStatus,
     Survey,
@@ -98,6 +99,19 @@ def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal], bool]:
             ok_key: Decimal(record.satisfied + record.basically_satisfied),
             ballots_key: Decimal(record.ballots)}, True
     raise TypeError(f"no contributions for {type(record).__name__}")
+
+
+# Every key ``values`` and ``_contributions`` can write besides outcome codes.
+FIXED_KEYS = frozenset({"activities", "commitments_made", "commitments_done", "joint_meetings_held",
+                        "leader_visits", "inspections", "pairings_started", "pairings_ended",
+                        *CATEGORY_KEYS.values(), *(k for pair in SURVEY_KEYS.values() for k in pair)})
+
+
+def summary_keys() -> list[str]:
+    """Every key the summary can hold: the fixed keys and the indicators' codes (an activity's
+    outcomes are kept under their indicator's code). A read of "every key" names them, so each
+    key is one index range of a unit's days instead of a scan of all its keys' days."""
+    return sorted(FIXED_KEYS | set(Indicator.objects.values_list("code", flat=True)))
 
 
 def _contributions(record, outcomes=()) -> dict[tuple, Decimal]:

@@ -13,6 +13,7 @@ from organizations import records
 from pairings.models import HelpPair
 from people.models import PipelineStep, Stage
 
+from . import rollup
 from .models import DAY, MONTH, Fact
 
 # Rates: indicator code -> (numerator key, denominator key).
@@ -175,8 +176,8 @@ def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=Non
     query per live count asked for."""
     unit_ids = list(unit_ids)
     out: dict[int, dict] = {u: {} for u in unit_ids}
-    summary_keys = None if keys is None else [k for k in keys if k not in LIVE_KEYS]
-    if summary_keys is None or summary_keys:
+    summary_keys = rollup.summary_keys() if keys is None else [k for k in keys if k not in LIVE_KEYS]
+    if summary_keys:
         # One query per part of the period: each part is one index range per unit (the three
         # joined by OR would be filtered row by row over every day row of each unit).
         for part in period_parts(date_from, date_to):

@@ -169,6 +169,8 @@ def test_maintained_summary_equals_a_rebuild_after_random_writes(c):
             a = acts.pop(rng.randrange(len(acts)))
             Activity.objects.filter(pk=a.pk).delete()
     maintained = snapshot()
+    # A figure of "every key" reads the keys by name: every key written is among them.
+    assert set(Fact.objects.values_list("key", flat=True)) <= set(rollup.summary_keys())
     contribs = Contribution.objects.count()
     rollup.rebuild()
     assert snapshot() == maintained
