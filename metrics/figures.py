@@ -670,6 +670,21 @@ def silent_pairs(unit, campaign, as_of: dt.date):
             .select_related("village", "bureau").order_by(F("last_activity").asc(nulls_first=True), "code"))
 
 
+def first_silent_pairs(unit, campaign, as_of: dt.date, n: int) -> list:
+    """The first ``n`` of ``silent_pairs``, in one query: the page of ids is chosen first, so only
+    those pairs are joined to their village and bureau (not every silent pair of a province)."""
+    ids = silent_pairs(unit, campaign, as_of).values("pk")[:n]
+    return list(with_last_activity(Pairing.objects.filter(pk__in=ids), as_of).select_related("village", "bureau")
+                .order_by(F("last_activity").asc(nulls_first=True), "code"))
+
+
+def first_silent_villages(unit, user, campaign, as_of: dt.date, n: int) -> list:
+    """The first ``n`` of ``silent_villages`` in the tree's order, with their township (one query,
+    the page of ids chosen first, as ``first_silent_pairs``)."""
+    ids = silent_villages(unit, user, campaign, as_of).order_by("path").values("pk")[:n]
+    return list(Unit.objects.filter(pk__in=ids).select_related("parent").order_by("path"))
+
+
 @dataclass
 class Silence:
     as_of: dt.date
@@ -730,9 +745,8 @@ def warnings(unit: Unit, user, campaign, as_of: dt.date, on: dt.date | None = No
         rect = rect.filter(inspection__campaign=campaign)
     return Warnings(
         silence=silence(unit, user, campaign, as_of),
-        silent_pairs=list(silent_pairs(unit, campaign, as_of)[:listed]),
-        silent_village_list=list(silent_villages(unit, user, campaign, as_of).select_related("parent")
-                                 .order_by("path")[:listed]),
+        silent_pairs=first_silent_pairs(unit, campaign, as_of, listed),
+        silent_village_list=first_silent_villages(unit, user, campaign, as_of, listed),
         overdue_commitments=commitments.count(),
         overdue_rectifications=rect.count(),
         blank_spots=blank_spots(unit, user).order_by().count() if unit.kind in AREA_KINDS else None,
