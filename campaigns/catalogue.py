@@ -41,7 +41,7 @@ CATALOGUE = [
 INTERNAL_KEYS = frozenset({
     "sat_party_org_ok", "sat_party_org_ballots", "sat_cobuild_ok", "sat_cobuild_ballots",
     "joint_meetings_held", "help_pairs_registered", "pairings_started", "pairings_ended",
-    "activists_registered",
+    "activists_registered", "commitments_open",
 })
 # Codes an outcome indicator may not take: the catalogue's counts and rates and the internal keys.
 RESERVED_CODES = frozenset(code for _o, code, _n, _u, kind, *_rest in CATALOGUE if kind != "outcome") | INTERNAL_KEYS

@@ -305,11 +305,15 @@ class CommitmentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+# A commitment still to keep: overdue once its due date has passed (the list's filter, the
+# record's mark and the summary's running count of open commitments by due date).
+COMMITMENT_OPEN = (CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS)
+
+
 class CommitmentQuerySet(RecordQuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
-        return self.filter(status__in=[CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS],
-                           due_date__lt=today)
+        return self.filter(status__in=COMMITMENT_OPEN, due_date__lt=today)
 
 
 class Commitment(NeutralCodeMixin, models.Model):
@@ -359,8 +363,7 @@ class Commitment(NeutralCodeMixin, models.Model):
 
     @property
     def is_overdue(self):
-        return (self.status in (CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS)
-                and self.due_date is not None and self.due_date < timezone.localdate())
+        return (self.status in COMMITMENT_OPEN and self.due_date is not None and self.due_date < timezone.localdate())
 
 
 # --- joint meetings (党工青妇联席会议) --------------------------------------------------------------

@@ -87,6 +87,29 @@ def upsert_add(model, key_fields: Sequence[str], value_field: str, rows: Sequenc
                            params)
 
 
+def upsert_widen(model, key_fields: Sequence[str], low_field: str, high_field: str, rows: Sequence[Sequence]) -> None:
+    """Widen each row's range (the last two items: low, high) to hold the given one, creating it
+    when missing; a row already wide enough is left unwritten. ``key_fields`` must match a unique
+    constraint."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    keys = [connection.ops.quote_name(c) for c in _columns(model, key_fields)]
+    low, high = (connection.ops.quote_name(model._meta.get_field(f).column) for f in (low_field, high_field))
+    least, greatest = ("LEAST", "GREATEST") if connection.vendor == "postgresql" else ("MIN", "MAX")
+    cols = ", ".join([*keys, low, high])
+    marks = "(" + ", ".join(["%s"] * (len(keys) + 2)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            chunk = sorted(rows[start:start + CHUNK])
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) VALUES {', '.join([marks] * len(chunk))} "  # nosec B608
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {low} = {least}({table}.{low}, excluded.{low}), "
+                f"{high} = {greatest}({table}.{high}, excluded.{high}) "
+                f"WHERE {table}.{low} > excluded.{low} OR {table}.{high} < excluded.{high}",
+                [v for row in chunk for v in row])
+
+
 def _history_value(value) -> str:
     """One field for COPY's CSV: NULL unquoted, text always quoted (so '' stays ''), booleans
     as t/f, anything else (numbers, dates, times) as its str()."""

@@ -24,6 +24,7 @@ from .models import (
     Contribution,
     DeductionRule,
     Fact,
+    FactSpan,
     Target,
     VillageYear,
 )
@@ -90,6 +91,16 @@ class ContributionAdmin(ReadOnlyAdmin):
     list_display = ("record_type", "record_id", "campaign_id", "day", "key", "value")
     list_filter = ("record_type", "key")
     search_fields = ("=record_id",)
+
+
+@admin.register(FactSpan)
+class FactSpanAdmin(ReadOnlyAdmin):
+    """Derived (widened by every write, never narrowed): the days each campaign's key spans."""
+
+    list_display = ("campaign", "key", "first_day", "last_day")
+    list_filter = ("campaign",)
+    search_fields = ("key",)
+    list_select_related = ("campaign",)
 
 
 @admin.register(Indicator)

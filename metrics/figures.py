@@ -82,7 +82,7 @@ from django.db.models.functions import TruncMonth
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from campaigns.models import Activity, Campaign, Commitment, Indicator, IndicatorKind, ReviewStatus
+from campaigns.models import Activity, Campaign, Indicator, IndicatorKind, ReviewStatus
 from organizations import records
 from organizations.models import AREA_KINDS, Unit, UnitKind
 from organizations.selectors import blank_spots, root_units
@@ -446,15 +446,19 @@ def drill_down(unit: Unit, user, campaign, date_from, date_to, inds, *, groups=N
     if not children:
         return []
     ids = [c.pk for c in children] + [unit.pk]
-    sums = selectors.sums_by_unit(ids, campaign, date_from, date_to,
-                                  keys_for(i.code for i in inds) | set(extra_keys), verified_only=verified_only)
+    keys = keys_for(i.code for i in inds) | set(extra_keys)
+    sums = selectors.sums_by_unit(ids, campaign, date_from, date_to, keys, verified_only=verified_only)
     targets, cumulative = {}, {}
     if progress_indicator is not None and campaign is not None:
         as_of = as_of or min(date_to, today())
         targets = {t.unit_id: t for t in Target.objects.filter(
             campaign=campaign, indicator=progress_indicator, unit_id__in=ids)}
-        cumulative = selectors.sums_by_unit(ids, campaign, campaign.start_date, as_of,
-                                            keys_for([progress_indicator.code]), verified_only=verified_only)
+        progress_keys = keys_for([progress_indicator.code])
+        if (date_from, date_to) == (campaign.start_date, as_of) and progress_keys <= keys:
+            cumulative = sums        # the default period is the campaign to date: already read
+        else:
+            cumulative = selectors.sums_by_unit(ids, campaign, campaign.start_date, as_of, progress_keys,
+                                                verified_only=verified_only)
 
     def progress(u_id):
         t = targets.get(u_id)
@@ -738,16 +742,14 @@ def warnings(unit: Unit, user, campaign, as_of: dt.date, on: dt.date | None = No
     """Silence on ``as_of`` (with the first ``listed`` silent pairs and villages), overdue
     commitments and rectification items on ``on`` (today), coverage gaps of an area."""
     on = on or today()
-    commitments = in_scope(Commitment, unit).overdue(on)
     rect = in_scope(RectificationItem, unit).overdue(on)
     if campaign is not None:
-        commitments = commitments.filter(campaign=campaign)
         rect = rect.filter(inspection__campaign=campaign)
     return Warnings(
         silence=silence(unit, user, campaign, as_of),
         silent_pairs=first_silent_pairs(unit, campaign, as_of, listed),
         silent_village_list=first_silent_villages(unit, user, campaign, as_of, listed),
-        overdue_commitments=commitments.count(),
+        overdue_commitments=selectors.overdue_commitments([unit.pk], campaign, on)[unit.pk],
         overdue_rectifications=rect.count(),
         blank_spots=blank_spots(unit, user).order_by().count() if unit.kind in AREA_KINDS else None,
     )

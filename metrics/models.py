@@ -5,13 +5,17 @@ keys (``activities``, ``tech_visits``, ``project_funds``, ``commitments_done`` .
 for every unit whose scope holds it (its stored ``RecordScope``: its unit's ancestors and, through
 its pairing, the village's and the bureau's; CONTRACT.md §4). ``Contribution`` remembers what each
 record added, so an edit, delete or move subtracts exactly that; ``Fact`` holds the sums per
-(unit, campaign, day, key) twice: per day (``grain`` "d") and per month (``grain`` "m", ``day`` the
-month's first day). A figure for any unit and period is then one indexed range read of ``Fact``:
-the period's whole months from month rows, the days at either end from day rows (``selectors.
-facts_in``), so a three-year figure reads about forty rows per key whatever the number of records. Pairings are counted live from their stored scope
+(unit, campaign, day, key) three times: per day (``grain`` "d"), per month (``grain`` "m", ``day`` the
+month's first day) and in total (``grain`` "t"). A figure for any unit and period is then one
+indexed range read of ``Fact``: the period's whole months from month rows, the days at either end
+from day rows (``selectors.facts_in``), so a three-year figure reads about forty rows per key
+whatever the number of records; a period that holds every day of a key's rows (``FactSpan``, the
+default campaign-to-date period of every page) reads one total row per key. Pairings are counted live from their stored scope
 (active at any time in the period), not summed by day. ``rebuild_metrics`` re-derives both tables
 from the records without stopping writers.
 """
+
+import datetime as dt
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +23,9 @@ from simple_history.models import HistoricalRecords
 
 from organizations.scoping import ScopedQuerySet
 
-DAY, MONTH = "d", "m"
+DAY, MONTH, TOTAL = "d", "m", "t"
+# The ``day`` of a total row (``grain`` "t"): every day of the campaign's rows in one.
+TOTAL_DAY = dt.date(1, 1, 1)
 
 
 class Fact(models.Model):
@@ -33,7 +39,7 @@ class Fact(models.Model):
     # leave these out and "awaiting review" is their ``activities``.
     verified = models.BooleanField(_("已审核"), default=True)
     value = models.DecimalField(_("数值"), max_digits=18, decimal_places=2, default=0)
-    grain = models.CharField(_("粒度"), max_length=1, choices=[(DAY, _("日")), (MONTH, _("月"))], default=DAY)
+    grain = models.CharField(_("粒度"), max_length=1, choices=[(DAY, _("日")), (MONTH, _("月")), (TOTAL, _("合计"))], default=DAY)
 
     class Meta:
         verbose_name = _("汇总数据")
@@ -46,6 +52,27 @@ class Fact(models.Model):
 
     def __str__(self):
         return f"{self.unit_id}/{self.campaign_id}/{self.day}/{self.key}{'' if self.verified else '?'}={self.value}"
+
+
+class FactSpan(models.Model):
+    """The days a campaign's rows of one key may fall on (no row of ``Fact`` lies outside
+    [first_day, last_day]): every write widens it in its transaction and nothing narrows it, so it
+    may be wider than the rows, never narrower. A period that holds the whole span reads the key's
+    total rows (``grain`` "t", one per unit) instead of its months and days (``selectors``)."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", verbose_name=_("活动"), on_delete=models.CASCADE,
+                                 related_name="+", db_index=False)
+    key = models.CharField(_("指标键"), max_length=64)
+    first_day = models.DateField(_("最早日期"))
+    last_day = models.DateField(_("最晚日期"))
+
+    class Meta:
+        verbose_name = _("汇总日期范围")
+        verbose_name_plural = _("汇总日期范围")
+        constraints = [models.UniqueConstraint(fields=["campaign", "key"], name="fact_span_unique")]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.key}: {self.first_day}–{self.last_day}"
 
 
 class Contribution(models.Model):

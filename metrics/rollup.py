@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from campaigns.catalogue import INTERNAL_KEYS
 from campaigns.models import (
+    COMMITMENT_OPEN,
     Activity,
     ActivityOutcome,
     Category,
@@ -41,7 +42,7 @@ from organizations import records
 from organizations.models import RecordScope, Unit
 from pairings.models import PAIRING_VILLAGE_KINDS, Inspection, InspectionKind, Pairing
 
-from .models import DAY, MONTH, Contribution, Fact, VillageYear
+from .models import DAY, MONTH, TOTAL, TOTAL_DAY, Contribution, Fact, FactSpan, VillageYear
 
 ONE = Decimal(1)
 CATEGORY_KEYS = {
@@ -54,6 +55,9 @@ SURVEY_KEYS = {"party_org": ("sat_party_org_ok", "sat_party_org_ballots"),
                "cobuild": ("sat_cobuild_ok", "sat_cobuild_ballots")}
 if not {k for pair in SURVEY_KEYS.values() for k in pair} <= INTERNAL_KEYS:  # kept under python -O
     raise ImportError("metrics.rollup: the survey keys must be internal keys")
+OPEN_KEY = "commitments_open"
+if OPEN_KEY not in INTERNAL_KEYS:
+    raise ImportError("metrics.rollup: the open-commitments key must be an internal key")
 
 # The record types whose contributions the summary keeps (pairings and the help-pair register are
 # counted live from their stored scope, see selectors).
@@ -102,16 +106,21 @@ def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal], bool]:
 
 
 # Every key ``values`` and ``_contributions`` can write besides outcome codes.
-FIXED_KEYS = frozenset({"activities", "commitments_made", "commitments_done", "joint_meetings_held",
+FIXED_KEYS = frozenset({"activities", "commitments_made", "commitments_done", OPEN_KEY, "joint_meetings_held",
                         "leader_visits", "inspections", "pairings_started", "pairings_ended",
                         *CATEGORY_KEYS.values(), *(k for pair in SURVEY_KEYS.values() for k in pair)})
 
 
+# Running counts, read by name by their own selectors (selectors.pairing_counts, overdue_commitments).
+RUNNING_KEYS = frozenset({"pairings_started", "pairings_ended", OPEN_KEY})
+
+
 def summary_keys() -> list[str]:
-    """Every key the summary can hold: the fixed keys and the indicators' codes (an activity's
-    outcomes are kept under their indicator's code). A read of "every key" names them, so each
-    key is one index range of a unit's days instead of a scan of all its keys' days."""
-    return sorted(FIXED_KEYS | set(Indicator.objects.values_list("code", flat=True)))
+    """Every key the figures read: the fixed keys but the running counts, and the indicators'
+    codes (an activity's outcomes are kept under their indicator's code). A read of "every key"
+    names them, so each key is one index range of a unit's days instead of a scan of all its
+    keys' days."""
+    return sorted((FIXED_KEYS - RUNNING_KEYS) | set(Indicator.objects.values_list("code", flat=True)))
 
 
 def _contributions(record, outcomes=()) -> dict[tuple, Decimal]:
@@ -123,7 +132,12 @@ def _contributions(record, outcomes=()) -> dict[tuple, Decimal]:
             out[(record.campaign_id, record.end_date + dt.timedelta(days=1), "pairings_ended", True)] = ONE
         return out
     campaign_id, day, vals, verified = values(record, outcomes)
-    return {(campaign_id, day, k, verified): v for k, v in vals.items() if v}
+    out = {(campaign_id, day, k, verified): v for k, v in vals.items() if v}
+    if isinstance(record, Commitment) and record.status in COMMITMENT_OPEN and record.due_date is not None:
+        # A running count of open commitments by due date: those overdue on a day are the ones
+        # due before it (selectors.overdue_commitment_counts), a few rows for any scope.
+        out[(campaign_id, record.due_date, OPEN_KEY, True)] = ONE
+    return out
 
 
 def _outcomes_of(ids) -> dict[int, list]:
@@ -200,13 +214,14 @@ def lock_units(unit_ids) -> None:
 
 def expand(delta: dict[tuple, Decimal]) -> dict[tuple, Decimal]:
     """Day-grain changes ``{(unit, campaign, day, key, verified): change}`` as the rows of ``Fact``
-    they touch: ``{(unit, grain, campaign, key, day, verified): change}``, each day's row and its
-    month's row (keyed in the order of the unique index)."""
+    they touch: ``{(unit, grain, campaign, key, day, verified): change}``, each day's row, its
+    month's row and the total row (keyed in the order of the unique index)."""
     out: dict[tuple, Decimal] = defaultdict(Decimal)
     for (u, c, d, k, ok), v in delta.items():
         if v:
             out[(u, DAY, c, k, d, ok)] += v
             out[(u, MONTH, c, k, d.replace(day=1), ok)] += v
+            out[(u, TOTAL, c, k, TOTAL_DAY, ok)] += v
     return {k: v for k, v in out.items() if v}
 
 
@@ -225,12 +240,24 @@ def write(rows: dict[tuple, Decimal]) -> None:
     lock_units(units)
     bulk.upsert_add(Fact, ("unit", "grain", "campaign", "key", "day", "verified"), "value",
                     [(*k, rows[k]) for k in keys])
+    widen_spans(k for k in keys if k[1] == DAY)
     # Every column of the unique key is narrowed, so each (unit, grain, campaign, key) is one index
     # descent to its days: with the unit and day alone a province's row scanned all its facts.
     Fact.objects.filter(value=0, unit_id__in=units, grain__in=sorted({k[1] for k in keys}),
                         campaign_id__in=sorted({k[2] for k in keys}), key__in=sorted({k[3] for k in keys}),
                         day__in=sorted({k[4] for k in keys})).delete()
     refresh_village_years({(k[0], k[2], k[4].year) for k in keys if k[1] == MONTH and k[3] == "activities"})
+
+
+def widen_spans(day_rows) -> None:
+    """Widen ``FactSpan`` to hold the days of some day rows ``(unit, grain, campaign, key, day,
+    verified)`` (in the writer's transaction, after its units' locks)."""
+    spans: dict[tuple, list] = {}
+    for _u, _g, c, k, d, _ok in day_rows:
+        span = spans.setdefault((c, k), [d, d])
+        span[0], span[1] = min(span[0], d), max(span[1], d)
+    bulk.upsert_widen(FactSpan, ("campaign", "key"), "first_day", "last_day",
+                      [(c, k, lo, hi) for (c, k), (lo, hi) in spans.items()])
 
 
 # --- each village's reporting by year (VillageYear) ----------------------------------------------

@@ -14,7 +14,7 @@ from pairings.models import HelpPair
 from people.models import PipelineStep, Stage
 
 from . import rollup
-from .models import DAY, MONTH, Fact
+from .models import DAY, MONTH, TOTAL, Fact, FactSpan
 
 # Rates: indicator code -> (numerator key, denominator key).
 RATES = {
@@ -73,6 +73,21 @@ def period_parts(date_from: dt.date | None, date_to: dt.date | None) -> list[Q]:
     if date_to is not None and end <= date_to:
         parts.append(Q(grain=DAY, day__gte=end, day__lte=date_to))
     return parts
+
+
+def whole_keys(keys, campaign, date_from: dt.date | None, date_to: dt.date | None) -> set[str]:
+    """Which of ``keys`` have every row of the campaign (of any campaign if None) inside the
+    period, by ``FactSpan`` (never narrower than the rows): their total rows are the period's
+    figure. A key without rows is whole too (its total is zero, as its days are)."""
+    keys = set(keys)
+    spans = FactSpan.objects.filter(key__in=sorted(keys))
+    if campaign is not None:
+        spans = spans.filter(campaign=campaign)
+    outside = set()
+    for key, first, last in spans.values_list("key", "first_day", "last_day"):
+        if (date_from is not None and first < date_from) or (date_to is not None and last > date_to):
+            outside.add(key)
+    return keys - outside
 
 
 def period_rows(date_from: dt.date | None, date_to: dt.date | None) -> Q:
@@ -178,10 +193,16 @@ def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=Non
     out: dict[int, dict] = {u: {} for u in unit_ids}
     summary_keys = rollup.summary_keys() if keys is None else [k for k in keys if k not in LIVE_KEYS]
     if summary_keys:
-        # One query per part of the period: each part is one index range per unit (the three
-        # joined by OR would be filtered row by row over every day row of each unit).
-        for part in period_parts(date_from, date_to):
-            qs = _facts(Fact.objects.filter(part), campaign, summary_keys, False).filter(unit_id__in=unit_ids)
+        # Keys whose every row lies in the period are read from their total rows (one per unit and
+        # key); the others one query per part of the period: each part is one index range per unit
+        # and key (the three joined by OR would be filtered row by row over every day row of each unit).
+        whole = whole_keys(summary_keys, campaign, date_from, date_to)
+        reads = [(Q(grain=TOTAL), sorted(whole))] if whole else []
+        rest = [k for k in summary_keys if k not in whole]
+        if rest:
+            reads += [(part, rest) for part in period_parts(date_from, date_to)]
+        for part, part_keys in reads:
+            qs = _facts(Fact.objects.filter(part), campaign, part_keys, False).filter(unit_id__in=unit_ids)
             for row in qs.values("unit_id", "key", "verified").annotate(total=Sum("value")).order_by():
                 _fold(out[row["unit_id"]], row, verified_only)
     for key, count in (("pairings", pairing_counts), ("help_pairs_registered", help_pair_counts),
@@ -190,6 +211,14 @@ def sums_by_unit(unit_ids, campaign=None, date_from=None, date_to=None, keys=Non
             for uid, n in count(unit_ids, campaign, date_from, date_to).items():
                 out[uid][key] = n
     return out
+
+
+def overdue_commitments(unit_ids, campaign, on: dt.date) -> dict[int, int]:
+    """{unit id: commitments of its scope still open (``COMMITMENT_OPEN``) and due before ``on``},
+    as ``Commitment.objects.overdue(on)`` of the unit's scope, from the summary's running count of
+    open commitments by due date (``rollup.OPEN_KEY``): a few dozen rows for a province."""
+    sums = sums_by_unit(unit_ids, campaign, None, on - dt.timedelta(days=1), [rollup.OPEN_KEY])
+    return {u: int(totals.get(rollup.OPEN_KEY, 0)) for u, totals in sums.items()}
 
 
 def figures_from_sums(totals: dict, indicators) -> list[Figure]:

@@ -81,9 +81,12 @@ def dashboard(request):
     cumulative = {}
     if campaign is not None:
         targets = {t.indicator_id: t for t in Target.objects.filter(campaign=campaign, unit=unit)}
-        cumulative = {f.indicator.pk: f for f in figures.figures(
-            unit, campaign, campaign.start_date, as_of, [i for i in indicators if i.pk in targets],
-            verified_only=verified)}
+        if (date_from, date_to) == (campaign.start_date, as_of):
+            cumulative = {f.indicator.pk: f for f in figs}     # the default period: campaign to date
+        elif targets:
+            cumulative = {f.indicator.pk: f for f in figures.figures(
+                unit, campaign, campaign.start_date, as_of, [i for i in indicators if i.pk in targets],
+                verified_only=verified)}
 
     def link(code, kind=""):
         return dash.record_link(code, kind, unit, campaign, date_from, date_to, verified)
