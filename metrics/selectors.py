@@ -80,14 +80,19 @@ def whole_keys(keys, campaign, date_from: dt.date | None, date_to: dt.date | Non
     period, by ``FactSpan`` (never narrower than the rows): their total rows are the period's
     figure. A key without rows is whole too (its total is zero, as its days are)."""
     keys = set(keys)
-    spans = FactSpan.objects.filter(key__in=sorted(keys))
-    if campaign is not None:
-        spans = spans.filter(campaign=campaign)
     outside = set()
-    for key, first, last in spans.values_list("key", "first_day", "last_day"):
+    for key, first, last in spans_of(keys, campaign):
         if (date_from is not None and first < date_from) or (date_to is not None and last > date_to):
             outside.add(key)
     return keys - outside
+
+
+def spans_of(keys, campaign) -> list[tuple[str, dt.date, dt.date]]:
+    """(key, first day, last day) of ``keys``' rows per campaign (``FactSpan``, one query)."""
+    spans = FactSpan.objects.filter(key__in=sorted(set(keys)))
+    if campaign is not None:
+        spans = spans.filter(campaign=campaign)
+    return list(spans.values_list("key", "first_day", "last_day"))
 
 
 def period_rows(date_from: dt.date | None, date_to: dt.date | None) -> Q:
@@ -126,8 +131,17 @@ def pairing_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dic
     indicator ``pairings``): those started by the period's end less those that ended before its
     start, two running counts the summary keeps for every unit of a pairing's stored scope
     (``rollup._contributions``), so a province reads a few dozen rows, not its pairs."""
-    started = Q(key="pairings_started") & period_rows(None, date_to)
-    ended = Q(key="pairings_ended") & period_rows(None, date_from) if date_from is not None else Q(pk__in=[])
+    # A count whose every row lies before its period's end is its total row, else its rows.
+    last = {}
+    for key, _first, day in spans_of(["pairings_started", "pairings_ended"], campaign):
+        last[key] = max(day, last.get(key, day))
+
+    def rows(key, until):
+        whole = key not in last or (until is not None and last[key] <= until) or until is None
+        return Q(key=key) & (Q(grain=TOTAL) if whole else period_rows(None, until))
+
+    started = rows("pairings_started", date_to)
+    ended = rows("pairings_ended", date_from) if date_from is not None else Q(pk__in=[])
     qs = _facts(Fact.objects.filter(started | ended), campaign, None, False).filter(unit_id__in=list(unit_ids))
     out = qs.values("unit_id").annotate(n=Sum(Case(When(started, then=F("value")), When(ended, then=-F("value")),
                                                    default=Value(0), output_field=DecimalField()))).order_by()

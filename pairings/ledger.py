@@ -165,18 +165,31 @@ def annotate_record_counts(pairings_qs, date_from=None, date_to=None):
 def last_logged(pairing_id) -> dt.date | None:
     """The date of the pairing's newest record that keeps it active (its last counted activity):
     ``Pairing.last_logged_on``, the matrix's silence mark (one query per such source)."""
-    dates = []
+    return last_logged_many([pairing_id]).get(pairing_id)
+
+
+def last_logged_many(pairing_ids) -> dict[int, dt.date]:
+    """``last_logged`` of many pairings (one grouped query per such source; pairings without
+    such a record are left out)."""
+    out: dict[int, dt.date] = {}
+    ids = sorted(set(pairing_ids))
+    if not ids:
+        return out
     for s in sources():
         if not s.keeps_pair_active:
             continue
         qs = s.queryset()
         if s.active_condition is not None:
             qs = qs.filter(s.active_condition)
-        d = qs.filter(**{s.pairing_field: pairing_id}).order_by().aggregate(
-            m=models.Max(s.date_field))["m"]
-        if d is not None:
-            dates.append(d.date() if isinstance(d, dt.datetime) else d)
-    return max(dates) if dates else None
+        rows = (qs.filter(**{f"{s.pairing_field}__in": ids}).order_by().values(s.pairing_field)
+                .annotate(m=models.Max(s.date_field)).values_list(s.pairing_field, "m"))
+        for pid, d in rows:
+            if d is None:
+                continue
+            d = d.date() if isinstance(d, dt.datetime) else d
+            if pid not in out or d > out[pid]:
+                out[pid] = d
+    return out
 
 
 # --- per-pair summaries from the layers above (e.g. campaigns' annual plan) ----------------------

@@ -83,8 +83,9 @@ def refresh_last_logged(pairing_id) -> None:
 
 
 def _refresh_last_logged(pairing_ids) -> None:
+    last = ledger.last_logged_many(pairing_ids)
     for pid in sorted(pairing_ids):
-        Pairing.objects.filter(pk=pid).update(last_logged_on=ledger.last_logged(pid))
+        Pairing.objects.filter(pk=pid).update(last_logged_on=last.get(pid))
 
 
 batching.register_flusher("pairings-last-logged", _refresh_last_logged)
