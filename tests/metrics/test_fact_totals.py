@@ -54,7 +54,7 @@ def test_totals_equal_the_days_of_every_period_after_random_writes():
                  make_campaign(c.county, slug="dj", name="党建带群建", start_date=start)]
     rng = random.Random(3)
     acts = []
-    for i in range(50):
+    for _ in range(50):
         op = rng.random()
         if op < 0.7 or not acts:
             acts.append(cs.activity_submit(
