@@ -35,3 +35,96 @@ def _private_upload_temp_dir(settings, tmp_path_factory):
     """Spooled uploads go to a directory of the test's own, so ``clean_orphans`` (also run by
     ``prune_jobs``) never looks at the machine's shared temporary directory."""
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path_factory.mktemp("upload-tmp"))
+
+
+# --- one seed_demo run shared by the tests that read the demo -----------------------------------
+#
+# seed_demo takes most of a minute. The tests of the demo (tests/*/test_demo_*.py, test_commands,
+# test_seed004, test_seed_pairings) ask for ``seeded_demo`` instead of running it first each: it
+# runs once, inside a transaction left open around those tests (each test's own transaction is a
+# savepoint in it, so what a test writes, a second seed_demo run included, is undone after it),
+# and is rolled back before the first test that does not ask for it. The tests that ask for it are
+# moved to the front of the run (pytest_collection_modifyitems), so one run serves them all (one
+# per pytest-xdist worker that gets some).
+
+_DEMO: dict = {}
+
+
+def _demo_settings():
+    """What the function-level fixtures above (and the demo tests' fast hasher) give each test."""
+    from django.conf import settings
+
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        "STORAGES": {**settings.STORAGES,
+                     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+    }
+
+
+def _open_demo(blocker):
+    import io
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    overridden = override_settings(**_demo_settings())
+    atomic = transaction.atomic()
+    with blocker.unblock():
+        overridden.enable()
+        atomic.__enter__()
+        try:
+            out = io.StringIO()
+            call_command("seed_demo", stdout=out)
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            overridden.disable()
+            raise
+    _DEMO.update(atomic=atomic, settings=overridden, blocker=blocker, output=out.getvalue())
+
+
+def _close_demo():
+    if not _DEMO:
+        return
+    from django.db import transaction
+
+    with _DEMO["blocker"].unblock():
+        transaction.set_rollback(True)
+        _DEMO["atomic"].__exit__(None, None, None)
+    _DEMO["settings"].disable()
+    _DEMO.clear()
+
+
+@pytest.fixture(scope="session")
+def _demo_closed_at_the_end(django_db_setup):
+    """Rolls the shared demo back before the test database goes (after the last test)."""
+    yield
+    _close_demo()
+
+
+@pytest.fixture(scope="module")
+def _demo_transaction(_demo_closed_at_the_end, django_db_blocker):
+    if not _DEMO:
+        _open_demo(django_db_blocker)
+
+
+@pytest.fixture
+def seeded_demo(_demo_transaction):
+    """The demo as ``manage.py seed_demo`` leaves an empty database (run once, see above): returns
+    what that first run printed."""
+    assert _DEMO, "the seeded demo was rolled back before this test (tests asking for it run first)"
+    return _DEMO["output"]
+
+
+def pytest_collection_modifyitems(items):
+    """The tests of the seeded demo first, in their order (see above)."""
+    items.sort(key=lambda item: "seeded_demo" not in getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before the first test that does not read the demo (and before its fixtures), roll it back."""
+    if "seeded_demo" not in getattr(item, "fixturenames", ()):
+        _close_demo()
