@@ -11,20 +11,18 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from PIL import Image
 
 from campaigns.models import Activity, OrganizerRole
 from campaigns.services import activity_add_photos, activity_submit, campaign_save
 from organizations.models import OrgKind, Role, UnitKind
 from pairings.services import pairing_save
+from tests.clock import today
 from tests.factories import County, make_org, make_unit, make_user
-
-TODAY = timezone.localdate()
 
 
 def days(n: int) -> dt.date:
-    return TODAY + dt.timedelta(days=n)
+    return today() + dt.timedelta(days=n)
 
 
 def image_bytes(fmt="JPEG", size=(800, 600), color=(180, 30, 30)) -> bytes:

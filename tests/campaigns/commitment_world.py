@@ -6,20 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Max
-from django.utils import timezone
 
 from campaigns.models import Commitment, CommitmentStatus
 from campaigns.services import campaign_save, commitment_save, decision_add, meeting_save
 from organizations import records
 from organizations.models import OrgKind, Role, UnitKind
 from pairings.services import pairing_save
+from tests.clock import today
 from tests.factories import County, make_org, make_unit, make_user
-
-TODAY = timezone.localdate()
 
 
 def days(n: int) -> dt.date:
-    return TODAY + dt.timedelta(days=n)
+    return today() + dt.timedelta(days=n)
 
 
 class World(County):

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from campaigns.models import (
     Activity,
@@ -21,6 +20,7 @@ from campaigns.models import (
     Survey,
 )
 from organizations.models import Role
+from tests.clock import today
 from tests.factories import (
     County,
     make_activity,
@@ -34,13 +34,12 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 MODELS = ("activity", "commitment", "jointmeeting", "meetingdecision", "survey")
 OUTCOME = "households_visited"
 
 
 def days_ago(n):
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 def make_records(campaign, village, bureau, tag):
@@ -247,7 +246,7 @@ def test_commitment_meeting_decision_and_survey_saved_with_the_reason(client, w)
 
     decision = m["meetingdecision"]
     r = client.post(url("meetingdecision", decision), {
-        "status": "done", "result": "已修缮", "done_on": TODAY.isoformat(), "change_reason": "落实完毕"})
+        "status": "done", "result": "已修缮", "done_on": today().isoformat(), "change_reason": "落实完毕"})
     assert r.status_code == 302, r.text[:3000]
     decision = MeetingDecision.objects.get(pk=decision.pk)
     assert decision.status == "done" and latest_reason(decision) == "落实完毕"

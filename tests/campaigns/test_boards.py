@@ -10,32 +10,31 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.boards import cache_key, mask_personal
 from campaigns.models import BoardStatus, PublicBoard
 from campaigns.services import board_withdraw, commitment_save
 from organizations.models import Role
+from tests.clock import today
 from tests.factories import make_board, make_commitment, make_org, plan_county
 from tests.pairings.world import count_queries
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 PHONE = "13912345678"
 
 
 @pytest.fixture
 def c():
-    county = plan_county(TODAY.year - 1)
+    county = plan_county(today().year - 1)
     pair = county.pairs[0]
     pair.village_contact, pair.village_phone, pair.bureau_phone = "王书记", "13700001111", "0458-1234567"
     pair.save()
     v = county.villages[0]
     county.mine = [
         make_commitment(county.campaign, v, content=f"修缮村文化广场,联系电话{PHONE}",
-                        due_date=TODAY + dt.timedelta(days=30), progress="张三负责,电话13600002222"),
-        make_commitment(county.campaign, v, content="为群众代办社保", status="done", completed_on=TODAY,
+                        due_date=today() + dt.timedelta(days=30), progress="张三负责,电话13600002222"),
+        make_commitment(county.campaign, v, content="为群众代办社保", status="done", completed_on=today(),
                         evidence="李四签字确认"),
         # the paired bureau's commitment made for the pair: on the village's board too
         make_commitment(county.campaign, county.bureau, pairing=pair, content="资助村卫生室设备"),

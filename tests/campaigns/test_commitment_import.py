@@ -13,8 +13,9 @@ from campaigns.models import Commitment, CommitmentStatus
 from cobuild.importing import get_kind, run_import, template_workbook
 from pairings import ledger
 from pairings.services import pairing_save
+from tests.clock import today
 
-from .commitment_world import TODAY, World, days
+from .commitment_world import World, days
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +209,7 @@ def test_lookups_are_in_bulk(w):
 
 
 def test_completed_date_today_is_fine(w):
-    text = HEADER + f"D1,bjlbc,{w.villages[0].code},,今天完成,{days(-20)},,done,{TODAY}\n"
+    text = HEADER + f"D1,bjlbc,{w.villages[0].code},,今天完成,{days(-20)},,done,{today()}\n"
     assert run(text).written
 
 

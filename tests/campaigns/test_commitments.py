@@ -10,9 +10,10 @@ from django.urls import reverse
 from campaigns.models import Commitment, CommitmentStatus
 from campaigns.services import StaleEdit, campaign_save, commitment_save
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import make_org, make_unit, make_user
 
-from .commitment_world import TODAY, World, bulk_commitments, days
+from .commitment_world import World, bulk_commitments, days
 
 pytestmark = pytest.mark.django_db
 
@@ -453,7 +454,7 @@ def test_list_and_board_query_counts_are_constant(client, w, role):
 
 
 def test_today_is_used_for_overdue(w):
-    c = w.commit(due_date=TODAY)
+    c = w.commit(due_date=today())
     assert not c.is_overdue
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.models import Activity, DecisionStatus, ReviewStatus
 from campaigns.services import (
@@ -22,14 +21,14 @@ from campaigns.services import (
 )
 from metrics import selectors as metrics
 from organizations.models import Role
+from tests.clock import today
 from tests.factories import County, make_activity, make_campaign, make_inspection, make_pairing, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def days(n):
-    return TODAY + dt.timedelta(days=n)
+    return today() + dt.timedelta(days=n)
 
 
 @pytest.fixture

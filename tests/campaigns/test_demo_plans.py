@@ -22,8 +22,7 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_demo_plans_and_boards(client):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_demo_plans_and_boards(seeded_demo, client):
     today = timezone.localdate()
     assert PairingPlan.objects.filter(year=today.year).count() == Pairing.objects.count() == 76
     progress = plans.progress(Pairing.objects.all(), today.year, today)

@@ -12,31 +12,34 @@ from io import BytesIO
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns import plans
 from campaigns.models import Activity, PairingPlan, PlanItem
 from campaigns.services import activity_review, plan_save
 from organizations.models import Role
+from tests.clock import today
 from tests.factories import make_activity, make_plan, plan_county
 from tests.pairings.world import count_queries, many_pairs
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-YEAR = TODAY.year - 1
+
+def last_year():
+    return today().year - 1
+
+
 BEHIND = reverse("campaigns:plan_behind")
 BEHIND_XLSX = reverse("campaigns:plan_behind_xlsx")
 
 
 def d(month, day=15):
-    return dt.date(YEAR, month, day)
+    return dt.date(last_year(), month, day)
 
 
 @pytest.fixture
 def c():
-    return plan_county(YEAR)
+    return plan_county(last_year())
 
 
 def log(c, pair, on, category="org_life", outcomes=None, unit=None):
@@ -48,7 +51,7 @@ def log(c, pair, on, category="org_life", outcomes=None, unit=None):
 
 def test_plan_vs_done_per_quarter_agrees_with_the_records(c):
     pair, other = c.pairs
-    make_plan(pair, YEAR, {
+    make_plan(pair, last_year(), {
         ("activities", "", 1): 2, ("activities", "", 2): 2, ("activities", "", 3): 1, ("activities", "", 4): 1,
         ("activities", "org_life", 1): 1, ("project_funds", "", 2): 10000, ("projects_introduced", "", 3): 1,
     })
@@ -61,13 +64,13 @@ def test_plan_vs_done_per_quarter_agrees_with_the_records(c):
     log(c, other, d(4), outcomes={"project_funds": Decimal("99999")})  # another pair's
     make_activity(c.campaign, pair.village, date=d(4))                 # the village's, not the pair's
 
-    p = plans.progress([pair.pk, other.pk], YEAR, TODAY)
+    p = plans.progress([pair.pk, other.pk], last_year(), today())
     assert set(p) == {pair.pk}  # the other pair has no plan
     lines = {(line.measure, line.category): line for line in p[pair.pk].lines}
     acts = lines[("activities", "")]
     assert [q[1:3] for q in acts.quarters] == [(2, 2), (2, 1), (1, 0), (1, 1)]
     # the records: the pair's counted (not returned) activities, by quarter of their date
-    counted = Activity.objects.counted().filter(pairing=pair, date__year=YEAR)
+    counted = Activity.objects.counted().filter(pairing=pair, date__year=last_year())
     assert acts.done_year == counted.count() == 4
     assert [q[3] for q in acts.quarters] == [False, True, True, True]  # cumulative done < cumulative plan
     assert lines[("activities", "org_life")].done == [1, 0, 0, 1]
@@ -100,11 +103,11 @@ GRID = {"activities_q1": "3", "activities_q2": "3", "project_funds_q3": "50000",
 def test_who_may_edit_a_pairs_plan(client, c, role, status):
     pair = c.pairs[0]
     client.force_login(c.users[role])
-    url = reverse("campaigns:plan_edit", args=[pair.pk]) + f"?year={YEAR}"
+    url = reverse("campaigns:plan_edit", args=[pair.pk]) + f"?year={last_year()}"
     assert client.get(url).status_code == (200 if status == 302 else status)
-    r = client.post(url, {**GRID, "year": YEAR})
+    r = client.post(url, {**GRID, "year": last_year()})
     assert r.status_code == status
-    saved = PairingPlan.objects.filter(pairing=pair, year=YEAR).first()
+    saved = PairingPlan.objects.filter(pairing=pair, year=last_year()).first()
     if status == 302:
         items = {(i.measure, i.category, i.quarter): i.planned for i in saved.items.all()}
         assert items == {("activities", "", 1): 3, ("activities", "", 2): 3, ("project_funds", "", 3): 50000,
@@ -117,33 +120,33 @@ def test_who_may_edit_a_pairs_plan(client, c, role, status):
 
 def test_the_service_refuses_out_of_scope_and_bad_numbers(c):
     with pytest.raises(PermissionDenied):
-        plan_save(actor=c.users["village2"], pairing=c.pairs[0], year=YEAR, items={("activities", "", 1): 1})
+        plan_save(actor=c.users["village2"], pairing=c.pairs[0], year=last_year(), items={("activities", "", 1): 1})
     with pytest.raises(ValidationError):
-        plan_save(actor=None, pairing=c.pairs[0], year=YEAR, items={("activities", "", 1): Decimal("1.5")})
+        plan_save(actor=None, pairing=c.pairs[0], year=last_year(), items={("activities", "", 1): Decimal("1.5")})
     with pytest.raises(ValidationError):
-        plan_save(actor=None, pairing=c.pairs[0], year=YEAR, items={("project_funds", "org_life", 1): 1})
+        plan_save(actor=None, pairing=c.pairs[0], year=last_year(), items={("project_funds", "org_life", 1): 1})
     assert not PairingPlan.objects.exists()
 
 
 def test_editing_keeps_history_and_removes_cleared_lines(client, c):
     pair = c.pairs[0]
-    make_plan(pair, YEAR, {("activities", "", 1): 2, ("activities", "", 2): 2})
+    make_plan(pair, last_year(), {("activities", "", 1): 2, ("activities", "", 2): 2})
     client.force_login(c.users["village"])
     url = reverse("campaigns:plan_edit", args=[pair.pk])
-    page = client.get(url, {"year": YEAR}).content.decode()
+    page = client.get(url, {"year": last_year()}).content.decode()
     assert 'value="2"' in page
     plan = PairingPlan.objects.get(pairing=pair)
-    r = client.post(url, {"year": YEAR, "activities_q1": "4", "version": plan.version})
+    r = client.post(url, {"year": last_year(), "activities_q1": "4", "version": plan.version})
     assert r.status_code == 302
     assert list(PlanItem.objects.filter(plan=plan).values_list("quarter", "planned")) == [(1, 4)]
     assert PlanItem.history.filter(history_type="-").count() == 1
-    stale = client.post(url, {"year": YEAR, "activities_q1": "5", "version": plan.version})
+    stale = client.post(url, {"year": last_year(), "activities_q1": "5", "version": plan.version})
     assert stale.status_code == 200 and "已被他人修改" in stale.content.decode()
 
 
 def test_a_category_number_needs_its_category(client, c):
     client.force_login(c.users["village"])
-    r = client.post(reverse("campaigns:plan_edit", args=[c.pairs[0].pk]), {"year": YEAR, "cat1_q2": "1"})
+    r = client.post(reverse("campaigns:plan_edit", args=[c.pairs[0].pk]), {"year": last_year(), "cat1_q2": "1"})
     assert r.status_code == 200 and "请选择活动类别" in r.content.decode()
 
 
@@ -151,7 +154,7 @@ def test_a_category_number_needs_its_category(client, c):
 
 def _behind_pair(c):
     pair = c.pairs[0]
-    make_plan(pair, YEAR, {("activities", "", q): 2 for q in (1, 2, 3, 4)} | {("project_funds", "", 2): 8000})
+    make_plan(pair, last_year(), {("activities", "", q): 2 for q in (1, 2, 3, 4)} | {("project_funds", "", 2): 8000})
     log(c, pair, d(1))
     log(c, pair, d(2))
     log(c, pair, d(6), outcomes={"project_funds": Decimal("8000")})
@@ -161,20 +164,21 @@ def _behind_pair(c):
 def test_the_ledger_shows_planned_vs_done(client, c):
     pair = _behind_pair(c)
     client.force_login(c.users["bureau"])
-    page = client.get(reverse("pairings:detail", args=[pair.pk]), {"year": YEAR}).content.decode()
-    assert f"{YEAR}年共建计划" in page and "滞后于计划" in page
+    page = client.get(reverse("pairings:detail", args=[pair.pk]), {"year": last_year()}).content.decode()
+    assert f"{last_year()}年共建计划" in page and "滞后于计划" in page
     assert 'data-line="activities">3/8' in page
     assert 'data-line="project_funds">8000/8000' in page
     assert "修改计划" in page
     client.force_login(c.users["viewer"])
-    page = client.get(reverse("pairings:detail", args=[c.pairs[1].pk]), {"year": YEAR}).content.decode()
+    page = client.get(reverse("pairings:detail", args=[c.pairs[1].pk]), {"year": last_year()}).content.decode()
     assert "还没有" in page and "计划由结对双方编制" in page and "编制计划</a>" not in page
 
 
 def test_the_ledger_workbook_has_the_plan_sheet(client, c):
     pair = _behind_pair(c)
     client.force_login(c.users["county"])
-    r = client.get(reverse("pairings:ledger_xlsx", args=[pair.pk]), {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"})
+    r = client.get(reverse("pairings:ledger_xlsx", args=[pair.pk]),
+                   {"from": f"{last_year()}-01-01", "to": f"{last_year()}-12-31"})
     wb = load_workbook(BytesIO(b"".join(r.streaming_content) if r.streaming else r.content))
     ws = wb["共建计划"]
     rows = list(ws.iter_rows(values_only=True))
@@ -184,10 +188,11 @@ def test_the_ledger_workbook_has_the_plan_sheet(client, c):
 
 def test_the_matrix_tile_shows_the_plan(client, c):
     _behind_pair(c)
-    make_plan(c.pairs[1], YEAR, {("activities", "", 1): 1})
+    make_plan(c.pairs[1], last_year(), {("activities", "", 1): 1})
     log(c, c.pairs[1], d(2))
     client.force_login(c.users["county"])
-    page = client.get(reverse("pairings:matrix"), {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}).content.decode()
+    page = client.get(reverse("pairings:matrix"),
+                      {"from": f"{last_year()}-01-01", "to": f"{last_year()}-12-31"}).content.decode()
     assert 'data-plan="behind" title="共建活动(次):截至已结束季度 完成/计划">计划活动 3/8 滞后' in page
     assert 'data-plan="ok" title="共建活动(次):截至已结束季度 完成/计划">计划活动 1/1' in page
 
@@ -197,25 +202,27 @@ def test_the_matrix_tile_shows_the_plan(client, c):
 def test_pairs_behind_plan_list_filters_and_export(client, c):
     behind = _behind_pair(c)
     on_track = c.pairs[1]
-    make_plan(on_track, YEAR, {("activities", "", 1): 1})
+    make_plan(on_track, last_year(), {("activities", "", 1): 1})
     log(c, on_track, d(3))
     client.force_login(c.users["county"])
-    r = client.get(BEHIND, {"year": YEAR})
+    r = client.get(BEHIND, {"year": last_year()})
     page = r.content.decode()
     assert behind.village.name in page and on_track.village.name not in page
     assert 'data-stat="planned">2<' in page and 'data-stat="behind">1<' in page
     assert f'data-behind="{behind.code}:activities"' in page
     assert f'data-behind="{behind.code}:project_funds"' not in page
     # filters: the lagging measure, the township, the search box
-    assert behind.village.name not in client.get(BEHIND, {"year": YEAR, "measure": "project_funds"}).content.decode()
+    assert behind.village.name not in client.get(
+        BEHIND, {"year": last_year(), "measure": "project_funds"}).content.decode()
     other_township = c.townships[1].pk
-    assert behind.village.name not in client.get(BEHIND, {"year": YEAR, "township": other_township}).content.decode()
-    assert behind.village.name in client.get(BEHIND, {"year": YEAR, "q": behind.bureau.name}).content.decode()
+    assert behind.village.name not in client.get(
+        BEHIND, {"year": last_year(), "township": other_township}).content.decode()
+    assert behind.village.name in client.get(BEHIND, {"year": last_year(), "q": behind.bureau.name}).content.decode()
     # the village secretary of another village sees none of it
     client.force_login(c.users["village2"])
-    assert behind.village.name not in client.get(BEHIND, {"year": YEAR}).content.decode()
+    assert behind.village.name not in client.get(BEHIND, {"year": last_year()}).content.decode()
     client.force_login(c.users["county"])
-    wb = load_workbook(BytesIO(client.get(BEHIND_XLSX, {"year": YEAR}).content))
+    wb = load_workbook(BytesIO(client.get(BEHIND_XLSX, {"year": last_year()}).content))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[1][:8] == (behind.code, behind.village.parent.name, behind.village.name, behind.bureau.name,
                            "共建活动(次)", 8, 3, 5)
@@ -225,18 +232,19 @@ def test_pairs_behind_plan_list_filters_and_export(client, c):
 def test_lists_matrix_and_ledger_keep_a_constant_number_of_queries(client, c):
     pair = _behind_pair(c)
     client.force_login(c.users["county"])
-    year = {"year": YEAR}
-    period = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"}
+    year = {"year": last_year()}
+    period = {"from": f"{last_year()}-01-01", "to": f"{last_year()}-12-31"}
     pages = [(BEHIND, year), (BEHIND_XLSX, year), (reverse("pairings:matrix"), period),
              (reverse("pairings:detail", args=[pair.pk]), year),
              (reverse("pairings:ledger_xlsx", args=[pair.pk]), period)]
     few = [count_queries(client, url, params) for url, params in pages]
     for i, p in enumerate(many_pairs(c, 12)):
-        make_plan(p, YEAR, {("activities", "", q): 1 for q in (1, 2, 3, 4)} | {("project_funds", "", 1): 100,
-                                                                                 ("activities", "training", 2): 1})
+        make_plan(p, last_year(), {("activities", "", q): 1 for q in (1, 2, 3, 4)}
+                  | {("project_funds", "", 1): 100, ("activities", "training", 2): 1})
         if i % 2:
             log(c, p, d(2), outcomes={"project_funds": Decimal("100")})
-    make_plan(pair, YEAR, {("activities", cat, q): 1 for cat in ("org_life", "training", "other") for q in (1, 2, 3)}
+    make_plan(pair, last_year(),
+              {("activities", cat, q): 1 for cat in ("org_life", "training", "other") for q in (1, 2, 3)}
               | {("project_funds", "", 2): 500, ("projects_introduced", "", 4): 2})
     for m in (1, 4, 7):
         log(c, pair, d(m), category="training", outcomes={"projects_introduced": 1})
@@ -247,7 +255,7 @@ def test_plan_admin_saves_through_the_service_with_the_reason(client, c):
     from organizations.admin_tools import REASON_FIELD
     from tests.factories import make_staff
 
-    plan = make_plan(c.pairs[0], YEAR)
+    plan = make_plan(c.pairs[0], last_year())
     staff = make_staff("staffer", Role.COUNTY_ADMIN, c.county)
     client.force_login(staff)
     assert client.get(reverse("admin:campaigns_pairingplan_changelist"), {"q": c.pairs[0].village.name}).status_code == 200

@@ -8,22 +8,21 @@ import time
 
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 
 from campaigns import services as cs
 from campaigns.models import Activity
 from metrics import rollup, selectors
 from metrics.models import Contribution, Fact
 from organizations.models import RecordScope, Role
+from tests.clock import today
 from tests.factories import County, make_campaign, make_pairing, make_unit, make_user
 
-TODAY = timezone.localdate()
 MAX_WAIT_S = 5.0
 
 
 def world():
     c = County(villages_per_township=5, full=False)
-    c.campaign = make_campaign(c.county, slug="bjlbc", start_date=TODAY - dt.timedelta(days=400))
+    c.campaign = make_campaign(c.county, slug="bjlbc", start_date=today() - dt.timedelta(days=400))
     c.bureaus = [make_unit("bureau", c.county, name=f"局{i}") for i in range(len(c.villages))]
     c.pairs = [make_pairing(c.campaign, b, v, code=f"P{i}") for i, (b, v) in enumerate(zip(c.bureaus, c.villages, strict=True))]
     c.secretaries = [make_user(f"sec{i}", Role.VILLAGE_SECRETARY, v) for i, v in enumerate(c.villages)]
@@ -56,7 +55,7 @@ def run_threads(target, n):
 def log(c, i, k, day=None, outcomes=None):
     start = time.perf_counter()
     v = c.villages[i % len(c.villages)]
-    cs.activity_submit(actor=c.secretaries[i % len(c.villages)], campaign=c.campaign, date=day or TODAY, unit=v,
+    cs.activity_submit(actor=c.secretaries[i % len(c.villages)], campaign=c.campaign, date=day or today(), unit=v,
                        pairing=c.pairs[i % len(c.villages)], category="org_life", title=f"活动{i}-{k}",
                        outcomes=outcomes or {"households_visited": 2})
     return time.perf_counter() - start
@@ -75,7 +74,7 @@ def test_first_writes_to_the_same_summary_rows_all_land():
     c = world()
     # 16 writers, each logging for the same township, county, ... on the same day: every one of
     # them starts by writing summary rows that do not exist yet.
-    errors, durations = run_threads(lambda i: [log(c, i, k, day=TODAY - dt.timedelta(days=k)) for k in range(4)], 16)
+    errors, durations = run_threads(lambda i: [log(c, i, k, day=today() - dt.timedelta(days=k)) for k in range(4)], 16)
     assert errors == []
     assert Activity.objects.count() == 64
     assert selectors.figures(c.county)[1].text == "64"
@@ -85,7 +84,7 @@ def test_first_writes_to_the_same_summary_rows_all_land():
 
 def test_an_import_beside_live_logging(tmp_path):
     c = world()
-    rows = [f"IMP{j},bjlbc,{TODAY - dt.timedelta(days=j % 60)},{c.villages[j % 10].code},P{j % 10},"
+    rows = [f"IMP{j},bjlbc,{today() - dt.timedelta(days=j % 60)},{c.villages[j % 10].code},P{j % 10},"
             f"org_life,导入{j},{j % 7}" for j in range(600)]
     path = tmp_path / "acts.csv"
     path.write_text("code,campaign,date,unit_code,pairing_code,category,title,problems_solved\n" + "\n".join(rows),
@@ -107,7 +106,7 @@ def test_an_import_beside_live_logging(tmp_path):
 def test_a_rebuild_beside_live_logging():
     c = world()
     for k in range(40):
-        log(c, k, k, day=TODAY - dt.timedelta(days=k))
+        log(c, k, k, day=today() - dt.timedelta(days=k))
     Fact.objects.filter(key="households_visited").update(value=1)   # damage to repair
 
     def work(i):

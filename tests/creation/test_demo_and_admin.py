@@ -1,10 +1,7 @@
 """The demo's 三级联创 (every state, idempotent) and the admin (writes through the services, scoped,
 steps read-only)."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,8 +20,7 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_the_demo_has_every_state_and_a_second_run_writes_nothing():
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_demo_has_every_state_and_a_second_run_writes_nothing(seeded_demo):
     year = timezone.localdate().year
     goals = CreationGoal.objects.filter(county__code="TL", year=year)
     assert sorted(goals.values_list("level", flat=True)) == ["county", "township", "village"]

@@ -7,13 +7,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
 from creation import selectors as sel
 from creation import services
 from creation.models import CreationEntry, CreationStep, EntryStatus
 from creation.policy import TRANSITIONS
 from organizations.models import UnitKind
+from tests.clock import today
 from tests.creation.conftest import entry_of
 from tests.factories import (
     CREATION_PATHS,
@@ -26,8 +26,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate
 
 
 # --- goals ------------------------------------------------------------------------------------
@@ -55,7 +53,7 @@ def test_saving_a_goal_again_adds_the_new_units(w):
 @pytest.mark.parametrize("role", ["township", "village", "bureau", "inspector", "viewer"])
 def test_only_the_county_sets_goals(w, role):
     with pytest.raises(PermissionDenied, match="县委组织部"):
-        make_creation_goal(w.county, "village", year=TODAY().year + 1, actor=w.users[role])
+        make_creation_goal(w.county, "village", year=today().year + 1, actor=w.users[role])
 
 
 def test_goal_validation(w):
@@ -107,7 +105,7 @@ def test_every_transition_allowed_or_refused(w, status, action):
 
 def test_the_full_path_with_a_failed_inspection_and_a_return(w):
     e = entry_of(w, w.villages[0])
-    day = dt.date(TODAY().year, 1, 1)
+    day = dt.date(today().year, 1, 1)
     creation_step(e, "declare", actor=w.users["village"], date=day)
     creation_step(e, "fail", actor=w.users["township"], date=day)
     creation_step(e, "declare", actor=w.users["village"], date=day, statement="整改后重新申报")
@@ -168,12 +166,12 @@ def test_who_may_take_each_step(w, level, unit, action, allowed):
 def test_dates_follow_the_steps(w):
     e = entry_of(w, w.villages[0])
     with pytest.raises(ValidationError, match="不能晚于今天"):
-        creation_step(e, "declare", actor=w.users["village"], date=TODAY() + dt.timedelta(days=1))
+        creation_step(e, "declare", actor=w.users["village"], date=today() + dt.timedelta(days=1))
     with pytest.raises(ValidationError, match="不能早于创建年度"):
-        creation_step(e, "declare", actor=w.users["village"], date=dt.date(TODAY().year - 1, 12, 31))
-    creation_step(e, "declare", actor=w.users["village"], date=TODAY())
+        creation_step(e, "declare", actor=w.users["village"], date=dt.date(today().year - 1, 12, 31))
+    creation_step(e, "declare", actor=w.users["village"], date=today())
     with pytest.raises(ValidationError, match="不能早于上一环节"):
-        creation_step(e, "pass", actor=w.users["township"], date=TODAY() - dt.timedelta(days=1))
+        creation_step(e, "pass", actor=w.users["township"], date=today() - dt.timedelta(days=1))
 
 
 def test_declaration_needs_a_statement_a_leader_and_sound_evidence(w):

@@ -63,6 +63,13 @@ def shot():
 
 
 @pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    """The journeys' accounts get their passwords in microseconds, not a quarter of a second each
+    (PBKDF2): the live server runs in this process, with these settings."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _indicator_catalogue(transactional_db):
     """Browser journeys use transactional tests, which flush the catalogue: put it back."""
     from tests.conftest import restore_indicator_catalogue

@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from campaigns.models import Activity, ReviewStatus
+from tests.clock import today
 from tests.e2e.helpers import PHONE, login
 from tests.factories import make_commitment
 
@@ -17,7 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 DESKTOP = {"viewport": {"width": 1366, "height": 768}, "locale": "zh-CN"}
-TODAY = timezone.localdate()
 
 
 class Guard:
@@ -117,7 +116,7 @@ def test_township_approves_one_from_the_workbench_count(live_server, context_for
 
 
 def test_county_opens_a_warning_from_the_workbench(live_server, context_for, w):
-    make_commitment(w.campaign, w.villages[0], content="修通村组道路", due_date=TODAY - dt.timedelta(days=4))
+    make_commitment(w.campaign, w.villages[0], content="修通村组道路", due_date=today() - dt.timedelta(days=4))
     page = context_for(DESKTOP)
     guard = Guard(page, "county-1366")
     login(page, live_server.url, "county")

@@ -16,12 +16,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from evaluations import selectors, services
 from evaluations.models import Award, CycleStatus, Nomination, NominationStatus, Objection
 from metrics import figures as metric_figures
 from tests.campaigns.activity_world import World, days, media  # noqa: F401
+from tests.clock import today
 from tests.factories import (
     County,
     PersonFactory,
@@ -34,7 +34,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -179,11 +178,11 @@ def test_only_assigned_reviewers_score_only_what_awaits_county_review(w):
 
 def test_the_suggested_score_is_the_figure_scaled(w):
     for i in range(4):
-        w.log(title=f"主题党日{i}", date=days(-5 - i) if days(-5 - i).year == TODAY.year else TODAY)
+        w.log(title=f"主题党日{i}", date=days(-5 - i) if days(-5 - i).year == today().year else today())
     n = make_nomination(w.cycle, unit=w.villages[0], actor=w.users["village"])
     crit = list(w.scheme.criteria.all())
     figure = metric_figures.figure_map(metric_figures.figures(
-        w.villages[0], None, dt.date(TODAY.year, 1, 1), dt.date(TODAY.year, 12, 31),
+        w.villages[0], None, dt.date(today().year, 1, 1), dt.date(today().year, 12, 31),
         inds=metric_figures.indicators(["activities"])))["activities"]
     s = selectors.suggestions(n, crit)[crit[1].pk]
     assert s.total == figure.value == 4
@@ -198,7 +197,7 @@ def test_publicity_objections_close_and_award(w, client):
     b = make_nomination(w.cycle, unit=w.villages[1], actor=w.users["township"])
     advance_nomination(b, "county_passed", county_actor=w.users["county"], township_actor=w.users["township"])
     with pytest.raises(ValidationError, match="只有公示中"):
-        services.objection_record(actor=w.users["county"], nomination=b, received_on=TODAY, content="有意见")
+        services.objection_record(actor=w.users["county"], nomination=b, received_on=today(), content="有意见")
     with pytest.raises(PermissionDenied):
         services.publicity_open(actor=w.users["township"], cycle=w.cycle, start=days(-10), end=days(-3))
     with pytest.raises(ValidationError, match="不能早于"):
@@ -225,7 +224,7 @@ def test_publicity_objections_close_and_award(w, client):
     assert b.status == NominationStatus.NOT_AWARDED
     assert b.decisions.last().reason == "公示异议经核实成立:经核实情况属实"
     with pytest.raises(ValidationError, match="公示结束后"):
-        services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=TODAY)
+        services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=today())
     with pytest.raises(PermissionDenied):
         services.publicity_close(actor=w.users["township"], cycle=w.cycle)
     board = w.cycle.board
@@ -235,12 +234,12 @@ def test_publicity_objections_close_and_award(w, client):
     with pytest.raises(ValidationError, match="之后"):
         services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=days(-3))
     with pytest.raises(PermissionDenied):
-        services.cycle_award(actor=w.users["township"], cycle=w.cycle, awarded_on=TODAY)
-    awards = services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=TODAY)
+        services.cycle_award(actor=w.users["township"], cycle=w.cycle, awarded_on=today())
+    awards = services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=today())
     assert [x.unit for x in awards] == [w.villages[0]]
     assert Award.objects.get().history.first().history_user == w.users["county"]
     with pytest.raises(ValidationError, match="已授予"):
-        services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=TODAY)
+        services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=today())
     # the award shows on the unit's page
     client.force_login(w.users["village"])
     page = client.get(reverse("organizations:unit_detail", args=[w.villages[0].pk])).content.decode()
@@ -274,7 +273,7 @@ def test_awards_show_on_the_persons_page(w, client):
     n = make_nomination(w.cycle, person=person, actor=w.users["village"])
     _to_publicity(w, n)
     services.publicity_close(actor=w.users["county"], cycle=w.cycle)
-    services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=TODAY)
+    services.cycle_award(actor=w.users["county"], cycle=w.cycle, awarded_on=today())
     client.force_login(w.users["village"])
     page = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
     assert "个人荣誉" in page and "年度五标兵" in page

@@ -32,8 +32,7 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def test_the_demo_runs_one_full_cycle_of_each_scheme(client):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_demo_runs_one_full_cycle_of_each_scheme(seeded_demo, client):
     cycles = Cycle.objects.select_related("scheme").order_by("scheme__code")
     assert [(c.scheme.code, c.status) for c in cycles] == [
         ("sfd", CycleStatus.FINISHED), ("wbb", CycleStatus.FINISHED), ("wgh", CycleStatus.FINISHED),

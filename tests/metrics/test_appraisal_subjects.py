@@ -13,18 +13,26 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.models import AppraisalSubject, Survey
 from campaigns.services import appraisal_subject_save, campaign_save
 from metrics import reports, selectors
 from organizations.models import Role
+from tests.clock import today
 from tests.factories import County, make_survey, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
-THIS = dt.date(TODAY.year, 1, 1)
-LAST = dt.date(TODAY.year - 1, 6, 15)
+
+
+def this_year():
+    """A day of this year, never after today."""
+    return dt.date(today().year, 1, 1)
+
+
+def last_year():
+    """A day of last year."""
+    return dt.date(today().year - 1, 6, 15)
+
 HEADER = "code,campaign,unit_code,subject,held_on,satisfied,basically_satisfied,dissatisfied\n"
 
 
@@ -32,7 +40,7 @@ HEADER = "code,campaign,unit_code,subject,held_on,satisfied,basically_satisfied,
 def c():
     county = County(villages_per_township=2)
     county.campaign, _ = campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                       start_date=TODAY - dt.timedelta(days=800))
+                                       start_date=today() - dt.timedelta(days=800))
     county.admin = make_user("cadmin", Role.COUNTY_ADMIN, county.county)
     county.tstaff = make_user("town", Role.TOWNSHIP_STAFF, county.townships[0])
     county.subject, _ = appraisal_subject_save(actor=county.admin, code="village_committee", name="对村民委员会",
@@ -52,7 +60,7 @@ def test_the_contract_subjects_are_shipped_and_only_a_county_admin_adds_more(c):
 
 
 def test_a_new_subject_is_imported_by_code_or_name_and_leaves_the_contract_figures(c, tmp_path):
-    d = (TODAY - dt.timedelta(days=30)).isoformat()
+    d = (today() - dt.timedelta(days=30)).isoformat()
     v0, v1 = c.villages[0], c.villages[1]
     path = tmp_path / "surveys.csv"
     path.write_text(HEADER + f"S1,bjlbc,{v0.code},party_org,{d},600,60,16\n"
@@ -79,17 +87,17 @@ def test_year_on_year_for_the_new_subject_by_hand(c):
     tally = lambda unit, on, s, b, d: make_survey(   # noqa: E731
         c.campaign, unit, subject="village_committee", held_on=on, satisfied=s, basically_satisfied=b,
         dissatisfied=d)
-    tally(v0, THIS, 80, 10, 10)      # 90.00 % (last year 80.00 %: +10.00)
-    tally(v0, LAST, 70, 10, 20)
-    tally(v1, THIS, 45, 5, 50)       # 50.00 % (last year 90.00 %: −40.00)
-    tally(v1, LAST, 90, 0, 10)
+    tally(v0, this_year(), 80, 10, 10)      # 90.00 % (last year 80.00 %: +10.00)
+    tally(v0, last_year(), 70, 10, 20)
+    tally(v1, this_year(), 45, 5, 50)       # 50.00 % (last year 90.00 %: −40.00)
+    tally(v1, last_year(), 90, 0, 10)
     subjects = reports.survey_subjects("village_committee")
     assert subjects == [("village_committee", "对村民委员会", "satisfaction_village_committee")]
-    r0, r1 = reports.survey_years([v0, v1], TODAY.year, subjects)
+    r0, r1 = reports.survey_years([v0, v1], today().year, subjects)
     (s0,), (s1,) = r0.subjects, r1.subjects
     assert (s0.now.text, s0.now.denominator, s0.last.text, s0.change) == ("90.00", Decimal(100), "80.00", Decimal("10.00"))
     assert (s1.now.text, s1.last.text, s1.change) == ("50.00", "90.00", Decimal("-40.00"))
-    (town,) = reports.survey_years([c.townships[0]], TODAY.year, subjects)
+    (town,) = reports.survey_years([c.townships[0]], today().year, subjects)
     assert [(s.now.text, s.last.text, s.change) for s in town.subjects] == [("70.00", "85.00", Decimal("-15.00"))]
     # the contract's figures know nothing of it
     figs = {f.indicator.code: f for f in selectors.figures(c.county)}
@@ -97,7 +105,7 @@ def test_year_on_year_for_the_new_subject_by_hand(c):
 
 
 def test_the_pages_show_the_new_subject_with_constant_queries(c, client):
-    make_survey(c.campaign, c.villages[0], subject="village_committee", held_on=THIS, satisfied=80,
+    make_survey(c.campaign, c.villages[0], subject="village_committee", held_on=this_year(), satisfied=80,
                 basically_satisfied=10, dissatisfied=10)
     client.force_login(c.tstaff)
     html = client.get(reverse("metrics:survey_compare"), {"subject": "village_committee"}).content.decode()
@@ -111,6 +119,6 @@ def test_the_pages_show_the_new_subject_with_constant_queries(c, client):
 
     few = count()
     for v in c.villages[1:]:
-        make_survey(c.campaign, v, subject="village_committee", held_on=LAST, satisfied=5, basically_satisfied=1,
+        make_survey(c.campaign, v, subject="village_committee", held_on=last_year(), satisfied=5, basically_satisfied=1,
                     dissatisfied=1)
     assert count() == few

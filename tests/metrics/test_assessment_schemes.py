@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns.models import Indicator
@@ -23,6 +22,7 @@ from metrics import services_assessment as sa
 from metrics.models import AssessmentResult, AssessmentScheme, AssessmentStatus
 from metrics.services import target_save
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import (
     County,
     campaign_county,
@@ -38,7 +38,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 D = Decimal
 
 
@@ -53,7 +52,7 @@ def c():
     v = county.villages
     for unit, n in ((v[0], 4), (v[1], 2), (v[2], 1)):   # v[3]: none
         for i in range(n):
-            make_activity(county.campaign, unit, date=TODAY - dt.timedelta(days=10 + i))
+            make_activity(county.campaign, unit, date=today() - dt.timedelta(days=10 + i))
     ind = Indicator.objects.get(code="org_life_sessions")
     for unit, value in ((v[0], 8), (v[1], 2), (v[3], 5)):  # v[2]: no target
         target_save(actor=None, campaign=county.campaign, unit=unit, indicator=ind, value=value)
@@ -99,12 +98,12 @@ def test_target_over_cap_and_min_max(c):
 
 def test_deductions_for_overdue_rectifications_and_commitments_with_a_cap(c):
     v = c.villages
-    insp = make_inspection(c.campaign, v[3], held_on=TODAY - dt.timedelta(days=60))
+    insp = make_inspection(c.campaign, v[3], held_on=today() - dt.timedelta(days=60))
     for _ in range(2):  # overdue, open
-        make_rectification(insp, responsible_unit=v[3], deadline=TODAY - dt.timedelta(days=20))
-    make_rectification(insp, responsible_unit=v[3], deadline=TODAY + dt.timedelta(days=20))  # not due yet
-    make_commitment(c.campaign, v[2], made_on=TODAY - dt.timedelta(days=50), due_date=TODAY - dt.timedelta(days=5))
-    make_commitment(c.campaign, v[1], made_on=TODAY - dt.timedelta(days=50), due_date=TODAY + dt.timedelta(days=5))
+        make_rectification(insp, responsible_unit=v[3], deadline=today() - dt.timedelta(days=20))
+    make_rectification(insp, responsible_unit=v[3], deadline=today() + dt.timedelta(days=20))  # not due yet
+    make_commitment(c.campaign, v[2], made_on=today() - dt.timedelta(days=50), due_date=today() - dt.timedelta(days=5))
+    make_commitment(c.campaign, v[1], made_on=today() - dt.timedelta(days=50), due_date=today() + dt.timedelta(days=5))
     scheme = make_assessment_scheme(c.campaign, c.county, items=ITEMS, rules=(("overdue_rectification", 2, 3),
                                                                     ("overdue_commitment", "1.5", 10)))
     s = scores(scheme)
@@ -160,7 +159,7 @@ def test_every_step_allowed_and_refused(c):
             sa.scheme_step(actor=user, scheme=scheme, step="freeze")
     scheme = sa.scheme_step(actor=c.admin, scheme=scheme, step="freeze")
     assert scheme.status == AssessmentStatus.FROZEN and scheme.frozen_by == c.admin
-    assert scheme.frozen_as_of == TODAY and AssessmentResult.objects.filter(scheme=scheme).count() == 4
+    assert scheme.frozen_as_of == today() and AssessmentResult.objects.filter(scheme=scheme).count() == 4
     for step in ("review", "reopen", "freeze"):
         with pytest.raises(ValidationError):
             sa.scheme_step(actor=c.admin, scheme=scheme, step=step, note="x")
@@ -184,7 +183,7 @@ def test_nothing_changes_a_frozen_scheme(c):
                  lambda: sa.adjustment_add(actor=c.admin, scheme=scheme, unit=c.villages[0], points=1, reason="x"),
                  lambda: sa.scheme_delete(actor=c.admin, scheme=scheme),
                  lambda: sa.scheme_save(actor=c.admin, scheme=scheme, title="改名", campaign=c.campaign,
-                                        unit=c.county, year=TODAY.year, level="village",
+                                        unit=c.county, year=today().year, level="village",
                                         date_from=scheme.date_from, date_to=scheme.date_to)):
         with pytest.raises(ValidationError) as e:
             call()
@@ -192,8 +191,8 @@ def test_nothing_changes_a_frozen_scheme(c):
 
 
 def test_a_frozen_result_stays_identical_after_record_edits_and_the_live_view_shows_the_difference(c, client):
-    make_commitment(c.campaign, c.villages[2], made_on=TODAY - dt.timedelta(days=50),
-                    due_date=TODAY - dt.timedelta(days=5))
+    make_commitment(c.campaign, c.villages[2], made_on=today() - dt.timedelta(days=50),
+                    due_date=today() - dt.timedelta(days=5))
     scheme = frozen_scheme(c.campaign, c.county, actor=c.admin, items=ITEMS, rules=(("overdue_commitment", 1, 5),))
     v2 = AssessmentResult.objects.get(scheme=scheme, unit=c.villages[2])
     assert (v2.score, v2.deductions) == (D(9), [{"kind": "overdue_commitment", "label": "承诺事项逾期未完成",
@@ -202,7 +201,7 @@ def test_a_frozen_result_stays_identical_after_record_edits_and_the_live_view_sh
     before = list(AssessmentResult.objects.filter(scheme=scheme).order_by("unit_id").values(*fields))
     # later: the last village logs five activities and gets a target; a commitment goes overdue
     for i in range(5):
-        make_activity(c.campaign, c.villages[3], date=TODAY - dt.timedelta(days=2 + i))
+        make_activity(c.campaign, c.villages[3], date=today() - dt.timedelta(days=2 + i))
     target_save(actor=None, campaign=c.campaign, unit=c.villages[3], indicator=Indicator.objects.get(
         code="org_life_sessions"), value=1)
     Indicator.objects.filter(code="activities").update(name="共建活动(改名)")
@@ -260,8 +259,8 @@ def test_unpublished_schemes_are_the_countys_own_and_published_ones_show_each_un
 def test_pages_drive_the_steps_and_refuse_other_roles(c, client):
     client.force_login(c.admin)
     r = client.post(reverse("metrics:scheme_create"), {
-        "title": "2026年度村级考核", "campaign": c.campaign.slug, "unit": c.county.pk, "year": TODAY.year,
-        "level": "village", "date_from": c.campaign.start_date.isoformat(), "date_to": TODAY.isoformat(),
+        "title": "2026年度村级考核", "campaign": c.campaign.slug, "unit": c.county.pk, "year": today().year,
+        "level": "village", "date_from": c.campaign.start_date.isoformat(), "date_to": today().isoformat(),
         "default_items": "on"})
     scheme = AssessmentScheme.objects.get(title="2026年度村级考核")
     assert r.status_code == 302 and scheme.items.count() == 6 and scheme.created_by == c.admin
@@ -361,7 +360,7 @@ def test_scheme_pages_query_count_is_constant(c, client):
     small = [_queries(client, u) for u in urls]
     for i in range(6):   # three times the villages, with records
         v = make_unit(UnitKind.VILLAGE, c.townships[i % 2], name=f"新增村{i}")
-        make_activity(c.campaign, v, date=TODAY - dt.timedelta(days=3))
+        make_activity(c.campaign, v, date=today() - dt.timedelta(days=3))
     sa.scheme_delete(actor=None, scheme=AssessmentScheme.objects.get(pk=make_assessment_scheme(
         c.campaign, c.county, title="另一方案").pk))
     frozen2 = frozen_scheme(c.campaign, c.county, items=ITEMS, title="冻结方案二")
@@ -389,8 +388,8 @@ def test_the_admin_writes_through_the_services(c, client):
     staff = make_staff("county_staff", Role.COUNTY_ADMIN, c.county)
     client.force_login(staff)
     r = client.post(reverse("admin:metrics_assessmentscheme_add"), {
-        "title": "后台方案", "campaign": c.campaign.pk, "unit": c.county.pk, "year": TODAY.year, "level": "village",
-        "date_from": c.campaign.start_date.isoformat(), "date_to": TODAY.isoformat(), "change_reason": "后台新建"})
+        "title": "后台方案", "campaign": c.campaign.pk, "unit": c.county.pk, "year": today().year, "level": "village",
+        "date_from": c.campaign.start_date.isoformat(), "date_to": today().isoformat(), "change_reason": "后台新建"})
     assert r.status_code == 302, r.content.decode()[:2000]
     scheme = AssessmentScheme.objects.get(title="后台方案")
     assert scheme.history.first().history_change_reason == "后台新建"

@@ -8,12 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns import services as cs
 from campaigns.models import Indicator
 from metrics import services
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import (
     bulk_villages,
     campaign_county,
@@ -24,7 +24,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ def c():
 
 def act(c, unit, days_ago=10, category="org_life", pairing=None, actor=None, outcomes=None):
     verified = actor is None
-    return cs.activity_submit(actor=actor, campaign=c.campaign, date=TODAY - dt.timedelta(days=days_ago), unit=unit,
+    return cs.activity_submit(actor=actor, campaign=c.campaign, date=today() - dt.timedelta(days=days_ago), unit=unit,
                               pairing=pairing, category=category, title="共建活动", outcomes=outcomes or {},
                               verified=verified)[0]
 
@@ -130,7 +129,7 @@ def test_period_filters_the_figures(client, c):
     act(c, c.villages[0], days_ago=100)
     act(c, c.villages[0], days_ago=5)
     client.force_login(make_user("k", Role.COUNTY_ADMIN, c.county))
-    r = client.get(url(**{"from": (TODAY - dt.timedelta(days=30)).isoformat(), "to": TODAY.isoformat()}))
+    r = client.get(url(**{"from": (today() - dt.timedelta(days=30)).isoformat(), "to": today().isoformat()}))
     assert figure(r, "activities") == 1
     assert figure(client.get(url()), "activities") == 2
 
@@ -158,9 +157,10 @@ def test_drill_down_subtotal_equals_the_parent_where_children_partition_it(clien
     act(c, c.villages[0], category="tech_to_countryside", outcomes={"problems_solved": 3})
     act(c, c.villages[1], category="org_life", outcomes={"problems_solved": 2})
     cs.commitment_save(actor=None, code="C1", campaign=c.campaign, unit=c.villages[1], content="修路",
-                       made_on=TODAY - dt.timedelta(days=20), status="done", completed_on=TODAY - dt.timedelta(days=2))
+                       made_on=today() - dt.timedelta(days=20), status="done",
+                       completed_on=today() - dt.timedelta(days=2))
     cs.commitment_save(actor=None, code="C2", campaign=c.campaign, unit=c.villages[0], content="建广场",
-                       made_on=TODAY - dt.timedelta(days=20))
+                       made_on=today() - dt.timedelta(days=20))
     client.force_login(make_user("t", Role.TOWNSHIP_STAFF, t))
     r = client.get(url(unit=t.pk))
     rows = r.context["drill"]
@@ -195,7 +195,7 @@ def test_rankings_show_the_change_from_the_previous_period(client, c):
     for _ in range(2):
         act(c, c.villages[3], days_ago=5)             # 第2镇 leads now
     client.force_login(make_user("k", Role.COUNTY_ADMIN, c.county))
-    r = client.get(url(**{"from": (TODAY - dt.timedelta(days=29)).isoformat(), "to": TODAY.isoformat(),
+    r = client.get(url(**{"from": (today() - dt.timedelta(days=29)).isoformat(), "to": today().isoformat(),
                           "window": "period", "rank": "activities"}))
     ranks = {rk.key: rk for rk, _ in r.context["rank_charts"]}
     towns = ranks["township"].rows
@@ -203,7 +203,7 @@ def test_rankings_show_the_change_from_the_previous_period(client, c):
         (t2, 2, 1, 1, 2), (t1, 1, 3, 2, 1)]
     assert towns[0].moved == 1 and towns[0].change == 1
     assert towns[1].moved == -1 and towns[1].change == -2
-    assert r.context["prev_to"] == TODAY - dt.timedelta(days=30)
+    assert r.context["prev_to"] == today() - dt.timedelta(days=30)
     villages = ranks["village"].rows
     assert villages[0].unit == c.villages[3] and villages[0].value == 2
     assert "↑1" in r.content.decode()
@@ -222,9 +222,9 @@ def test_rankings_of_bureaus(client, c):
 def test_warnings_count_silent_pairs_villages_overdue_and_gaps(client, c):
     act(c, c.villages[0], pairing=c.pairs[0], days_ago=3)
     cs.commitment_save(actor=None, code="C1", campaign=c.campaign, unit=c.villages[1], content="修路",
-                       made_on=TODAY - dt.timedelta(days=90), due_date=TODAY - dt.timedelta(days=1))
-    insp = make_inspection(c.campaign, c.villages[2], held_on=TODAY - dt.timedelta(days=60))
-    make_rectification(insp, deadline=TODAY - dt.timedelta(days=5))
+                       made_on=today() - dt.timedelta(days=90), due_date=today() - dt.timedelta(days=1))
+    insp = make_inspection(c.campaign, c.villages[2], held_on=today() - dt.timedelta(days=60))
+    make_rectification(insp, deadline=today() - dt.timedelta(days=5))
     make_unit(UnitKind.VILLAGE, c.townships[1], name="空白村")          # no organisations: a gap
     client.force_login(make_user("k", Role.COUNTY_ADMIN, c.county))
     r = client.get(url())
@@ -248,11 +248,11 @@ def test_silent_pairs_today_and_on_a_past_day(c):
     act(c, c.villages[0], pairing=c.pairs[0], days_ago=45)
     p0, p1 = c.pairs[0], c.pairs[1]
     listed = lambda day: [(p.code, p.last_activity) for p in figures.silent_pairs(c.county, c.campaign, day)]  # noqa: E731
-    assert listed(TODAY) == [(p1.code, None), (p0.code, TODAY - dt.timedelta(days=45))]
+    assert listed(today()) == [(p1.code, None), (p0.code, today() - dt.timedelta(days=45))]
     act(c, c.villages[0], pairing=p0, days_ago=0)
-    assert listed(TODAY) == [(p1.code, None)]
+    assert listed(today()) == [(p1.code, None)]
     # yesterday the pair logged today was still silent, its last activity 45 days before
-    assert listed(TODAY - dt.timedelta(days=1)) == [(p1.code, None), (p0.code, TODAY - dt.timedelta(days=45))]
+    assert listed(today() - dt.timedelta(days=1)) == [(p1.code, None), (p0.code, today() - dt.timedelta(days=45))]
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def test_dashboard_query_count_is_constant(client, c):
         act(c, v, days_ago=1 + i * 7, outcomes={"problems_solved": 1})
     act(c, c.villages[0], pairing=c.pairs[0])
     cs.commitment_save(actor=None, code="C1", campaign=c.campaign, unit=c.villages[1], content="修路",
-                       made_on=TODAY - dt.timedelta(days=90), due_date=TODAY - dt.timedelta(days=1))
+                       made_on=today() - dt.timedelta(days=90), due_date=today() - dt.timedelta(days=1))
     many = [_queries(client, p) for p in pages]
     assert few == many
     assert max(many) <= 43   # a period in up to three index ranges (selectors.period_parts), keys named (rollup.summary_keys)

@@ -17,8 +17,7 @@ from organizations.models import Unit, User
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_assessments_and_two_years_of_appraisal(client):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_demo_assessments_and_two_years_of_appraisal(seeded_demo, client):
     villages = AssessmentScheme.objects.get(title=VILLAGE_TITLE)
     assert villages.status == AssessmentStatus.PUBLISHED and villages.results.count() == 80
     assert villages.results.filter(deducted__gt=0).exists()

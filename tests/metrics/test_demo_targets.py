@@ -1,9 +1,6 @@
 """seed_demo's targets: the demo dashboard shows progress with a realistic mix of warnings."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from campaigns.models import Campaign
@@ -14,8 +11,7 @@ from organizations.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_targets_give_green_amber_and_red_and_are_idempotent(client):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_demo_targets_give_green_amber_and_red_and_are_idempotent(seeded_demo, client):
     campaign = Campaign.objects.get(slug__startswith="bjlbc")
     today = campaign.start_date.replace(year=campaign.start_date.year + 1)
     n = Target.objects.count()              # seed_demo loads them (demo.targets)

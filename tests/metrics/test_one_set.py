@@ -10,21 +10,20 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns import services as cs
 from metrics import figures
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import County, make_pairing, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 CODES = ("pairings", "activities", "org_life_sessions", "commitments_made")
 
 
 def ago(days: int) -> dt.date:
-    return TODAY - dt.timedelta(days=days)
+    return today() - dt.timedelta(days=days)
 
 
 @pytest.fixture
@@ -105,7 +104,7 @@ def pages(client, c, **params) -> dict[str, dict]:
 
 
 def test_every_page_and_the_export_show_the_same_figures(client, c):
-    period = {"from": ago(90).isoformat(), "to": TODAY.isoformat()}
+    period = {"from": ago(90).isoformat(), "to": today().isoformat()}
     shown = pages(client, c, campaign="bjlbc", **period)
     exported = export_json(c, "--campaign", "bjlbc", "--from", period["from"], "--to", period["to"])
     reference = {row["indicator"]: row["value"] for row in exported["indicators"] if row["indicator"] in CODES}
@@ -127,9 +126,9 @@ def test_pages_open_on_the_same_default_campaign_and_period(client, c):
     shown = pages(client, c)
     start = c.campaign.start_date
     for page in ("dashboard", "bulletin", "completeness"):
-        assert shown[page]["period"] == (start, TODAY), page
+        assert shown[page]["period"] == (start, today()), page
         assert shown[page]["campaign"] == c.campaign, page
-    exported = export_json(c, "--campaign", "bjlbc", "--from", start.isoformat(), "--to", TODAY.isoformat())
+    exported = export_json(c, "--campaign", "bjlbc", "--from", start.isoformat(), "--to", today().isoformat())
     reference = {row["indicator"]: row["value"] for row in exported["indicators"] if row["indicator"] in CODES}
     reference["silent_villages"] = exported["silence"]["silent_villages"]
     assert reference["activities"] == "4"                  # the campaign to date holds the older one too
@@ -142,7 +141,7 @@ def test_all_campaigns_is_this_year_to_date(client, c):
     for name in ("metrics:dashboard", "metrics:bulletin"):
         r = client.get(reverse(name), {"campaign": ""})
         assert r.context["campaign"] is None
-        assert (r.context["date_from"], r.context["date_to"]) == (TODAY.replace(month=1, day=1), TODAY)
+        assert (r.context["date_from"], r.context["date_to"]) == (today().replace(month=1, day=1), today())
 
 
 def test_the_default_period_rule():
@@ -168,15 +167,15 @@ def test_silence_is_judged_on_the_last_day_of_the_period(client, c):
     s = figures.silence(c.county, None, c.campaign, ago(40))
     assert (s.villages_total, s.villages_silent) == (4, 3)
     assert s.pairs["total"] == 2 and s.pairs["silent"] == 2     # the first pair's activity is later
-    s = figures.silence(c.county, None, c.campaign, TODAY)
+    s = figures.silence(c.county, None, c.campaign, today())
     assert s.villages_silent == 2 and s.pairs == {"total": 2, "green": 1, "amber": 0, "red": 1, "silent": 1}
-    assert {v.name for v in figures.silent_villages(c.county, None, c.campaign, TODAY)} == {
+    assert {v.name for v in figures.silent_villages(c.county, None, c.campaign, today())} == {
         c.villages[1].name, c.villages[3].name}
 
 
 def test_the_bureau_side_is_every_pairing_bureau_kind(c):
     ranks = {r.level: r for r in figures.rankings(c.county, None, c.campaign,
-                                                  figures.indicators(["activities"])[0], ago(60), TODAY)}
+                                                  figures.indicators(["activities"])[0], ago(60), today())}
     assert {row.unit for row in ranks["bureau"].rows} == {c.bureau, c.bureau2, c.enterprise}
-    rows = figures.drill_down(c.county, None, c.campaign, ago(60), TODAY, figures.indicators(["activities"]))
+    rows = figures.drill_down(c.county, None, c.campaign, ago(60), today(), figures.indicators(["activities"]))
     assert [r.label for r in rows if r.kind == "subtotal"] == ["乡镇(街道)小计(2)", "帮建单位小计(3)"]

@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from campaigns import services as cs
 from campaigns.models import Activity, Commitment
@@ -22,14 +21,14 @@ from organizations.models import RecordScope, Role, Unit, UnitKind
 from organizations.services import unit_save
 from pairings import services as ps
 from pairings.models import HelpPair, Inspection, Pairing
+from tests.clock import today
 from tests.factories import County, make_campaign, make_help_pair, make_pairing, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 def days(n):
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 @pytest.fixture
@@ -140,7 +139,7 @@ def test_pairings_count_when_active_in_the_period(c):
     ps.pairing_end(actor=None, pairing=c.pairs[1], end_date=days(100))
     make_pairing(c.campaign, c.bureau2, c.villages[3], code="P-late", start_date=days(5))
     # Year to date: P0 (started 300 days ago, still on) and P-late; P1 ended before the period.
-    assert figures(c.county, date_from=days(60), date_to=TODAY)["pairings"] == "2"
+    assert figures(c.county, date_from=days(60), date_to=today())["pairings"] == "2"
     assert figures(c.county, date_from=days(60), date_to=days(30))["pairings"] == "1"
     assert figures(c.county, date_from=days(200), date_to=days(150))["pairings"] == "2"
     assert figures(c.county)["pairings"] == "3"

@@ -7,36 +7,47 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns import services as cs
 from campaigns.models import Survey
 from metrics import figures, reports
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import County, bulk_villages, make_leader, make_pairing, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
 # A period of three whole months ending last month, so every date in it is in the past.
-LAST = TODAY.replace(day=1) - dt.timedelta(days=1)
-FIRST = (LAST.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
-MID = FIRST + dt.timedelta(days=40)           # in the second month
-PERIOD = {"from": FIRST.isoformat(), "to": LAST.isoformat()}
+def last_day():
+    return today().replace(day=1) - dt.timedelta(days=1)
+
+
+def first_day():
+    return (last_day().replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+
+
+def mid_day():
+    return first_day() + dt.timedelta(days=40)     # in the second month
+
+
+def period():
+    return {"from": first_day().isoformat(), "to": last_day().isoformat()}
 
 
 def in_month(i: int, day=10) -> dt.date:
-    return figures.month_starts(FIRST, LAST)[i].replace(day=day)
+    return figures.month_starts(first_day(), last_day())[i].replace(day=day)
 
 
 @pytest.fixture
 def c():
     county = County(villages_per_township=2)
     county.campaign = cs.campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                       start_date=FIRST - dt.timedelta(days=200))[0]
+                                       start_date=first_day() - dt.timedelta(days=200))[0]
     county.bureau2 = make_unit(UnitKind.BUREAU, county.county, name="县水务局")
-    county.pairs = [make_pairing(county.campaign, county.bureau, county.villages[0], start_date=FIRST),
-                    make_pairing(county.campaign, county.bureau2, county.villages[2], start_date=FIRST)]
+    county.pairs = [make_pairing(county.campaign, county.bureau, county.villages[0], start_date=first_day()),
+                    make_pairing(county.campaign, county.bureau2, county.villages[2], start_date=first_day())]
     return county
 
 
@@ -78,7 +89,7 @@ def test_each_role_sees_its_own_unit_and_gets_404_outside(client, c, page):
     for role, user in u.items():
         client.force_login(user)
         assert get(client, page).status_code == 200, role                       # default: the grant unit
-        assert get(client, page, unit=own[role].code, **PERIOD).status_code == 200, role
+        assert get(client, page, unit=own[role].code, **period()).status_code == 200, role
         assert get(client, page, unit=outside[role].code).status_code == 404, role
         assert get(client, page, unit="NO-SUCH-UNIT").status_code == 404, role
     client.force_login(u["county"])
@@ -97,9 +108,9 @@ def test_completeness_marks_the_village_that_logged_and_rates_each_township(clie
     act(c, v0, in_month(0))
     act(c, v0, in_month(0, 20), category="training")
     act(c, c.bureau2, in_month(1), pairing=c.pairs[1])      # a pair's record counts for its village
-    act(c, v0, FIRST - dt.timedelta(days=5))                  # before the period: not counted
+    act(c, v0, first_day() - dt.timedelta(days=5))                  # before the period: not counted
     rows, total = figures.completeness_rates(c.county, make_user("x", Role.COUNTY_ADMIN, c.county),
-                                             None, FIRST, LAST)
+                                             None, first_day(), last_day())
     by_name = {r.name: r for r in rows}
     t1, t2 = by_name[c.townships[0].name], by_name[c.townships[1].name]
     assert (t1.villages, t1.logged, t1.by_month) == (2, 1, [1, 0, 0])
@@ -110,7 +121,7 @@ def test_completeness_marks_the_village_that_logged_and_rates_each_township(clie
     v1.leaders.all().delete()
     make_leader(v1, name="王书记", phone="13912345678")
     client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
-    r = get(client, "completeness", unit=c.county.code, **PERIOD)
+    r = get(client, "completeness", unit=c.county.code, **period())
     assert r.status_code == 200
     # silent on the period's last day: nothing in its last 30 days (the one rule of metrics.figures)
     assert [s.name for s in r.context["silent"]] == [v0.name, v1.name, v2.name, v3.name]
@@ -123,9 +134,9 @@ def test_completeness_marks_the_village_that_logged_and_rates_each_township(clie
 
 
 def test_completeness_for_a_township_user_lists_only_its_villages(client, c):
-    act(c, c.villages[0], LAST - dt.timedelta(days=3))
+    act(c, c.villages[0], last_day() - dt.timedelta(days=3))
     client.force_login(make_user("t", Role.TOWNSHIP_STAFF, c.townships[0]))
-    r = get(client, "completeness", **PERIOD)
+    r = get(client, "completeness", **period())
     assert r.context["unit"] == c.townships[0]
     assert [s.name for s in r.context["silent"]] == [c.villages[1].name]
     assert r.context["total"].villages == 2
@@ -138,12 +149,12 @@ def test_bulletin_text_has_the_figures(client, c):
     act(c, c.villages[1], in_month(1), category="tech_to_countryside")
     act(c, c.villages[2], in_month(2), category="democratic_life_meeting")
     for i in range(3):
-        cs.commitment_save(actor=None, campaign=c.campaign, unit=c.villages[0], content="修路", made_on=MID,
-                           status="done" if i < 2 else "pending", completed_on=MID if i < 2 else None)
-    cs.survey_save(actor=None, campaign=c.campaign, unit=c.county, subject="party_org", held_on=MID,
+        cs.commitment_save(actor=None, campaign=c.campaign, unit=c.villages[0], content="修路", made_on=mid_day(),
+                           status="done" if i < 2 else "pending", completed_on=mid_day() if i < 2 else None)
+    cs.survey_save(actor=None, campaign=c.campaign, unit=c.county, subject="party_org", held_on=mid_day(),
                    satisfied=80, basically_satisfied=10, dissatisfied=10)
     client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
-    r = get(client, "bulletin", unit=c.county.code, campaign="bjlbc", **PERIOD)
+    r = get(client, "bulletin", unit=c.county.code, campaign="bjlbc", **period())
     html = r.content.decode()
     assert "测试县百局联百村活动简报" in html
     text = "".join(r.context["paragraphs"])
@@ -167,11 +178,11 @@ def test_workbook_sheets_headers_and_rankings(client, c):
     for _ in range(3):
         act(c, c.villages[2], in_month(1))
     act(c, c.villages[0], in_month(2), pairing=c.pairs[0])
-    prev_day = FIRST - dt.timedelta(days=10)   # the previous period of the same length
+    prev_day = first_day() - dt.timedelta(days=10)   # the previous period of the same length
     act(c, c.villages[0], prev_day)
     act(c, c.villages[0], prev_day - dt.timedelta(days=1))
     client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
-    r = get(client, "dashboard_xlsx", unit=c.county.code, **PERIOD)
+    r = get(client, "dashboard_xlsx", unit=c.county.code, **period())
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["汇总", "下级单位", "排名"]
@@ -202,7 +213,7 @@ def test_workbook_sheets_headers_and_rankings(client, c):
 # --- appraisal tallies ---------------------------------------------------------------------------------
 
 def survey_post(c, unit, **extra):
-    return {"campaign": c.campaign.slug, "unit": unit.pk, "subject": "party_org", "held_on": MID.isoformat(),
+    return {"campaign": c.campaign.slug, "unit": unit.pk, "subject": "party_org", "held_on": mid_day().isoformat(),
             "satisfied": 90, "basically_satisfied": 6, "dissatisfied": 4, **extra}
 
 
@@ -230,16 +241,16 @@ def test_tally_form_refuses_units_outside_the_scope_and_zero_ballots(client, c):
     r = client.post(reverse("metrics:survey_create"), survey_post(c, c.villages[0], satisfied=0,
                                                                   basically_satisfied=0, dissatisfied=0))
     assert r.status_code == 200 and r.context["form"].non_field_errors()
-    future = (TODAY + dt.timedelta(days=3)).isoformat()
+    future = (today() + dt.timedelta(days=3)).isoformat()
     r = client.post(reverse("metrics:survey_create"), survey_post(c, c.villages[0], held_on=future))
     assert r.status_code == 200 and "held_on" in r.context["form"].errors   # the service's rule
     assert not Survey.objects.exists()
 
 
 def test_wrong_roles_get_403_and_others_tallies_404(client, c):
-    other = cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[2], subject="cobuild", held_on=MID,
+    other = cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[2], subject="cobuild", held_on=mid_day(),
                            satisfied=5, basically_satisfied=0, dissatisfied=0)[0]
-    own = cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[0], subject="cobuild", held_on=MID,
+    own = cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[0], subject="cobuild", held_on=mid_day(),
                          satisfied=5, basically_satisfied=0, dissatisfied=0)[0]
     for user in (make_user("v", Role.VILLAGE_SECRETARY, c.villages[0]),
                  make_user("b", Role.BUREAU_LIAISON, c.bureau)):
@@ -265,7 +276,7 @@ def test_assessment_orders_by_weighted_score_and_shows_the_gaps(client, c):
     act(c, v2, in_month(1), outcomes={"problems_solved": 5})
     client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
     r = get(client, "assessment", unit=c.county.code, level="village", w_activities=60, w_problems_solved=40,
-            **PERIOD)
+            **period())
     scored = list(r.context["page"])
     assert [s.unit for s in scored] == [v1, v0, v2, v3]
     # v1: activities 2/4*100*0.6 = 30 + problems 10/10*100*0.4 = 40 -> 70; v0: 60 + 0 -> 60
@@ -308,9 +319,9 @@ def test_report_pages_keep_the_same_query_count(client, c, page):
     admin = make_user("county", Role.COUNTY_ADMIN, c.county)
     client.force_login(admin)
     act(c, c.villages[0], in_month(0))
-    cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[0], subject="cobuild", held_on=MID,
+    cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[0], subject="cobuild", held_on=mid_day(),
                    satisfied=5, basically_satisfied=1, dissatisfied=0)
-    params = {"unit": c.county.code, "campaign": "bjlbc", **PERIOD}
+    params = {"unit": c.county.code, "campaign": "bjlbc", **period()}
     few = _count(client, page, **params)
     few_t = _count(client, page, **{**params, "unit": c.townships[0].code})
     many_villages = bulk_villages(c.townships[0], 120) + bulk_villages(c.townships[1], 80)
@@ -319,7 +330,7 @@ def test_report_pages_keep_the_same_query_count(client, c, page):
             outcomes={"problems_solved": i})
         make_pairing(c.campaign, c.bureau2 if i % 2 else c.bureau, v)
     for v in many_villages[12:15]:
-        cs.survey_save(actor=None, campaign=c.campaign, unit=v, subject="party_org", held_on=MID,
+        cs.survey_save(actor=None, campaign=c.campaign, unit=v, subject="party_org", held_on=mid_day(),
                        satisfied=9, basically_satisfied=1, dissatisfied=1)
     make_unit(UnitKind.TOWNSHIP, c.county, name="第3镇")
     assert _count(client, page, **params) == few
@@ -334,12 +345,12 @@ def test_assessment_without_any_weight_asks_for_one(client, c):
 
 
 def test_survey_list_shows_each_rate_and_the_period(client, c):
-    cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[0], subject="cobuild", held_on=MID,
+    cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[0], subject="cobuild", held_on=mid_day(),
                    satisfied=7, basically_satisfied=1, dissatisfied=2)
     cs.survey_save(actor=None, campaign=c.campaign, unit=c.villages[1], subject="cobuild",
-                   held_on=FIRST - dt.timedelta(days=30), satisfied=1, basically_satisfied=0, dissatisfied=0)
+                   held_on=first_day() - dt.timedelta(days=30), satisfied=1, basically_satisfied=0, dissatisfied=0)
     client.force_login(make_user("county", Role.COUNTY_ADMIN, c.county))
-    r = get(client, "survey_list", **PERIOD)
+    r = get(client, "survey_list", **period())
     assert [s.unit for s in r.context["page"]] == [c.villages[0]]
     assert "80.00%" in r.content.decode()
     cobuild = {f.indicator.code: f for f in r.context["satisfaction"]}["satisfaction_cobuild"]

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from campaigns import services as cs
 from campaigns.models import Activity, Commitment
@@ -18,28 +17,28 @@ from metrics import rollup, selectors
 from metrics.models import Contribution, Fact
 from organizations.models import Role, UnitKind
 from pairings import services as ps
+from tests.clock import today
 from tests.factories import County, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
 def c():
     county = County(villages_per_township=2)
     county.campaign, _ = cs.campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                          start_date=TODAY - dt.timedelta(days=400))
+                                          start_date=today() - dt.timedelta(days=400))
     county.bureau2 = make_unit(UnitKind.BUREAU, county.county, name="县水务局")
     county.pairs = [
         ps.pairing_save(actor=None, code=f"P{i}", campaign=county.campaign, bureau=b, village=v,
-                        start_date=TODAY - dt.timedelta(days=300))[0]
+                        start_date=today() - dt.timedelta(days=300))[0]
         for i, (b, v) in enumerate([(county.bureau, county.villages[0]), (county.bureau2, county.villages[2])])
     ]
     return county
 
 
 def act(c, unit, pairing=None, category="org_life", outcomes=None, days_ago=10, code=None):
-    return cs.activity_submit(actor=None, code=code, campaign=c.campaign, date=TODAY - dt.timedelta(days=days_ago),
+    return cs.activity_submit(actor=None, code=code, campaign=c.campaign, date=today() - dt.timedelta(days=days_ago),
                               unit=unit, pairing=pairing, category=category, title="活动",
                               outcomes=outcomes or {}, verified=True)[0]
 
@@ -69,14 +68,14 @@ def test_rates_and_empty_denominators(c):
     assert figures(c.county)["commitment_rate"] == ""
     for i in range(3):
         cs.commitment_save(actor=None, code=f"C{i}", campaign=c.campaign, unit=c.villages[0], content="修路",
-                           made_on=TODAY - dt.timedelta(days=20), status="done" if i < 2 else "pending",
-                           completed_on=TODAY - dt.timedelta(days=5) if i < 2 else None)
+                           made_on=today() - dt.timedelta(days=20), status="done" if i < 2 else "pending",
+                           completed_on=today() - dt.timedelta(days=5) if i < 2 else None)
     cs.commitment_save(actor=None, code="CX", campaign=c.campaign, unit=c.villages[0], content="取消的",
-                       made_on=TODAY - dt.timedelta(days=20), status="cancelled")
+                       made_on=today() - dt.timedelta(days=20), status="cancelled")
     f = figures(c.county)
     assert (f["commitments_made"], f["commitments_done"], f["commitment_rate"]) == ("3", "2", "66.67")
     cs.survey_save(actor=None, code="S1", campaign=c.campaign, unit=c.county, subject="party_org",
-                   held_on=TODAY - dt.timedelta(days=3), satisfied=700, basically_satisfied=126, dissatisfied=20)
+                   held_on=today() - dt.timedelta(days=3), satisfied=700, basically_satisfied=126, dissatisfied=20)
     assert figures(c.county)["satisfaction_party_org"] == "97.64"
     assert figures(c.county)["satisfaction_cobuild"] == ""
 
@@ -100,8 +99,8 @@ def test_rows_that_fall_to_zero_are_dropped_and_others_stay(c):
     v, p = c.villages[0], c.pairs[0]
     keep = act(c, v, p, "tech_to_countryside", {"project_funds": 500}, days_ago=5)
     other, _ = cs.campaign_save(actor=None, slug="other", name="党建带群建", owner_unit=c.county,
-                                start_date=TODAY - dt.timedelta(days=400))
-    cs.activity_submit(actor=None, campaign=other, date=TODAY - dt.timedelta(days=5), unit=v, category="org_life",
+                                start_date=today() - dt.timedelta(days=400))
+    cs.activity_submit(actor=None, campaign=other, date=today() - dt.timedelta(days=5), unit=v, category="org_life",
                        title="别的活动", outcomes={}, verified=True)
     before = snapshot()
     gone = act(c, v, p, "org_life", {"households_visited": 4}, days_ago=5)
@@ -116,7 +115,7 @@ def test_rows_that_fall_to_zero_are_dropped_and_others_stay(c):
 def test_returned_activities_do_not_count_until_resubmitted(c):
     author = make_user("v", Role.VILLAGE_SECRETARY, c.villages[0])
     reviewer = make_user("t", Role.TOWNSHIP_STAFF, c.townships[0])
-    a, _ = cs.activity_submit(actor=author, campaign=c.campaign, date=TODAY, unit=c.villages[0],
+    a, _ = cs.activity_submit(actor=author, campaign=c.campaign, date=today(), unit=c.villages[0],
                               category="training", title="培训")
     assert figures(c.county)["activities"] == "1"
     cs.activity_review(actor=reviewer, activity=a, approve=False, comment="请补充照片")
@@ -126,10 +125,10 @@ def test_returned_activities_do_not_count_until_resubmitted(c):
 def test_period_and_campaign_filters(c):
     act(c, c.villages[0], days_ago=100)
     act(c, c.villages[0], days_ago=5)
-    assert figures(c.county, date_from=TODAY - dt.timedelta(days=30))["activities"] == "1"
-    assert figures(c.county, date_to=TODAY - dt.timedelta(days=30))["activities"] == "1"
+    assert figures(c.county, date_from=today() - dt.timedelta(days=30))["activities"] == "1"
+    assert figures(c.county, date_to=today() - dt.timedelta(days=30))["activities"] == "1"
     other, _ = cs.campaign_save(actor=None, slug="other", name="其他", owner_unit=c.county,
-                                start_date=TODAY - dt.timedelta(days=400))
+                                start_date=today() - dt.timedelta(days=400))
     assert figures(c.county, campaign=other)["activities"] == "0"
     assert figures(c.county, campaign=c.campaign)["activities"] == "2"
 
@@ -148,7 +147,7 @@ def test_maintained_summary_equals_a_rebuild_after_random_writes(c):
                             {"problems_solved": rng.randint(0, 9), "relief_money": rng.randint(0, 5000)},
                             days_ago=rng.randint(0, 300)))
         elif op < 0.55:
-            made = TODAY - dt.timedelta(days=rng.randint(10, 300))
+            made = today() - dt.timedelta(days=rng.randint(10, 300))
             status = rng.choice(["pending", "in_progress", "done", "cancelled"])
             cmts.append(cs.commitment_save(
                 actor=None, campaign=c.campaign, unit=rng.choice(units), content="承诺", made_on=made,
@@ -164,7 +163,7 @@ def test_maintained_summary_equals_a_rebuild_after_random_writes(c):
         elif op < 0.9:
             unit = rng.choice(c.villages)
             ps.inspection_save(actor=None, campaign=c.campaign, unit=unit, kind=rng.choice(["leader_visit", "inspection"]),
-                               held_on=TODAY - dt.timedelta(days=rng.randint(0, 200)), visitors=rng.randint(1, 4))
+                               held_on=today() - dt.timedelta(days=rng.randint(0, 200)), visitors=rng.randint(1, 4))
         else:
             a = acts.pop(rng.randrange(len(acts)))
             Activity.objects.filter(pk=a.pk).delete()

@@ -48,8 +48,7 @@ def export(*args):
     return out.getvalue()
 
 
-def test_seed_demo_reproduces_the_seed_table():
-    call_command("seed_demo", stdout=io.StringIO())
+def test_seed_demo_reproduces_the_seed_table(seeded_demo):
     assert export() == SEED_TABLE
     assert export("--campaign", "bjlbc-2011") == SEED_TABLE
 
@@ -68,13 +67,12 @@ def test_import_data_into_an_empty_database_reproduces_the_seed_table(tmp_path):
     assert export() == SEED_TABLE
 
 
-def test_a_township_is_the_sum_of_its_villages_and_pairings():
+def test_a_township_is_the_sum_of_its_villages_and_pairings(seeded_demo):
     from decimal import Decimal
 
     from metrics import selectors
     from organizations.models import Unit
 
-    call_command("seed_demo", stdout=io.StringIO())
     county = Unit.objects.get(code="TL")
     townships = list(Unit.objects.filter(parent=county, kind="township"))
     bureaus_direct = Decimal(0)

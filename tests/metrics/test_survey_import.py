@@ -2,27 +2,26 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from campaigns.models import Survey
 from campaigns.services import campaign_save
 from metrics import selectors
+from tests.clock import today
 from tests.factories import County
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
 def c():
     county = County(villages_per_township=1)
     campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                  start_date=TODAY - dt.timedelta(days=300))
+                  start_date=today() - dt.timedelta(days=300))
     return county
 
 
 def test_surveys_import_feeds_the_satisfaction_rates(c, tmp_path):
-    d = (TODAY - dt.timedelta(days=30)).isoformat()
+    d = (today() - dt.timedelta(days=30)).isoformat()
     path = tmp_path / "surveys.csv"
     path.write_text(
         "code,campaign,unit_code,subject,held_on,satisfied,basically_satisfied,dissatisfied\n"
@@ -39,7 +38,7 @@ def test_surveys_import_feeds_the_satisfaction_rates(c, tmp_path):
 
 
 def test_a_bad_survey_row_writes_nothing(c, tmp_path, capsys):
-    d = TODAY.isoformat()
+    d = today().isoformat()
     path = tmp_path / "surveys.csv"
     path.write_text(
         "code,campaign,unit_code,subject,held_on,satisfied,basically_satisfied,dissatisfied\n"

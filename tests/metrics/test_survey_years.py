@@ -10,33 +10,40 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.services import campaign_save
 from metrics import reports
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import County, make_survey, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
-THIS = dt.date(TODAY.year, 1, 1)            # never after today
-LAST = dt.date(TODAY.year - 1, 6, 15)
+
+
+def this_year():
+    """A day of this year, never after today."""
+    return dt.date(today().year, 1, 1)
+
+
+def last_year():
+    """A day of last year."""
+    return dt.date(today().year - 1, 6, 15)
 
 
 @pytest.fixture
 def c():
     county = County(villages_per_township=2)
     county.campaign, _ = campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                       start_date=TODAY - dt.timedelta(days=800))
+                                       start_date=today() - dt.timedelta(days=800))
     v0, v1 = county.villages[0], county.villages[1]
     tally = lambda unit, on, s, b, d, subject="party_org": make_survey(   # noqa: E731
         county.campaign, unit, subject=subject, held_on=on, satisfied=s, basically_satisfied=b, dissatisfied=d)
-    tally(v0, THIS, 80, 10, 10)      # 90.00 % of 100   (last year 80.00 %: +10.00)
-    tally(v0, LAST, 70, 10, 20)
-    tally(v1, THIS, 45, 5, 50)       # 50.00 % of 100   (last year 90.00 %: −40.00)
-    tally(v1, LAST, 90, 0, 10)
-    tally(v1, LAST, 30, 10, 0, subject="cobuild")   # last year only: no change shown
-    tally(county.villages[2], LAST - dt.timedelta(days=400), 1, 0, 0)   # two years ago: not counted
+    tally(v0, this_year(), 80, 10, 10)      # 90.00 % of 100   (last year 80.00 %: +10.00)
+    tally(v0, last_year(), 70, 10, 20)
+    tally(v1, this_year(), 45, 5, 50)       # 50.00 % of 100   (last year 90.00 %: −40.00)
+    tally(v1, last_year(), 90, 0, 10)
+    tally(v1, last_year(), 30, 10, 0, subject="cobuild")   # last year only: no change shown
+    tally(county.villages[2], last_year() - dt.timedelta(days=400), 1, 0, 0)   # two years ago: not counted
     county.tstaff = make_user("town", Role.TOWNSHIP_STAFF, county.townships[0])
     county.secretary = make_user("sec", Role.VILLAGE_SECRETARY, v0)
     return county
@@ -44,7 +51,7 @@ def c():
 
 def test_year_on_year_figures_by_hand(c):
     subjects = reports.survey_subjects()
-    v0, v1 = reports.survey_years(c.villages[:2], TODAY.year, subjects)
+    v0, v1 = reports.survey_years(c.villages[:2], today().year, subjects)
     party, cobuild = v0.subjects
     assert (party.now.text, party.now.denominator, party.last.text, party.change) == (
         "90.00", Decimal(100), "80.00", Decimal("10.00"))
@@ -53,7 +60,7 @@ def test_year_on_year_figures_by_hand(c):
     assert (party.now.text, party.last.text, party.change) == ("50.00", "90.00", Decimal("-40.00"))
     assert (cobuild.now.text, cobuild.last.text, cobuild.last.denominator, cobuild.change) == (
         "", "100.00", Decimal(40), None)
-    (town,) = reports.survey_years([c.townships[0]], TODAY.year, reports.survey_subjects("party_org"))
+    (town,) = reports.survey_years([c.townships[0]], today().year, reports.survey_subjects("party_org"))
     # township: (90 + 50) / 200 = 70.00 % against (80 + 90) / 200 = 85.00 %: −15.00 points
     assert [(s.code, s.now.text, s.last.text, s.change) for s in town.subjects] == [
         ("party_org", "70.00", "85.00", Decimal("-15.00"))]
@@ -68,7 +75,7 @@ def test_the_page_shows_each_village_with_its_change_coloured(c, client):
     assert '<span class="text-success">▲ +10.00</span>' in html
     assert '<span class="text-danger">▼ -40.00</span>' in html
     assert "70.00%" in html and "▼ -15.00 个百分点" in html    # the township's own card
-    r = client.get(reverse("metrics:survey_compare"), {"year": TODAY.year - 1, "subject": "cobuild"})
+    r = client.get(reverse("metrics:survey_compare"), {"year": today().year - 1, "subject": "cobuild"})
     html = r.content.decode()
     assert "100.00%" in html and "对基层党组织" not in html.split('id="survey-compare"')[1]
 
@@ -100,6 +107,6 @@ def test_the_page_query_count_is_constant(c, client):
     small = count()
     for i in range(5):
         v = make_unit(UnitKind.VILLAGE, c.townships[0], name=f"新村{i}")
-        make_survey(c.campaign, v, held_on=THIS)
-        make_survey(c.campaign, v, held_on=LAST, subject="cobuild")
+        make_survey(c.campaign, v, held_on=this_year())
+        make_survey(c.campaign, v, held_on=last_year(), subject="cobuild")
     assert count() == small

@@ -6,17 +6,16 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.models import Indicator
 from metrics import figures as dash
 from metrics import services
 from metrics.models import Target
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import campaign_county, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -142,12 +141,12 @@ def test_rate_without_ballots_is_red():
 
 
 def test_due_date_moves_the_expected_share(c):
-    t, _ = save(c, c.admin, c.townships[0], value=100, due_date=TODAY)
+    t, _ = save(c, c.admin, c.townships[0], value=100, due_date=today())
     fig = type("F", (), {"indicator": ind("activities"), "value": Decimal(60)})()
-    p = dash.target_progress(t, fig, c.campaign, TODAY)
+    p = dash.target_progress(t, fig, c.campaign, today())
     assert p.expected == 100 and p.rag == "red"           # due today: 60 % is far behind
     t.due_date = None
-    p = dash.target_progress(t, fig, c.campaign, TODAY)   # half the campaign gone: 60 % is ahead
+    p = dash.target_progress(t, fig, c.campaign, today())   # half the campaign gone: 60 % is ahead
     assert p.rag == "green"
 
 

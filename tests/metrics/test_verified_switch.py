@@ -15,13 +15,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from campaigns import services as cs
 from campaigns.models import Indicator
 from metrics import exports, services
 from organizations.models import Role, UnitKind
+from tests.clock import today
 from tests.factories import (
     County,
     bulk_villages,
@@ -34,12 +34,11 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 FLAG = "填报与台账不一致"
 
 
 def ago(days: int) -> dt.date:
-    return TODAY - dt.timedelta(days=days)
+    return today() - dt.timedelta(days=days)
 
 
 @pytest.fixture
@@ -67,17 +66,18 @@ def c():
     return county
 
 
-PERIOD = {"from": ago(90).isoformat(), "to": TODAY.isoformat(), "campaign": "bjlbc"}
+def period():
+    return {"from": ago(90).isoformat(), "to": today().isoformat(), "campaign": "bjlbc"}
 
 
 def dashboard(client, c, unit=None, **params):
-    r = client.get(reverse("metrics:dashboard"), {"unit": (unit or c.county).pk, **PERIOD, **params})
+    r = client.get(reverse("metrics:dashboard"), {"unit": (unit or c.county).pk, **period(), **params})
     assert r.status_code == 200
     return r
 
 
 def report(client, name, c, unit=None, **params):
-    r = client.get(reverse(f"metrics:{name}"), {"unit": (unit or c.county).code, **PERIOD, **params})
+    r = client.get(reverse(f"metrics:{name}"), {"unit": (unit or c.county).code, **period(), **params})
     assert r.status_code == 200
     return r
 
@@ -179,7 +179,7 @@ def test_every_link_and_form_of_the_dashboard_keeps_the_switch(client, c):
     for form in forms:
         assert re.search(r'name="verified" value="1"', form), form[:80]
     flip = parse_qs(r.context["switch_qs"])
-    assert "verified" not in flip and flip["from"] == [PERIOD["from"]]
+    assert "verified" not in flip and flip["from"] == [period()["from"]]
     off = dashboard(client, c)
     assert parse_qs(off.context["switch_qs"])["verified"] == ["1"]
     for link in page_links(off.content.decode(), "/metrics/dashboard/", off.context["switch_qs"]):
@@ -210,7 +210,7 @@ def test_the_assessment_switch_link_keeps_level_and_weights(client, c):
 
 def export(c, *args) -> str:
     out = io.StringIO()
-    call_command("export_metrics", "--unit", c.county.code, "--campaign", "bjlbc", "--from", PERIOD["from"],
+    call_command("export_metrics", "--unit", c.county.code, "--campaign", "bjlbc", "--from", period()["from"],
                  *args, stdout=out)
     return out.getvalue()
 
@@ -240,7 +240,7 @@ def test_summary_csv_verified(client, c):
     url = reverse("metrics:summary_csv")
 
     def rows(**params):
-        body = client.get(url, {"unit": c.county.code, "campaign": "bjlbc", "from": PERIOD["from"], **params})
+        body = client.get(url, {"unit": c.county.code, "campaign": "bjlbc", "from": period()["from"], **params})
         return list(csv.reader(io.StringIO(b"".join(body.streaming_content).decode())))
     both, checked = rows(), rows(verified="1")
     assert both[0] == checked[0] == exports.COLUMNS

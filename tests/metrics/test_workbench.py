@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns import services as cs
 from organizations.models import Role
+from tests.clock import today
 from tests.factories import (
     bulk_villages,
     campaign_county,
@@ -22,7 +22,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def c():
 
 
 def submit(c, unit, actor, title="主题党日活动", pairing=None):
-    return cs.activity_submit(actor=actor, campaign=c.campaign, date=TODAY - dt.timedelta(days=3), unit=unit,
+    return cs.activity_submit(actor=actor, campaign=c.campaign, date=today() - dt.timedelta(days=3), unit=unit,
                               pairing=pairing, category="org_life", title=title, participants=12)[0]
 
 
@@ -50,12 +49,12 @@ def work(c):
     cs.activity_review(actor=c.township, activity=a1, approve=False, comment="请补充照片")
     submit(c, c.villages[2], c.village2, "别镇的活动")
     for v in (c.villages[0], c.villages[2]):
-        make_commitment(c.campaign, v, content=f"{v.name}修路", due_date=TODAY - dt.timedelta(days=5))
-        make_commitment(c.campaign, v, content=f"{v.name}办夜校", due_date=TODAY + dt.timedelta(days=30))
+        make_commitment(c.campaign, v, content=f"{v.name}修路", due_date=today() - dt.timedelta(days=5))
+        make_commitment(c.campaign, v, content=f"{v.name}办夜校", due_date=today() + dt.timedelta(days=30))
         meeting = make_meeting(c.campaign, v)
-        make_decision(meeting, deadline=TODAY + dt.timedelta(days=5))
+        make_decision(meeting, deadline=today() + dt.timedelta(days=5))
         insp = make_inspection(c.campaign, v)
-        make_rectification(insp, responsible_unit=v, deadline=TODAY - dt.timedelta(days=2))
+        make_rectification(insp, responsible_unit=v, deadline=today() - dt.timedelta(days=2))
 
 
 def todos(resp):
@@ -138,7 +137,7 @@ def test_bureau_lands_on_its_button_and_pairs(client, c):
 def test_empty_state_says_what_to_do_next(client, c):
     client.force_login(c.village2)
     for p in c.pairs:
-        cs.activity_submit(actor=None, campaign=c.campaign, date=TODAY - dt.timedelta(days=1), unit=p.village,
+        cs.activity_submit(actor=None, campaign=c.campaign, date=today() - dt.timedelta(days=1), unit=p.village,
                            pairing=p, category="org_life", title="联合党日", participants=10, verified=True)
     r = client.get("/")
     assert r.context["bench"].pending == 0
@@ -167,9 +166,9 @@ def test_query_count_does_not_grow_with_rows(client, c, who, django_assert_max_n
         make_pairing(c.campaign, c.bureau2, v)
     for i in range(8):
         submit(c, c.villages[0], c.village, f"活动{i}")
-        make_commitment(c.campaign, c.villages[0], content=f"承诺{i}", due_date=TODAY - dt.timedelta(days=3))
+        make_commitment(c.campaign, c.villages[0], content=f"承诺{i}", due_date=today() - dt.timedelta(days=3))
         insp = make_inspection(c.campaign, c.villages[1])
-        make_rectification(insp, responsible_unit=c.villages[0], deadline=TODAY - dt.timedelta(days=1))
+        make_rectification(insp, responsible_unit=c.villages[0], deadline=today() - dt.timedelta(days=1))
     with django_assert_max_num_queries(len(few.captured_queries)):
         r = client.get("/")
     assert r.status_code == 200

@@ -57,8 +57,8 @@ def snapshot() -> dict:
 # --- seed_demo ---------------------------------------------------------------------------------
 
 
-def test_seed_demo_builds_tieli_with_76_villages_76_bureaus_and_the_demo_accounts():
-    output = run("seed_demo")
+def test_seed_demo_builds_tieli_with_76_villages_76_bureaus_and_the_demo_accounts(seeded_demo):
+    output = seeded_demo  # what seed_demo printed on an empty database
 
     county = Unit.objects.get(code=demo_data.COUNTY_CODE)
     assert county.name == "铁力市" and county.kind == UnitKind.COUNTY
@@ -136,9 +136,8 @@ def test_seed_demo_builds_tieli_with_76_villages_76_bureaus_and_the_demo_account
     assert "单位" in output and "cobuild-demo" in output
 
 
-def test_seed_demo_twice_changes_nothing():
-    run("seed_demo")
-    before = snapshot()
+def test_seed_demo_twice_changes_nothing(seeded_demo):
+    before = snapshot()  # seed_demo has run once
     output = run("seed_demo")
     assert snapshot() == before
     assert re.search(r"单位\s+0\s+0\s+\d+", output)
@@ -146,8 +145,7 @@ def test_seed_demo_twice_changes_nothing():
         assert User.objects.get(username=username).check_password(PASSWORD)
 
 
-def test_seed_demo_repairs_a_changed_demo_record():
-    run("seed_demo")
+def test_seed_demo_repairs_a_changed_demo_record(seeded_demo):
     village = Unit.objects.get(name="满天红村")
     services.unit_save(actor=None, code=village.code, name="改过的名字", kind=village.kind,
                        parent=village.parent)

@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_save
@@ -23,16 +22,16 @@ from pairings.models import (
     RectificationItem,
     RectificationStatus,
 )
+from tests.clock import today
 from tests.factories import County, log_activity, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 MODELS = ("campaigns/campaign", "pairings/pairing", "pairings/contactpoint", "pairings/inspection",
           "pairings/rectificationitem", "pairings/helppair")
 
 
 def days_ago(n):
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 class World:
@@ -122,7 +121,7 @@ def test_changelist_filters(admin_client, w):
     r = admin_client.get("/admin/pairings/pairing/", {"silence": "green"})
     assert r.status_code == 200 and ">P0<" not in r.text
     services.inspection_save(actor=None, campaign=w.campaign, unit=w.c.villages[0], pairing=w.pairings[0],
-                             kind="leader_visit", held_on=TODAY, visitors=2)
+                             kind="leader_visit", held_on=today(), visitors=2)
     r = admin_client.get("/admin/pairings/pairing/", {"silence": "green"})
     assert ">P0<" not in r.text  # a leader visit today is no co-building activity
     r = admin_client.get("/admin/pairings/pairing/", {"township": w.c.townships[1].pk})
@@ -230,7 +229,7 @@ def test_township_staff_cannot_pair_units_the_message_says_why(client, w):
     firm = make_unit(UnitKind.ENTERPRISE, w.c.townships[0], name="镇上企业")
     r = client.post("/admin/pairings/pairing/add/", {
         "code": "NEW", "campaign": w.campaign.pk, "bureau": firm.pk, "village": w.c.villages[1].pk,
-        "start_date": TODAY.isoformat(), "change_reason": "新结对"})
+        "start_date": today().isoformat(), "change_reason": "新结对"})
     assert r.status_code == 200 and "只有县级组织部管理员可以建立或调整结对" in r.text
     assert not Pairing.objects.filter(code="NEW").exists()
 
@@ -272,10 +271,10 @@ def test_rectification_is_followed_up_and_closed_through_the_admin(client, w):
     item.refresh_from_db()
     assert item.status == RectificationStatus.IN_PROGRESS and item.progress == "已补录两次活动"
     # Closing without evidence: a form error, nothing closed.
-    r = client.post(url, {**base, "status": "closed", "closed_on": TODAY.isoformat()})
+    r = client.post(url, {**base, "status": "closed", "closed_on": today().isoformat()})
     assert r.status_code == 200 and "佐证" in r.text
     assert RectificationItem.objects.get(pk=item.pk).status == RectificationStatus.IN_PROGRESS
-    r = client.post(url, {**base, "status": "closed", "closed_on": TODAY.isoformat(), "evidence": "台帐已补齐"})
+    r = client.post(url, {**base, "status": "closed", "closed_on": today().isoformat(), "evidence": "台帐已补齐"})
     assert r.status_code == 302
     item.refresh_from_db()
     assert item.status == RectificationStatus.CLOSED and item.evidence == "台帐已补齐"
@@ -287,7 +286,7 @@ def test_rectification_is_followed_up_and_closed_through_the_admin(client, w):
     # A new item through the add form.
     r = client.post("/admin/pairings/rectificationitem/add/", {
         "inspection": w.inspections[1].pk, "description": "新的整改", "responsible_unit": w.bureaus[1].pk,
-        "deadline": (TODAY + dt.timedelta(days=30)).isoformat(), "change_reason": "督查发现"})
+        "deadline": (today() + dt.timedelta(days=30)).isoformat(), "change_reason": "督查发现"})
     assert r.status_code == 302, r.text[:3000]
     assert RectificationItem.objects.get(description="新的整改").created_by == user
 
@@ -305,12 +304,12 @@ def test_campaign_and_contact_point_saved_through_the_admin(client, w):
     assert campaign.history.order_by("-history_date").first().history_user == user
     # The end before the start: the model's rule, as a form error.
     r = client.post(f"/admin/campaigns/campaign/{w.campaign.pk}/change/", {
-        "name": "x", "owner_unit": w.c.county.pk, "start_date": TODAY.isoformat(),
+        "name": "x", "owner_unit": w.c.county.pk, "start_date": today().isoformat(),
         "end_date": days_ago(10).isoformat(), "phase": "implement", "change_reason": "x"})
     assert r.status_code == 200
     r = client.post("/admin/pairings/contactpoint/add/", {
         "leader_name": "新常委", "leader_title": "市委常委", "unit": w.c.villages[3].pk,
-        "campaign": w.campaign.pk, "since": TODAY.isoformat(), "notes": "", "change_reason": "新设联系点"})
+        "campaign": w.campaign.pk, "since": today().isoformat(), "notes": "", "change_reason": "新设联系点"})
     assert r.status_code == 302, r.text[:3000]
     assert ContactPoint.objects.get(leader_name="新常委").history.get().history_user == user
 
@@ -332,7 +331,7 @@ def test_changelists_keep_a_constant_number_of_queries(admin_client, w, django_a
         insp, _ = services.inspection_save(actor=None, code=f"XI{i}", campaign=w.campaign, unit=v, pairing=p,
                                            held_on=days_ago(5), kind="inspection")
         services.rectification_create(actor=None, inspection=insp, description=f"X整改{i}", responsible_unit=b,
-                                      deadline=TODAY)
+                                      deadline=today())
         services.help_pair_save(actor=None, code=f"XH{i}", village=v, pairing=p, member_name="党员",
                                 member_unit=b, household_name="农户", household_kind="poor", started_on=days_ago(3))
     for model in MODELS:

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.services import activity_review, activity_submit, campaign_save
@@ -13,38 +12,38 @@ from metrics import figures
 from organizations.models import Role, UnitKind
 from pairings import ledger, services
 from pairings.models import Pairing, PairingStatus, silence_level
+from tests.clock import today
 from tests.factories import County, log_activity, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
 def c():
     county = County()
     county.campaign, _ = campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=county.county,
-                                       start_date=TODAY - dt.timedelta(days=365))
+                                       start_date=today() - dt.timedelta(days=365))
     return county
 
 
 def pair(c, code="P1", village=None, bureau=None, actor=None):
     p, _ = services.pairing_save(actor=actor, code=code, campaign=c.campaign, bureau=bureau or c.bureau,
-                                 village=village or c.villages[0], start_date=TODAY - dt.timedelta(days=300))
+                                 village=village or c.villages[0], start_date=today() - dt.timedelta(days=300))
     return p
 
 
 def visit(c, p, days_ago, code=None, visitors=2):
     return services.inspection_save(
         actor=None, code=code, campaign=c.campaign, unit=p.village, pairing=p, kind="leader_visit",
-        held_on=TODAY - dt.timedelta(days=days_ago), visitors=visitors, inspector="王常委")[0]
+        held_on=today() - dt.timedelta(days=days_ago), visitors=visitors, inspector="王常委")[0]
 
 
 def test_silence_levels():
     assert silence_level(None) == "red"
-    assert silence_level(TODAY - dt.timedelta(days=30), TODAY) == "green"
-    assert silence_level(TODAY - dt.timedelta(days=31), TODAY) == "amber"
-    assert silence_level(TODAY - dt.timedelta(days=60), TODAY) == "amber"
-    assert silence_level(TODAY - dt.timedelta(days=61), TODAY) == "red"
+    assert silence_level(today() - dt.timedelta(days=30), today()) == "green"
+    assert silence_level(today() - dt.timedelta(days=31), today()) == "amber"
+    assert silence_level(today() - dt.timedelta(days=60), today()) == "amber"
+    assert silence_level(today() - dt.timedelta(days=61), today()) == "red"
 
 
 def test_pairing_save_is_idempotent_by_code_and_checks_kinds(c):
@@ -53,11 +52,11 @@ def test_pairing_save_is_idempotent_by_code_and_checks_kinds(c):
     assert p.pk == again.pk and Pairing.objects.count() == 1
     with pytest.raises(ValidationError) as e:
         services.pairing_save(actor=None, code="P2", campaign=c.campaign, bureau=c.villages[1],
-                              village=c.villages[0], start_date=TODAY)
+                              village=c.villages[0], start_date=today())
     assert "bureau" in e.value.message_dict
     with pytest.raises(ValidationError) as e:
         services.pairing_save(actor=None, code="P3", campaign=c.campaign, bureau=c.bureau,
-                              village=c.townships[0], start_date=TODAY)
+                              village=c.townships[0], start_date=today())
     assert "village" in e.value.message_dict
 
 
@@ -71,7 +70,7 @@ def test_only_county_admins_pair_units(c):
 
 def test_ending_a_pairing(c):
     p = pair(c)
-    services.pairing_end(actor=None, pairing=p, end_date=TODAY)
+    services.pairing_end(actor=None, pairing=p, end_date=today())
     assert p.status == PairingStatus.ENDED
     with pytest.raises(ValidationError):
         services.pairing_end(actor=None, pairing=p, end_date=p.start_date - dt.timedelta(days=1))
@@ -93,10 +92,10 @@ def test_campaigns_are_visible_below_their_owner(c):
     village_user = make_user("v", Role.VILLAGE_SECRETARY, c.villages[0])
     assert list(Campaign.objects.for_user(village_user)) == [c.campaign]
     other_county = make_unit(UnitKind.COUNTY, c.city, name="邻县")
-    campaign_save(actor=None, slug="other", name="邻县活动", owner_unit=other_county, start_date=TODAY)
+    campaign_save(actor=None, slug="other", name="邻县活动", owner_unit=other_county, start_date=today())
     assert list(Campaign.objects.for_user(village_user)) == [c.campaign]
     with pytest.raises(PermissionDenied):
-        campaign_save(actor=village_user, slug="mine", name="x", owner_unit=c.villages[0], start_date=TODAY)
+        campaign_save(actor=village_user, slug="mine", name="x", owner_unit=c.villages[0], start_date=today())
 
 
 def test_silence_follows_the_last_counted_activity(c):
@@ -131,7 +130,7 @@ def test_silence_follows_the_last_counted_activity(c):
     assert p.last_logged_on == old.date and p.silence() == "red"
     assert other.last_logged_on == recent.date and other.silence() == "green"
     # The figures (dashboard, bulletin) judge the same pairs silent.
-    assert [x.code for x in figures.silent_pairs(c.county, c.campaign, TODAY)] == ["P1"]
+    assert [x.code for x in figures.silent_pairs(c.county, c.campaign, today())] == ["P1"]
 
 
 def test_ledger_entries_totals_and_counts(c):
@@ -139,7 +138,7 @@ def test_ledger_entries_totals_and_counts(c):
     visit(c, p, 5, visitors=3)
     visit(c, p, 40, visitors=2)
     services.inspection_save(actor=None, campaign=c.campaign, unit=p.village, pairing=p, kind="inspection",
-                             method="tour", held_on=TODAY - dt.timedelta(days=3), findings="台帐不全")
+                             method="tour", held_on=today() - dt.timedelta(days=3), findings="台帐不全")
     entries = ledger.entries(p)
     assert [e.source.key for e in entries] == ["inspections", "leader_visits", "leader_visits"]
     assert entries[0].date > entries[1].date > entries[2].date
@@ -147,7 +146,7 @@ def test_ledger_entries_totals_and_counts(c):
     assert totals["leader_visits"]["count"] == 2 and totals["leader_visits"]["totals"] == [("人次", 5)]
     assert totals["inspections"]["count"] == 1
     counted = ledger.annotate_record_counts(Pairing.objects.filter(pk=p.pk),
-                                            TODAY - dt.timedelta(days=30), TODAY).get()
+                                            today() - dt.timedelta(days=30), today()).get()
     assert counted.n_records == 2 and counted.n_leader_visits == 1 and counted.n_inspections == 1
 
 

@@ -5,16 +5,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from organizations import records
 from pairings import policy, services
 from pairings.models import HelpPair, HelpStatus
+from tests.clock import today
 from tests.factories import make_help_pair
 from tests.pairings.test_supervision import World
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def url(name, *args):
 
 def form_data(village, pairing=None, **extra):
     return {"village": village.pk, "pairing": pairing.pk if pairing else "", "member_name": "李党员",
-            "household_name": "赵大户", "household_kind": "poor", "measures": "养殖技术指导", "started_on": TODAY,
+            "household_name": "赵大户", "household_kind": "poor", "measures": "养殖技术指导", "started_on": today(),
             "status": "active", **extra}
 
 
@@ -51,7 +50,7 @@ def test_help_pair_save_permissions_and_validation(w):
     assert hp.status == HelpStatus.ACTIVE
     with pytest.raises(PermissionDenied):
         services.help_pair_save(actor=w.other_secretary, help_pair=hp, village=w.other_village,
-                                member_name="x", household_name="y", household_kind="poor", started_on=TODAY)
+                                member_name="x", household_name="y", household_kind="poor", started_on=today())
 
 
 def test_each_side_edits_its_own_help_pairs_only(w):
@@ -69,7 +68,7 @@ def test_each_side_edits_its_own_help_pairs_only(w):
             services.help_pair_save(actor=actor, help_pair=theirs, village=theirs.village, pairing=theirs.pairing,
                                     member_unit=theirs.member_unit, member_name=theirs.member_name,
                                     household_name=theirs.household_name, household_kind="poor",
-                                    started_on=TODAY, status=HelpStatus.ENDED)
+                                    started_on=today(), status=HelpStatus.ENDED)
         theirs.refresh_from_db()
         assert theirs.status == HelpStatus.ACTIVE
     # Township staff over the village edit the village's; the county edits both.
@@ -205,7 +204,7 @@ def _bulk(w, n):
     made = HelpPair.objects.bulk_create([
         HelpPair(code=f"BHP{start + k}", village=(w.village, w.other_village)[k % 2],
                  pairing=(w.p, w.q)[k % 2] if k % 3 else None, member_name=f"党员{k}", household_name=f"户{k}",
-                 household_kind="poor", started_on=TODAY, member_unit=w.bureau if k % 2 else None)
+                 household_kind="poor", started_on=today(), member_unit=w.bureau if k % 2 else None)
         for k in range(n)])
     records.bulk_created(made)
 

@@ -12,9 +12,9 @@ from organizations.models import Role
 from pairings import selectors, services
 from pairings.models import Pairing
 from pairings.workbooks import SILENT_HEADERS
+from tests.clock import today
 from tests.factories import log_activity, make_campaign, make_pairing, make_unit, make_user
 from tests.pairings.world import (
-    TODAY,
     build_world,
     count_queries,
     days_ago,
@@ -87,10 +87,10 @@ def test_silence_marks_follow_the_last_activity(admin, w):
 def test_marks_are_computed_for_a_given_day(w):
     log_activity(w, w.pa, 10)
     base = selectors.matrix_base(make_user("c", Role.COUNTY_ADMIN, w.county))
-    assert selectors.silence_summary(base, TODAY)["green"] == 1
-    assert selectors.silence_summary(base, TODAY + dt.timedelta(days=30))["amber"] == 1
-    assert selectors.silence_summary(base, TODAY + dt.timedelta(days=60))["red"] == 2
-    marks = {p.code: p.mark for p in selectors.matrix_rows(base, today=TODAY + dt.timedelta(days=25))}
+    assert selectors.silence_summary(base, today())["green"] == 1
+    assert selectors.silence_summary(base, today() + dt.timedelta(days=30))["amber"] == 1
+    assert selectors.silence_summary(base, today() + dt.timedelta(days=60))["red"] == 2
+    marks = {p.code: p.mark for p in selectors.matrix_rows(base, today=today() + dt.timedelta(days=25))}
     assert marks == {"P-A": "amber", "P-B": "red"}
 
 
@@ -98,7 +98,7 @@ def test_counts_in_the_period(admin, w):
     log_everything(w, w.pa, ago=3)  # one record of each of the 7 built-in sources
     visit(w, w.pa, 50)
     visit(w, w.pb, 50)
-    r = admin.get(MATRIX, {"from": days_ago(10).isoformat(), "to": TODAY.isoformat()})
+    r = admin.get(MATRIX, {"from": days_ago(10).isoformat(), "to": today().isoformat()})
     got = rows(r)
     assert got["P-A"].n_records == 7 and got["P-B"].n_records == 0
     assert got["P-A"].n_activities == 1 and got["P-A"].n_leader_visits == 1
@@ -110,12 +110,12 @@ def test_counts_in_the_period(admin, w):
 
 
 def test_default_period_is_the_current_year(admin, w):
-    last_year = dt.date(TODAY.year - 1, 12, 31)
+    last_year = dt.date(today().year - 1, 12, 31)
     services.inspection_save(actor=None, campaign=w.campaign, unit=w.villages[0], pairing=w.pa,
                              kind="leader_visit", held_on=last_year)
     visit(w, w.pa, 0)
     r = admin.get(MATRIX)
-    assert r.context["date_from"] == dt.date(TODAY.year, 1, 1) and r.context["date_to"] == TODAY
+    assert r.context["date_from"] == dt.date(today().year, 1, 1) and r.context["date_to"] == today()
     assert rows(r)["P-A"].n_records == 1
 
 

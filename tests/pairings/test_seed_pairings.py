@@ -110,9 +110,9 @@ def check_campaign_of_seed_004(output: str) -> None:
     assert printed and tuple(map(int, printed.groups())) == (marks["green"], marks["amber"], marks["red"])
 
 
-def test_seed_demo_loads_seed_004s_campaign_and_a_second_run_writes_nothing(monkeypatch):
+def test_seed_demo_loads_seed_004s_campaign_and_a_second_run_writes_nothing(seeded_demo, monkeypatch):
     # (One test: every seed_demo run costs seconds.)
-    output = seed()
+    output = seeded_demo  # the first run, on an empty database
     check_campaign_of_seed_004(output)
 
     before = snapshot()

@@ -7,17 +7,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from campaigns.services import campaign_save
 from organizations import records
 from organizations.models import Role, UnitKind
 from pairings import services
 from pairings.models import ContactPoint, Inspection, RectificationItem, RectificationStatus
+from tests.clock import today
 from tests.factories import County, make_inspection, make_rectification, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
 DAY = dt.timedelta(days=1)
 ROLES = ("county_admin", "township_staff", "village_secretary", "bureau_liaison", "inspector", "viewer")
 
@@ -28,14 +27,14 @@ class World:
     def __init__(self):
         c = self.c = County()
         self.campaign, _ = campaign_save(actor=None, slug="bjlbc", name="百局联百村", owner_unit=c.county,
-                                         start_date=TODAY - 365 * DAY)
+                                         start_date=today() - 365 * DAY)
         self.village, self.other_village = c.villages[0], c.villages[2]  # townships 1 and 2
         self.bureau = c.bureau
         self.other_bureau = make_unit(UnitKind.BUREAU, c.county, name="县水务局")
         self.p, _ = services.pairing_save(actor=None, code="P1", campaign=self.campaign, bureau=self.bureau,
-                                          village=self.village, start_date=TODAY - 300 * DAY)
+                                          village=self.village, start_date=today() - 300 * DAY)
         self.q, _ = services.pairing_save(actor=None, code="P2", campaign=self.campaign, bureau=self.other_bureau,
-                                          village=self.other_village, start_date=TODAY - 300 * DAY)
+                                          village=self.other_village, start_date=today() - 300 * DAY)
         self.users = {
             "county_admin": make_user("county", Role.COUNTY_ADMIN, c.county),
             "township_staff": make_user("township", Role.TOWNSHIP_STAFF, c.townships[0]),
@@ -139,18 +138,18 @@ def test_close_needs_evidence_and_a_closed_item_is_frozen(w):
     item = make_rectification(make_inspection(w.campaign, w.village))
     for evidence in ("", "   "):
         with pytest.raises(ValidationError) as e:
-            services.rectification_close(actor=w["village_secretary"], item=item, closed_on=TODAY, evidence=evidence)
+            services.rectification_close(actor=w["village_secretary"], item=item, closed_on=today(), evidence=evidence)
         assert "evidence" in e.value.message_dict
     with pytest.raises(ValidationError):
-        services.rectification_close(actor=w["village_secretary"], item=item, closed_on=TODAY + DAY, evidence="ok")
+        services.rectification_close(actor=w["village_secretary"], item=item, closed_on=today() + DAY, evidence="ok")
     with pytest.raises(PermissionDenied):
-        services.rectification_close(actor=w["viewer"], item=item, closed_on=TODAY, evidence="ok")
-    services.rectification_close(actor=w["village_secretary"], item=item, closed_on=TODAY, evidence="已补齐台帐")
+        services.rectification_close(actor=w["viewer"], item=item, closed_on=today(), evidence="ok")
+    services.rectification_close(actor=w["village_secretary"], item=item, closed_on=today(), evidence="已补齐台帐")
     assert item.status == RectificationStatus.CLOSED and item.closed_by == w["village_secretary"]
     with pytest.raises(ValidationError):
         services.rectification_update(actor=w["inspector"], item=item, progress="再改")
     with pytest.raises(ValidationError):
-        services.rectification_close(actor=w["inspector"], item=item, closed_on=TODAY, evidence="again")
+        services.rectification_close(actor=w["inspector"], item=item, closed_on=today(), evidence="again")
 
 
 # --- pages: who may open what -------------------------------------------------------------------------
@@ -195,7 +194,7 @@ def test_inspection_form_is_for_supervisors_only(client, w, role, status):
     assert client.get(url("inspection_edit", i.pk)).status_code == status
     assert client.get(url("rectification_create", i.pk)).status_code == status
     r = client.post(url("inspection_create"), {"campaign": w.campaign.pk, "unit": w.village.pk,
-                                               "kind": "inspection", "held_on": TODAY, "visitors": 1})
+                                               "kind": "inspection", "held_on": today(), "visitors": 1})
     assert r.status_code == (302 if status == 200 else 403)
 
 
@@ -211,7 +210,7 @@ def test_out_of_scope_records_are_404(client, w):
                      url("contactpoint_detail", cp.pk), url("contactpoint_visit", cp.pk)):
             assert client.get(path).status_code == 404, (role, path)
         assert client.post(url("rectification_close", item.pk),
-                           {"closed_on": TODAY, "evidence": "x", "confirm": "1"}).status_code == 404
+                           {"closed_on": today(), "evidence": "x", "confirm": "1"}).status_code == 404
     item.refresh_from_db()
     assert item.status == RectificationStatus.OPEN
 
@@ -229,11 +228,11 @@ def test_bureau_liaison_sees_records_of_its_pairing(client, w):
 def test_inspector_records_an_inspection_with_defaults_and_history(client, w):
     login(client, w["inspector"])
     r = client.get(url("inspection_create"))
-    assert f'value="{TODAY:%Y-%m-%d}"' in r.text and 'value="王督查"' in r.text
+    assert f'value="{today():%Y-%m-%d}"' in r.text and 'value="王督查"' in r.text
     assert 'type="date"' in r.text and 'inputmode="numeric"' in r.text
     r = client.post(url("inspection_create"), {
         "campaign": w.campaign.pk, "unit": w.village.pk, "pairing": w.p.pk, "kind": "inspection",
-        "method": "spot_check", "held_on": TODAY - 2 * DAY, "visitors": 3, "inspector": "王督查",
+        "method": "spot_check", "held_on": today() - 2 * DAY, "visitors": 3, "inspector": "王督查",
         "findings": "三会一课记录不全",
     })
     i = Inspection.objects.get()
@@ -254,7 +253,7 @@ def test_inspector_records_an_inspection_with_defaults_and_history(client, w):
 def test_inspection_form_refuses_foreign_places_and_mismatched_pairings(client, w):
     local = make_user("t-insp", Role.INSPECTOR, w.c.townships[0])
     login(client, local)
-    base = {"campaign": w.campaign.pk, "kind": "inspection", "held_on": TODAY, "visitors": 1}
+    base = {"campaign": w.campaign.pk, "kind": "inspection", "held_on": today(), "visitors": 1}
     r = client.post(url("inspection_create"), {**base, "unit": w.other_village.pk})
     assert r.status_code == 200 and "不在您的工作范围内" in r.text
     r = client.post(url("inspection_create"), {**base, "unit": w.village.pk, "pairing": w.q.pk})
@@ -262,16 +261,16 @@ def test_inspection_form_refuses_foreign_places_and_mismatched_pairings(client, 
     login(client, w["inspector"])
     r = client.post(url("inspection_create"), {**base, "unit": w.other_village.pk, "pairing": w.p.pk})
     assert r.status_code == 200 and "走访地点必须是该结对的村或帮建单位" in r.text
-    r = client.post(url("inspection_create"), {**base, "unit": w.village.pk, "held_on": TODAY + DAY,
+    r = client.post(url("inspection_create"), {**base, "unit": w.village.pk, "held_on": today() + DAY,
                                                "visitors": 0})
     assert "日期不能晚于今天" in r.text and "人次至少为 1" in r.text
     assert not Inspection.objects.exists()
 
 
 def test_inspection_list_filters_and_search(client, w):
-    make_inspection(w.campaign, w.village, method="tour", findings="活动阵地闲置", held_on=TODAY - 50 * DAY)
-    make_inspection(w.campaign, w.other_village, method="spot_check", findings="台帐缺页", held_on=TODAY - 5 * DAY)
-    make_inspection(w.campaign, w.village, kind="leader_visit", inspector="刘常委", held_on=TODAY - 3 * DAY)
+    make_inspection(w.campaign, w.village, method="tour", findings="活动阵地闲置", held_on=today() - 50 * DAY)
+    make_inspection(w.campaign, w.other_village, method="spot_check", findings="台帐缺页", held_on=today() - 5 * DAY)
+    make_inspection(w.campaign, w.village, kind="leader_visit", inspector="刘常委", held_on=today() - 3 * DAY)
     login(client, w["county_admin"])
 
     def listed(**params):
@@ -284,8 +283,8 @@ def test_inspection_list_filters_and_search(client, w):
     assert listed(method="spot_check") == 1
     assert listed(township=w.c.townships[0].pk) == 2
     assert listed(q="台帐") == 1
-    assert listed(date_from=TODAY - 10 * DAY) == 2
-    assert listed(date_from=TODAY - 60 * DAY, date_to=TODAY - 40 * DAY) == 1
+    assert listed(date_from=today() - 10 * DAY) == 2
+    assert listed(date_from=today() - 60 * DAY, date_to=today() - 40 * DAY) == 1
     assert listed(campaign=w.campaign.pk, kind="inspection") == 2
     r = client.get(url("inspection_list"), {"kind": "inspection", "q": "没有这种"})
     assert "没有符合筛选条件的督查记录" in r.text
@@ -309,25 +308,25 @@ def test_contact_point_list_and_recording_a_visit(client, w):
     cp = services.contact_point_save(actor=None, leader_name="刘常委", leader_title="县委常委、组织部部长",
                                      unit=w.village, campaign=w.campaign)
     make_inspection(w.campaign, w.village, kind="leader_visit", contact_point=cp, visitors=3,
-                    held_on=TODAY - 20 * DAY)
+                    held_on=today() - 20 * DAY)
     login(client, w["inspector"])
     r = client.get(url("contactpoint_list"))
     row = r.context["page"].object_list[0]
-    assert (row.n_visits, row.n_person_visits, row.last_visit) == (1, 3, TODAY - 20 * DAY)
+    assert (row.n_visits, row.n_person_visits, row.last_visit) == (1, 3, today() - 20 * DAY)
     r = client.get(url("contactpoint_visit", cp.pk))
     assert r.status_code == 200 and 'value="刘常委"' in r.text
     r = client.post(url("contactpoint_visit", cp.pk), {
-        "campaign": w.campaign.pk, "held_on": TODAY - DAY, "inspector": "刘常委", "visitors": 4,
+        "campaign": w.campaign.pk, "held_on": today() - DAY, "inspector": "刘常委", "visitors": 4,
         "pairing": w.p.pk, "findings": "座谈了解村集体经济"})
     assert r.status_code == 302
-    visit = Inspection.objects.get(held_on=TODAY - DAY)
+    visit = Inspection.objects.get(held_on=today() - DAY)
     assert (visit.kind, visit.contact_point, visit.unit, visit.pairing, visit.visitors) == (
         "leader_visit", cp, w.village, w.p, 4)
     r = client.get(url("contactpoint_detail", cp.pk))
     assert r.context["totals"] == {"n": 2, "people": 7} and "座谈了解村集体经济" in r.text
     # A pairing of another village is not offered.
     r = client.post(url("contactpoint_visit", cp.pk), {
-        "campaign": w.campaign.pk, "held_on": TODAY, "visitors": 1, "pairing": w.q.pk})
+        "campaign": w.campaign.pk, "held_on": today(), "visitors": 1, "pairing": w.q.pk})
     assert r.status_code == 200 and "不在您的工作范围内" in r.text
 
 
@@ -352,21 +351,21 @@ def test_contact_points_are_set_by_county_admins(client, w):
 # --- rectification -----------------------------------------------------------------------------------
 
 def test_raising_an_item_from_an_inspection(client, w):
-    i = make_inspection(w.campaign, w.village, held_on=TODAY - 10 * DAY)
+    i = make_inspection(w.campaign, w.village, held_on=today() - 10 * DAY)
     login(client, w["inspector"])
     r = client.get(url("rectification_create", i.pk))
     assert r.status_code == 200 and f'value="{w.village.pk}" selected' in r.text
     r = client.post(url("rectification_create", i.pk), {
-        "description": "补齐组织生活记录", "responsible_unit": w.village.pk, "deadline": TODAY - 11 * DAY})
+        "description": "补齐组织生活记录", "responsible_unit": w.village.pk, "deadline": today() - 11 * DAY})
     assert r.status_code == 200 and "整改时限不能早于督查日期" in r.text
     local = make_user("t-insp", Role.INSPECTOR, w.c.townships[0])
     login(client, local)
     r = client.post(url("rectification_create", i.pk), {
-        "description": "补齐组织生活记录", "responsible_unit": w.other_village.pk, "deadline": TODAY})
+        "description": "补齐组织生活记录", "responsible_unit": w.other_village.pk, "deadline": today()})
     assert r.status_code == 200 and "不在您的工作范围内" in r.text
     assert not RectificationItem.objects.exists()
     r = client.post(url("rectification_create", i.pk), {
-        "description": "补齐组织生活记录", "responsible_unit": w.village.pk, "deadline": TODAY + 20 * DAY})
+        "description": "补齐组织生活记录", "responsible_unit": w.village.pk, "deadline": today() + 20 * DAY})
     assert r.status_code == 302
     item = RectificationItem.objects.get()
     assert item.created_by == local and item.history.get().history_user == local
@@ -401,17 +400,17 @@ def test_closing_needs_evidence_and_a_confirmation(client, w):
     item = make_rectification(make_inspection(w.campaign, w.village))
     login(client, w["village_secretary"])
     r = client.get(url("rectification_close", item.pk))
-    assert f'value="{TODAY:%Y-%m-%d}"' in r.text
-    r = client.post(url("rectification_close", item.pk), {"closed_on": TODAY, "evidence": "  "})
+    assert f'value="{today():%Y-%m-%d}"' in r.text
+    r = client.post(url("rectification_close", item.pk), {"closed_on": today(), "evidence": "  "})
     assert r.status_code == 200 and "销号必须填写整改佐证" in r.text
-    r = client.post(url("rectification_close", item.pk), {"closed_on": TODAY, "evidence": "台帐已补齐,见村档案柜"})
+    r = client.post(url("rectification_close", item.pk), {"closed_on": today(), "evidence": "台帐已补齐,见村档案柜"})
     assert r.status_code == 200 and "确认销号" in r.text
     item.refresh_from_db()
     assert item.status == RectificationStatus.OPEN  # not yet: confirmation first
-    r = client.post(url("rectification_close", item.pk), {"closed_on": TODAY, "evidence": "台帐已补齐,见村档案柜",
+    r = client.post(url("rectification_close", item.pk), {"closed_on": today(), "evidence": "台帐已补齐,见村档案柜",
                                                           "back": "1"})
     assert r.status_code == 200 and "台帐已补齐,见村档案柜" in r.text and "下一步" in r.text
-    r = client.post(url("rectification_close", item.pk), {"closed_on": TODAY, "evidence": "台帐已补齐,见村档案柜",
+    r = client.post(url("rectification_close", item.pk), {"closed_on": today(), "evidence": "台帐已补齐,见村档案柜",
                                                           "confirm": "1"})
     assert r.status_code == 302
     item.refresh_from_db()
@@ -420,16 +419,16 @@ def test_closing_needs_evidence_and_a_confirmation(client, w):
     # A closed item cannot be edited or closed again: a message, not a 500.
     r = client.post(url("rectification_update", item.pk), {"progress": "再改", "status": "in_progress"})
     assert r.status_code == 200 and "已销号,不能再修改" in r.text
-    r = client.post(url("rectification_close", item.pk), {"closed_on": TODAY, "evidence": "x", "confirm": "1"})
+    r = client.post(url("rectification_close", item.pk), {"closed_on": today(), "evidence": "x", "confirm": "1"})
     assert r.status_code == 200 and "已经销号" in r.text
 
 
 def test_overdue_item_shows_for_county_and_responsible_unit_until_closed(client, w):
     """Must show: past its deadline → overdue for the county and its responsible unit; gone when closed."""
-    i = make_inspection(w.campaign, w.village, held_on=TODAY - 40 * DAY)
-    late = make_rectification(i, deadline=TODAY - 5 * DAY, description="逾期事项:活动室挂牌")
-    make_rectification(i, deadline=TODAY + 5 * DAY, description="未到期事项:制度上墙")
-    theirs = make_rectification(make_inspection(w.campaign, w.other_village), deadline=TODAY - 3 * DAY,
+    i = make_inspection(w.campaign, w.village, held_on=today() - 40 * DAY)
+    late = make_rectification(i, deadline=today() - 5 * DAY, description="逾期事项:活动室挂牌")
+    make_rectification(i, deadline=today() + 5 * DAY, description="未到期事项:制度上墙")
+    theirs = make_rectification(make_inspection(w.campaign, w.other_village), deadline=today() - 3 * DAY,
                                 description="别村逾期事项")
     overdue = url("rectification_overdue")
     for user in (w["county_admin"], w["inspector"]):
@@ -443,7 +442,7 @@ def test_overdue_item_shows_for_county_and_responsible_unit_until_closed(client,
     assert "别村逾期事项" in r.text and "活动室挂牌" not in r.text
     # The responsible village closes it with evidence: it leaves the overdue list everywhere.
     login(client, w["village_secretary"])
-    client.post(url("rectification_close", late.pk), {"closed_on": TODAY, "evidence": "已挂牌,照片存档",
+    client.post(url("rectification_close", late.pk), {"closed_on": today(), "evidence": "已挂牌,照片存档",
                                                       "confirm": "1"})
     late.refresh_from_db()
     assert late.status == RectificationStatus.CLOSED
@@ -454,10 +453,10 @@ def test_overdue_item_shows_for_county_and_responsible_unit_until_closed(client,
 
 
 def test_my_items_are_the_ones_i_raised(client, w):
-    i = make_inspection(w.campaign, w.village, held_on=TODAY - 30 * DAY)
-    make_rectification(i, actor=w["inspector"], deadline=TODAY - DAY, description="我督办的逾期项")
+    i = make_inspection(w.campaign, w.village, held_on=today() - 30 * DAY)
+    make_rectification(i, actor=w["inspector"], deadline=today() - DAY, description="我督办的逾期项")
     closed = make_rectification(i, actor=w["inspector"], description="我督办的已销号项")
-    services.rectification_close(actor=None, item=closed, closed_on=TODAY, evidence="done")
+    services.rectification_close(actor=None, item=closed, closed_on=today(), evidence="done")
     make_rectification(i, actor=w["county_admin"], description="别人督办的事项")
     r = login(client, w["inspector"]).get(url("rectification_mine"))
     assert "我督办的逾期项" in r.text and "我督办的已销号项" in r.text and "别人督办的事项" not in r.text
@@ -470,8 +469,8 @@ def test_my_items_are_the_ones_i_raised(client, w):
 
 
 def test_overdue_list_filters_by_township(client, w):
-    make_rectification(make_inspection(w.campaign, w.village), deadline=TODAY - DAY, description="一镇的")
-    make_rectification(make_inspection(w.campaign, w.other_village), deadline=TODAY - DAY, description="二镇的")
+    make_rectification(make_inspection(w.campaign, w.village), deadline=today() - DAY, description="一镇的")
+    make_rectification(make_inspection(w.campaign, w.other_village), deadline=today() - DAY, description="二镇的")
     r = login(client, w["county_admin"]).get(url("rectification_overdue"), {"township": w.c.townships[1].pk})
     assert "二镇的" in r.text and "一镇的" not in r.text
 
@@ -489,7 +488,7 @@ def _bulk_inspections(w, n, **extra):
     start = Inspection.objects.count()
     units = [w.village, w.other_village, w.bureau]
     made = Inspection.objects.bulk_create([
-        Inspection(code=f"BULK{start + k}", campaign=w.campaign, unit=units[k % 3], held_on=TODAY - k * DAY,
+        Inspection(code=f"BULK{start + k}", campaign=w.campaign, unit=units[k % 3], held_on=today() - k * DAY,
                    kind="inspection", method="tour", inspector=f"检查人{k}", created_by=w["inspector"], **extra)
         for k in range(n)])
     records.bulk_created(made)
@@ -509,7 +508,7 @@ def _bulk_contact_points(w, n):
         for k in range(n)])
     cps = list(ContactPoint.objects.filter(leader_name__in=[c.leader_name for c in cps]))
     records.bulk_created(Inspection.objects.bulk_create([
-        Inspection(code=f"CPV{c.pk}-{j}", campaign=w.campaign, unit=c.unit, contact_point=c, held_on=TODAY - j * DAY,
+        Inspection(code=f"CPV{c.pk}-{j}", campaign=w.campaign, unit=c.unit, contact_point=c, held_on=today() - j * DAY,
                    kind="leader_visit", visitors=2) for c in cps for j in range(2)]))
 
 
@@ -520,12 +519,12 @@ def test_list_pages_keep_constant_query_counts(client, w, role):
              url("rectification_overdue"), url("rectification_mine")]
     filtered = [(url("rectification_list"), {"q": "事项", "township": w.c.townships[0].pk, "status": "open"}),
                 (url("inspection_list"), {"q": "检查", "township": w.c.townships[0].pk, "kind": "inspection",
-                                          "campaign": w.campaign.pk, "date_from": TODAY - 900 * DAY})]
+                                          "campaign": w.campaign.pk, "date_from": today() - 900 * DAY})]
     _bulk_contact_points(w, 2)
-    _bulk_items(w, _bulk_inspections(w, 3), TODAY - DAY)
+    _bulk_items(w, _bulk_inspections(w, 3), today() - DAY)
     few = [_count(client, p) for p in pages] + [_count(client, p, q) for p, q in filtered]
     _bulk_contact_points(w, 40)
-    _bulk_items(w, _bulk_inspections(w, 80), TODAY - DAY)
+    _bulk_items(w, _bulk_inspections(w, 80), today() - DAY)
     many = [_count(client, p) for p in pages] + [_count(client, p, q) for p, q in filtered]
     assert few == many
 
@@ -534,12 +533,12 @@ def test_detail_pages_keep_constant_query_counts(client, w):
     login(client, w["county_admin"])
     cp = services.contact_point_save(actor=None, leader_name="刘常委", unit=w.village)
     i = make_inspection(w.campaign, w.village, contact_point=cp, kind="leader_visit", pairing=w.p)
-    item = make_rectification(i, deadline=TODAY + DAY)
+    item = make_rectification(i, deadline=today() + DAY)
     services.rectification_update(actor=w["inspector"], item=item, progress="一")
     pages = [url("inspection_detail", i.pk), url("contactpoint_detail", cp.pk), url("rectification_detail", item.pk)]
     few = [_count(client, p) for p in pages]
     for k in range(30):
-        make_rectification(i, deadline=TODAY + DAY)
+        make_rectification(i, deadline=today() + DAY)
         make_inspection(w.campaign, w.village, contact_point=cp, kind="leader_visit", pairing=w.p)
         services.rectification_update(actor=w["village_secretary"], item=item, progress=f"进展{k}")
     assert [_count(client, p) for p in pages] == few
@@ -552,7 +551,7 @@ def test_double_submitted_inspection_and_rectification_forms_make_one_of_each(cl
     r = client.get(url("inspection_create"))
     token = r.context["form"].submit_token
     assert f'value="{token}"' in r.text
-    data = {"campaign": w.campaign.pk, "unit": w.village.pk, "kind": "inspection", "held_on": TODAY,
+    data = {"campaign": w.campaign.pk, "unit": w.village.pk, "kind": "inspection", "held_on": today(),
             "visitors": 1, "submit_token": token}
     for _ in range(2):
         r = client.post(url("inspection_create"), data, follow=True)
@@ -561,7 +560,7 @@ def test_double_submitted_inspection_and_rectification_forms_make_one_of_each(cl
     token = client.get(url("rectification_create", i.pk)).context["form"].submit_token
     for _ in range(2):
         r = client.post(url("rectification_create", i.pk), {
-            "responsible_unit": w.village.pk, "description": "台账不全", "deadline": TODAY + 30 * DAY,
+            "responsible_unit": w.village.pk, "description": "台账不全", "deadline": today() + 30 * DAY,
             "submit_token": token}, follow=True)
     assert DUPLICATE_MESSAGE in r.text and RectificationItem.objects.count() == 1
 
@@ -574,7 +573,7 @@ def test_a_double_submitted_visit_form_records_one_visit(client, w):
     token = client.get(url("contactpoint_visit", cp.pk)).context["form"].submit_token
     for _ in range(2):
         r = client.post(url("contactpoint_visit", cp.pk), {
-            "campaign": w.campaign.pk, "held_on": TODAY - DAY, "inspector": "刘常委", "visitors": 4,
+            "campaign": w.campaign.pk, "held_on": today() - DAY, "inspector": "刘常委", "visitors": 4,
             "pairing": w.p.pk, "findings": "座谈", "submit_token": token}, follow=True)
     assert r.redirect_chain == [(url("contactpoint_detail", cp.pk), 302)] and DUPLICATE_MESSAGE in r.text
     assert Inspection.objects.filter(contact_point=cp).count() == 1

@@ -4,18 +4,16 @@ import datetime as dt
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from campaigns.services import activity_submit, commitment_save, meeting_save
 from organizations.models import Unit, UnitKind
 from pairings import services
+from tests.clock import today
 from tests.factories import County, _seq, make_campaign, make_pairing, make_unit
-
-TODAY = timezone.localdate()
 
 
 def days_ago(n):
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 def build_world():

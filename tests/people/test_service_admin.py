@@ -5,27 +5,26 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from organizations.models import Role
 from people.models_service import MigrantRecord, RichLink
 from people.services_service import activity_volunteers_set, rich_link_save
+from tests.clock import today
 from tests.factories import PersonFactory, make_contact, make_migrant, make_service, make_staff, make_team
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 CONTACT = "13955556666"
 
 
 @pytest.fixture
 def data(w):
     member = PersonFactory(unit=w.villages[0], status="member", name="李外出")
-    m = make_migrant(member, since=TODAY - dt.timedelta(days=60), contact=CONTACT)
-    make_contact(m, TODAY - dt.timedelta(days=5))
+    m = make_migrant(member, since=today() - dt.timedelta(days=60), contact=CONTACT)
+    make_contact(m, today() - dt.timedelta(days=5))
     team = make_team(w.villages[0], [member], name="红旗服务队")
     make_service(team, [(member, 2)])
-    link = rich_link_save(actor=None, person=member, kind="member_to_rich", started_on=TODAY - dt.timedelta(days=9),
+    link = rich_link_save(actor=None, person=member, kind="member_to_rich", started_on=today() - dt.timedelta(days=9),
                           goal="发展养殖")
     activity_volunteers_set(actor=None, activity=w.log(), people=[member])
     return {"member": member, "migrant": m, "team": team, "link": link}
@@ -66,13 +65,13 @@ def test_admin_scope_contact_masking_and_writes_with_reason(w, client, data):
     link = data["link"]
     r = client.post(reverse("admin:people_richlink_change", args=[link.pk]), {
         "person": link.person_id, "kind": "member_to_rich", "started_on": link.started_on.isoformat(),
-        "goal": "发展养殖", "achieved_on": TODAY.isoformat(), "result": "", "change_reason": "达成"})
+        "goal": "发展养殖", "achieved_on": today().isoformat(), "result": "", "change_reason": "达成"})
     assert r.status_code == 200 and "已实现的请填写培养结果" in r.text
     assert RichLink.objects.get(pk=link.pk).achieved_on is None
     # returning through the admin ends the record and the tag
     r = client.post(url, {"person": m.person_id, "place": "江苏苏州", "since": m.since.isoformat(),
-                          "liaison": "王支委", "returned_on": TODAY.isoformat(), "change_reason": "返乡"})
+                          "liaison": "王支委", "returned_on": today().isoformat(), "change_reason": "返乡"})
     assert r.status_code == 302
-    assert MigrantRecord.objects.get(pk=m.pk).returned_on == TODAY
+    assert MigrantRecord.objects.get(pk=m.pk).returned_on == today()
     data["member"].refresh_from_db()
     assert not data["member"].is_migrant_member

@@ -6,21 +6,20 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from people.models_service import MigrantContact, RichLink, ServiceRecord
 from people.services_service import rich_link_save
+from tests.clock import today
 from tests.factories import PersonFactory, make_contact, make_migrant, make_service, make_team
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 CONTACT, MASKED = "13955556666", "139****6666"
 
 
 def ago(n):
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def test_team_page_service_form_and_hours(w, client):
     assert [(h.person, str(h.hours)) for h in rec.hours.all()] == [(a, "2.5")]
     r = client.get(reverse("people:team_detail", args=[team.pk]))
     assert "红旗党员志愿服务队" in r.text and "无物业小区" in r.text and "清理楼道杂物" in r.text
-    if ago(1).year == TODAY.year:
+    if ago(1).year == today().year:
         assert '<span class="team-total">2.5</span>' in r.text
     r = client.get(reverse("people:person_detail", args=[a.pk]))
     assert "红旗党员志愿服务队" in r.text
@@ -95,21 +94,21 @@ def test_hours_report_and_export(w, client):
     a = PersonFactory(unit=w.villages[0], name="志愿甲", phone="13811112222")
     c = PersonFactory(unit=w.villages[2], name="志愿丙")
     t1, t3 = make_team(w.villages[0], [a], name="一队"), make_team(w.villages[2], [c], name="三队")
-    day = dt.date(TODAY.year, 1, 1)
+    day = dt.date(today().year, 1, 1)
     make_service(t1, [(a, 3)], date=day)
     make_service(t1, [(a, 2)], date=day)
     make_service(t3, [(c, 4)], date=day)
     client.force_login(w.users["township"])   # first township: villages 0 and 1
-    r = client.get(reverse("people:volunteer_hours"), {"year": TODAY.year})
+    r = client.get(reverse("people:volunteer_hours"), {"year": today().year})
     assert "志愿甲" in r.text and "志愿丙" not in r.text
     assert "<td class=\"text-end\">2</td><td class=\"text-end\">5.0</td>" in r.text, r.text[r.text.find("hours-row"):][:400]
-    r = client.get(reverse("people:volunteer_hours_export"), {"year": TODAY.year, "by": "person"})
+    r = client.get(reverse("people:volunteer_hours_export"), {"year": today().year, "by": "person"})
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
     assert rows[0] == ("志愿者", "所在单位", "服务次数", "服务时长(小时)")
     assert rows[1:] == [("志愿甲", w.villages[0].name, 2, 5)]
     assert not any("1381111" in str(v) for row in rows for v in row)   # no phone numbers leave
     client.force_login(w.users["county"])
-    r = client.get(reverse("people:volunteer_hours_export"), {"year": TODAY.year, "by": "team"})
+    r = client.get(reverse("people:volunteer_hours_export"), {"year": today().year, "by": "team"})
     rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
     assert {row[0]: row[4] for row in rows[1:]} == {"一队": 5, "三队": 4}
 

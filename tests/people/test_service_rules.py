@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from people.models import Person
 from people.models_service import RichLink
@@ -19,15 +18,15 @@ from people.services_service import (
     service_record_save,
     team_save,
 )
+from tests.clock import today
 from tests.factories import PersonFactory, make_contact, make_help_pair, make_migrant, make_service, make_team
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 
 
 def ago(n):
-    return TODAY - dt.timedelta(days=n)
+    return today() - dt.timedelta(days=n)
 
 
 # --- 双培双带 -------------------------------------------------------------------------------------
@@ -128,7 +127,7 @@ def test_service_record_rules(w):
     with pytest.raises(ValidationError, match="至少"):
         service_record_save(actor=None, team=team, date=ago(1), place="无物业小区", content="清扫", hours=[])
     with pytest.raises(ValidationError, match="不能晚于今天"):
-        service_record_save(actor=None, team=team, date=TODAY + dt.timedelta(days=1), place="x", content="y",
+        service_record_save(actor=None, team=team, date=today() + dt.timedelta(days=1), place="x", content="y",
                             hours=[(a, 1)])
     for role in ("inspector", "viewer", "village2", "bureau"):
         with pytest.raises(PermissionDenied):
@@ -146,17 +145,17 @@ def test_hours_totals_agree_with_the_records(w):
     make_service(t1, [(a, 2), (b, 3)], date=ago(10))
     make_service(t1, [(a, "1.5")], date=ago(5))
     make_service(t2, [(c, 4)], date=ago(5))
-    last_year = dt.date(TODAY.year - 1, 6, 1)
+    last_year = dt.date(today().year - 1, 6, 1)
     make_service(t1, [(a, 8)], date=last_year)
     county = w.users["county"]
-    by_person = {r["name"]: r for r in volunteer_hours(county, year=TODAY.year)}
-    if ago(10).year == TODAY.year:
+    by_person = {r["name"]: r for r in volunteer_hours(county, year=today().year)}
+    if ago(10).year == today().year:
         assert by_person["甲"]["total"] == Decimal("3.5") and by_person["甲"]["services"] == 2
         assert by_person["乙"]["total"] == Decimal("3.0")
     by_team = {r["name"]: r for r in volunteer_hours(county, year=last_year.year, by="team")}
     assert by_team["一队"]["total"] == Decimal("8.0") and by_team["一队"]["people"] == 1
     # per person and per team totals are the same hours
-    for year in (TODAY.year, last_year.year):
+    for year in (today().year, last_year.year):
         assert (sum(r["total"] for r in volunteer_hours(county, year=year))
                 == sum(r["total"] for r in volunteer_hours(county, year=year, by="team")))
     # the village secretary sees their village's hours only
@@ -196,7 +195,7 @@ def test_migrant_rules_and_tag(w):
     migrant_return(actor=w.users["village"], migrant=m, date=ago(1))
     assert not Person.objects.get(pk=member.pk).is_migrant_member
     with pytest.raises(ValidationError, match="已返乡"):
-        migrant_contact_add(actor=None, migrant=m, date=TODAY, way="phone", content="问候")
+        migrant_contact_add(actor=None, migrant=m, date=today(), way="phone", content="问候")
 
 
 def test_not_contacted_for_n_days(w):
@@ -212,9 +211,9 @@ def test_not_contacted_for_n_days(w):
     qs = migrants(w.users["county"])
     names = lambda q: {m.person.name for m in q}  # noqa: E731
     assert names(qs) == {"近联系", "久未联系", "从未联系", "刚外出"}
-    assert names(overdue_migrants(qs, days=30, today=TODAY)) == {"久未联系", "从未联系"}
-    assert names(overdue_migrants(qs, days=7, today=TODAY)) == {"近联系", "久未联系", "从未联系"}
-    assert names(overdue_migrants(qs, days=60, today=TODAY)) == set()
+    assert names(overdue_migrants(qs, days=30, today=today())) == {"久未联系", "从未联系"}
+    assert names(overdue_migrants(qs, days=7, today=today())) == {"近联系", "久未联系", "从未联系"}
+    assert names(overdue_migrants(qs, days=60, today=today())) == set()
     assert {never.pk, fresh.pk} <= {m.pk for m in qs}
     # scope: another village's secretary sees none of them
     assert names(migrants(w.users["village2"])) == set()
