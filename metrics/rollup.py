@@ -109,8 +109,6 @@ def values(record, outcomes=()) -> tuple[int, object, dict[str, Decimal], bool]:
 FIXED_KEYS = frozenset({"activities", "commitments_made", "commitments_done", OPEN_KEY, "joint_meetings_held",
                         "leader_visits", "inspections", "pairings_started", "pairings_ended",
                         *CATEGORY_KEYS.values(), *(k for pair in SURVEY_KEYS.values() for k in pair)})
-
-
 # Running counts, read by name by their own selectors (selectors.pairing_counts, overdue_commitments).
 RUNNING_KEYS = frozenset({"pairings_started", "pairings_ended", OPEN_KEY})
 
@@ -135,7 +133,7 @@ def _contributions(record, outcomes=()) -> dict[tuple, Decimal]:
     out = {(campaign_id, day, k, verified): v for k, v in vals.items() if v}
     if isinstance(record, Commitment) and record.status in COMMITMENT_OPEN and record.due_date is not None:
         # A running count of open commitments by due date: those overdue on a day are the ones
-        # due before it (selectors.overdue_commitment_counts), a few rows for any scope.
+        # due before it (selectors.overdue_commitments), a few rows for any scope.
         out[(campaign_id, record.due_date, OPEN_KEY, True)] = ONE
     return out
 

@@ -75,13 +75,16 @@ def period_parts(date_from: dt.date | None, date_to: dt.date | None) -> list[Q]:
     return parts
 
 
-def whole_keys(keys, campaign, date_from: dt.date | None, date_to: dt.date | None) -> set[str]:
+def whole_keys(keys, campaign, date_from: dt.date | None, date_to: dt.date | None, spans=None) -> set[str]:
     """Which of ``keys`` have every row of the campaign (of any campaign if None) inside the
     period, by ``FactSpan`` (never narrower than the rows): their total rows are the period's
-    figure. A key without rows is whole too (its total is zero, as its days are)."""
+    figure. A key without rows is whole too (its total is zero, as its days are). ``spans``:
+    ``spans_of`` the keys already read."""
     keys = set(keys)
     outside = set()
-    for key, first, last in spans_of(keys, campaign):
+    for key, first, last in spans if spans is not None else spans_of(keys, campaign):
+        if key not in keys:
+            continue
         if (date_from is not None and first < date_from) or (date_to is not None and last > date_to):
             outside.add(key)
     return keys - outside
@@ -132,12 +135,10 @@ def pairing_counts(unit_ids, campaign=None, date_from=None, date_to=None) -> dic
     start, two running counts the summary keeps for every unit of a pairing's stored scope
     (``rollup._contributions``), so a province reads a few dozen rows, not its pairs."""
     # A count whose every row lies before its period's end is its total row, else its rows.
-    last = {}
-    for key, _first, day in spans_of(["pairings_started", "pairings_ended"], campaign):
-        last[key] = max(day, last.get(key, day))
+    spans = spans_of(["pairings_started", "pairings_ended"], campaign)
 
     def rows(key, until):
-        whole = key not in last or (until is not None and last[key] <= until) or until is None
+        whole = key in whole_keys([key], campaign, None, until, spans)
         return Q(key=key) & (Q(grain=TOTAL) if whole else period_rows(None, until))
 
     started = rows("pairings_started", date_to)
